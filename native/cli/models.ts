@@ -1,0 +1,25 @@
+import { defaultDataDir, defaultModelsDir } from '../host/paths';
+import { StudioHost } from '../host/studio-host';
+import { parseOptions, UsageError } from './args';
+
+export const MODELS_USAGE = 'pareto models list|import DIR [--json]';
+
+export async function models(args: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } });
+  const [action, folder] = positionals;
+  const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
+  if (action === 'list') {
+    const list = await host.invoke('listModels');
+    if (values.json) process.stdout.write(JSON.stringify(list) + '\n');
+    else if (list.length === 0) process.stdout.write('No models installed. Import one with: pareto models import DIR\n');
+    else for (const model of list) process.stdout.write(`${model.id}\t${model.kind}\t${model.variants.join(',')}\t${model.source}\t${model.path}\n`);
+    return 0;
+  }
+  if (action === 'import') {
+    if (!folder) throw new UsageError('pareto models import needs a model folder.');
+    const model = await host.invoke('importModel', { path: folder });
+    process.stdout.write(values.json ? JSON.stringify(model) + '\n' : `Imported ${model.id} (${model.path})\n`);
+    return 0;
+  }
+  throw new UsageError(`Unknown models action "${action ?? ''}". Usage: ${MODELS_USAGE}`);
+}

@@ -1,0 +1,21 @@
+import { defaultDataDir, defaultModelsDir, defaultRendererDir } from '../host/paths';
+import { StudioHost } from '../host/studio-host';
+import { startWebServer } from '../host/web-server';
+import { integerOption, parseOptions } from './args';
+
+export const SERVE_USAGE = 'pareto serve [--port N] [--model DIR ...]';
+
+/** The web mode: the studio UI and API on 127.0.0.1 until interrupted. */
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, { port: { type: 'string' }, model: { type: 'string', multiple: true } });
+  const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir(), modelPaths: values.model ?? [] });
+  const server = await startWebServer({ host, port: integerOption('port', values.port, 0, 65_535) ?? 5199, staticDir: defaultRendererDir() });
+  process.stdout.write(`Pareto Studio web mode: ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await host.dispose();
+  return 0;
+}

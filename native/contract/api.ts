@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import {
+  ImportModelSchema,
+  JobRefSchema,
+  ModelInfoSchema,
+  ProviderInfoSchema,
+  SettingsPatchSchema,
+  SettingsSchema,
+  TextGenerationRequestSchema,
+  type ApiErrorBody,
+} from './schemas';
+
+/**
+ * Every call the studio host answers, with the schema of its parameters and of its result.
+ * The IPC, HTTP and CLI transports all dispatch through this one table.
+ */
+export const apiMethods = {
+  listModels: { params: z.undefined(), result: z.array(ModelInfoSchema) },
+  importModel: { params: ImportModelSchema, result: ModelInfoSchema },
+  listProviders: { params: z.undefined(), result: z.array(ProviderInfoSchema) },
+  getSettings: { params: z.undefined(), result: SettingsSchema },
+  updateSettings: { params: SettingsPatchSchema, result: SettingsSchema },
+  startTextJob: { params: TextGenerationRequestSchema, result: JobRefSchema },
+  cancelJob: { params: JobRefSchema, result: z.object({ cancelled: z.boolean() }) },
+} as const;
+
+export type ApiMethod = keyof typeof apiMethods;
+export const API_METHOD_NAMES = Object.keys(apiMethods) as ApiMethod[];
+export type ApiParams<M extends ApiMethod> = z.input<(typeof apiMethods)[M]['params']>;
+export type ApiResult<M extends ApiMethod> = z.output<(typeof apiMethods)[M]['result']>;
+
+/** The typed API as a client sees it: one async function per method. */
+export type StudioApi = {
+  [M in ApiMethod]: ApiParams<M> extends undefined ? () => Promise<ApiResult<M>> : (params: ApiParams<M>) => Promise<ApiResult<M>>;
+};
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.hasOwn(apiMethods, name);
+}
+
+/** Electron IPC channel names, shared by main and preload. */
+export const IPC_CHANNELS = { call: 'pareto:call', event: 'pareto:event' } as const;
+
+/** HTTP routes of the web mode. Calls are `POST {callPrefix}{method}` with a JSON body. */
+export const HTTP_ROUTES = { callPrefix: '/api/', events: '/api/events', tokenQuery: 'token' } as const;
+
+/** A failure that crosses a transport: the code says what kind, the message says what to do. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorBody['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toBody(): ApiErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Messages between a shell and a host running in another process (Electron utilityProcess). */
+export const RpcRequestSchema = z.object({ kind: z.literal('call'), id: z.number().int(), method: z.string(), params: z.unknown() });
+export type RpcRequest = z.infer<typeof RpcRequestSchema>;
+export type RpcResponse =
+  | { kind: 'result'; id: number; ok: true; result: unknown }
+  | { kind: 'result'; id: number; ok: false; error: ApiErrorBody };
+
+/** What a call returns across IPC, where thrown errors lose their fields. */
+export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
+
+/** The object the Electron preload exposes as `window.pareto`. */
+export interface PreloadBridge {
+  call(method: ApiMethod, params: unknown): Promise<CallOutcome>;
+  onEvent(listener: (event: unknown) => void): () => void;
+}

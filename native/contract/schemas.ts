@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
+export const ExecutionProviderSchema = z.enum(EXECUTION_PROVIDERS);
+export type ExecutionProvider = z.infer<typeof ExecutionProviderSchema>;
+
+export const ProviderInfoSchema = z.object({
+  id: ExecutionProviderSchema,
+  available: z.boolean(),
+  /** Why a provider cannot be used here, in words a user can act on. */
+  reason: z.string().nullable(),
+});
+export type ProviderInfo = z.infer<typeof ProviderInfoSchema>;
+
+export const ModelInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['text', 'image']),
+  path: z.string(),
+  source: z.enum(['bundled', 'imported', 'path']),
+  architecture: z.string().nullable(),
+  contextLength: z.number().int().positive(),
+  variants: z.array(z.string()),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+const seedSchema = z.number().int().min(0).max(0xffff_ffff);
+
+export const TextGenerationRequestSchema = z.strictObject({
+  /** A registered model id or a model folder path. */
+  model: z.string().min(1, 'model is required'),
+  prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters'),
+  maxNewTokens: z.number().int().min(1).max(32_768).default(128),
+  /** The end-of-sequence token is suppressed until this many tokens exist. */
+  minNewTokens: z.number().int().min(0).max(32_768).optional(),
+  /** Greedy when false; when absent, sampling is on if any sampling knob is given. */
+  doSample: z.boolean().optional(),
+  temperature: z.number().gt(0).max(10).optional(),
+  topK: z.number().int().min(0).max(1_000_000).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  seed: seedSchema.optional(),
+  ep: ExecutionProviderSchema.default('cpu'),
+});
+export type TextGenerationRequest = z.input<typeof TextGenerationRequestSchema>;
+export type ResolvedTextGenerationRequest = z.output<typeof TextGenerationRequestSchema>;
+
+export const GenerationConfigSchema = z.object({
+  doSample: z.boolean(),
+  temperature: z.number(),
+  topK: z.number().int(),
+  topP: z.number(),
+  seed: seedSchema.nullable(),
+  maxNewTokens: z.number().int(),
+  ep: ExecutionProviderSchema,
+  precision: z.string(),
+});
+export type GenerationConfig = z.infer<typeof GenerationConfigSchema>;
+
+export const RunMetricsSchema = z.object({
+  ttftMs: z.number().nullable(),
+  msPerToken: z.number().nullable(),
+  tokensPerSecond: z.number().nullable(),
+  totalMs: z.number(),
+  promptTokens: z.number().int(),
+  generatedTokens: z.number().int(),
+  peakRssMb: z.number(),
+  energyJ: z.number().nullable(),
+  energySource: z.string().nullable(),
+});
+export type RunMetrics = z.infer<typeof RunMetricsSchema>;
+
+export const FINISH_REASONS = ['eos', 'length', 'context', 'cancelled'] as const;
+export const FinishReasonSchema = z.enum(FINISH_REASONS);
+export type FinishReason = z.infer<typeof FinishReasonSchema>;
+
+export const TextResultSchema = z.object({
+  text: z.string(),
+  promptIds: z.array(z.number().int()),
+  generatedIds: z.array(z.number().int()),
+  finishReason: FinishReasonSchema,
+  config: GenerationConfigSchema,
+  metrics: RunMetricsSchema,
+});
+export type TextResult = z.infer<typeof TextResultSchema>;
+
+export const JobRefSchema = z.strictObject({ jobId: z.string().min(1) });
+export type JobRef = z.infer<typeof JobRefSchema>;
+
+export const JobEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('queued'), jobId: z.string(), model: z.string(), position: z.number().int() }),
+  z.object({
+    type: z.literal('started'),
+    jobId: z.string(),
+    model: z.string(),
+    ep: ExecutionProviderSchema,
+    /** Set when the requested provider could not be used and the run fell back to another. */
+    fallbackReason: z.string().nullable(),
+    promptTokens: z.number().int(),
+  }),
+  /** Tokens are coalesced: one event may carry several. */
+  z.object({ type: z.literal('tokens'), jobId: z.string(), ids: z.array(z.number().int()), text: z.string() }),
+  z.object({ type: z.literal('metrics'), jobId: z.string(), metrics: RunMetricsSchema }),
+  z.object({ type: z.literal('done'), jobId: z.string(), result: TextResultSchema }),
+  z.object({ type: z.literal('error'), jobId: z.string(), message: z.string() }),
+]);
+export type JobEvent = z.infer<typeof JobEventSchema>;
+
+/** Sent by a shell about the engine host itself (the desktop app restarts a crashed host). */
+export const HostEventSchema = z.object({
+  type: z.literal('host'),
+  status: z.enum(['ready', 'crashed', 'restarting']),
+  message: z.string().nullable(),
+});
+export type HostEvent = z.infer<typeof HostEventSchema>;
+
+export const StudioEventSchema = z.union([JobEventSchema, HostEventSchema]);
+export type StudioEvent = z.infer<typeof StudioEventSchema>;
+
+export const SettingsSchema = z.object({
+  defaultModel: z.string().nullable(),
+  ep: ExecutionProviderSchema,
+  maxNewTokens: z.number().int().min(1).max(32_768),
+  temperature: z.number().gt(0).max(10),
+  topK: z.number().int().min(0),
+  topP: z.number().gt(0).max(1),
+  importedModels: z.array(z.string()),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+export const SettingsPatchSchema = SettingsSchema.omit({ importedModels: true }).partial().strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export const ImportModelSchema = z.strictObject({ path: z.string().min(1, 'path is required') });
+
+export const ERROR_CODES = ['bad_request', 'not_found', 'invalid_model', 'unauthorized', 'internal'] as const;
+export const ApiErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;

@@ -1,0 +1,34 @@
+// The only module that imports onnxruntime-node: sessions, tensors and the backends it was built with.
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+
+export type Tensor = ort.Tensor;
+export type TensorMap = Record<string, ort.Tensor>;
+export type OrtSession = ort.InferenceSession;
+export type OrtSessionOptions = ort.InferenceSession.SessionOptions;
+export type OrtExecutionProvider = NonNullable<OrtSessionOptions['executionProviders']>[number];
+
+export function int64Tensor(values: BigInt64Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('int64', values, dims);
+}
+
+export function float32Tensor(values: Float32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float32', values, dims);
+}
+
+export function emptyTensor(type: 'float32' | 'float16', dims: readonly number[]): ort.Tensor {
+  return type === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
+}
+
+/** Backend names onnxruntime-node was built with, and whether their libraries ship in the package. */
+export function supportedBackends(): { name: string; bundled: boolean }[] {
+  return ort.listSupportedBackends();
+}
+
+export function defaultThreadCount(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+export async function createSession(modelPath: string, options: OrtSessionOptions): Promise<OrtSession> {
+  return ort.InferenceSession.create(modelPath, options);
+}

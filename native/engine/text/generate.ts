@@ -1,0 +1,35 @@
+import type { FinishReason } from '../../contract';
+import type { DecoderSession } from './decoder-session';
+import type { LogitsProcessor } from './logits-processors';
+import type { StoppingCriterion } from './stopping-criteria';
+import type { Streamer } from './streamer';
+import type { TokenChooser } from './token-chooser';
+
+export interface GenerateOptions {
+  promptIds: readonly number[];
+  processors: LogitsProcessor;
+  chooser: TokenChooser;
+  stopping: StoppingCriterion;
+  streamer?: Streamer;
+}
+
+/** The decoding loop: prefill the prompt, then one cached step per token until a criterion stops it. */
+export async function generateTokens(session: DecoderSession, options: GenerateOptions): Promise<{ generatedIds: number[]; finishReason: FinishReason }> {
+  const generatedIds: number[] = [];
+  let cache = session.emptyCache();
+  let input: readonly number[] = options.promptIds;
+  for (;;) {
+    const step = await session.forward(input, cache);
+    cache = step.cache;
+    options.processors.process(step.logits, generatedIds);
+    const next = options.chooser.choose(step.logits);
+    generatedIds.push(next);
+    options.streamer?.put([next]);
+    const finishReason = options.stopping.check(generatedIds);
+    if (finishReason) {
+      options.streamer?.end();
+      return { generatedIds, finishReason };
+    }
+    input = [next];
+  }
+}

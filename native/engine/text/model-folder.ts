@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ApiError } from '../../contract';
+
+const dim = (max: number) => z.number().int().positive().max(max);
+const tokenIds = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).nullish();
+
+/** The fields of a transformers `config.json` the engine uses, with bounds that reject absurd sizes. */
+const DecoderConfigJson = z.looseObject({
+  model_type: z.string().optional(),
+  architectures: z.array(z.string()).optional(),
+  num_hidden_layers: dim(1024),
+  num_attention_heads: dim(1024),
+  num_key_value_heads: dim(1024).optional(),
+  hidden_size: dim(131_072),
+  head_dim: dim(4096).optional(),
+  vocab_size: dim(10_000_000),
+  max_position_embeddings: dim(10_000_000).optional(),
+  bos_token_id: tokenIds,
+  eos_token_id: tokenIds,
+});
+
+const GenerationConfigJson = z.looseObject({
+  do_sample: z.boolean().optional(),
+  temperature: z.number().positive().optional(),
+  top_k: z.number().int().nonnegative().optional(),
+  top_p: z.number().positive().max(1).optional(),
+  max_new_tokens: z.number().int().positive().optional(),
+  bos_token_id: tokenIds,
+  eos_token_id: tokenIds,
+});
+export type GenerationDefaults = z.infer<typeof GenerationConfigJson>;
+
+export interface DecoderConfig {
+  architecture: string | null;
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  contextLength: number;
+  bosTokenId: number | null;
+  eosTokenIds: number[];
+}
+
+/** Precision variants of the transformers.js layout, by the file names that carry them, best first. */
+const VARIANT_FILES: Record<string, readonly string[]> = {
+  fp32: ['model.onnx'],
+  fp16: ['model_fp16.onnx'],
+  int8: ['model_int8.onnx', 'model_quantized.onnx'],
+  q4: ['model_q4.onnx'],
+  q4f16: ['model_q4f16.onnx'],
+};
+
+export interface TextModelFolder {
+  dir: string;
+  name: string;
+  config: DecoderConfig;
+  generationDefaults: GenerationDefaults;
+  tokenizerJson: object;
+  tokenizerConfig: object;
+  /** Precision → absolute path of its ONNX file. */
+  variants: Map<string, string>;
+  sizeBytes: number;
+}
+
+const DEFAULT_CONTEXT = 2048;
+
+function readJson(dir: string, file: string, required: true): unknown;
+function readJson(dir: string, file: string, required: false): unknown | undefined;
+function readJson(dir: string, file: string, required: boolean): unknown {
+  const full = path.join(dir, file);
+  if (!fs.existsSync(full)) {
+    if (required) throw new ApiError('invalid_model', `${file} is missing from ${dir}.`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(fs.readFileSync(full, 'utf8'));
+  } catch (error) {
+    throw new ApiError('invalid_model', `${file} in ${dir} is not valid JSON (${(error as Error).message}).`);
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, dir: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ApiError('invalid_model', `${file} in ${dir}: ${issue.path.join('.') || 'value'} ${issue.message.toLowerCase()}.`);
+}
+
+function asIdList(value: number | number[] | null | undefined): number[] {
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function findVariants(onnxDir: string, dir: string): Map<string, string> {
+  const variants = new Map<string, string>();
+  const realRoot = fs.realpathSync(dir);
+  for (const [precision, names] of Object.entries(VARIANT_FILES)) {
+    const found = names.map((name) => path.join(onnxDir, name)).find((file) => fs.existsSync(file));
+    if (!found) continue;
+    if (!fs.realpathSync(found).startsWith(realRoot + path.sep)) {
+      throw new ApiError('invalid_model', `onnx/${path.basename(found)} points outside its model folder ${dir}.`);
+    }
+    variants.set(precision, found);
+  }
+  return variants;
+}
+
+function folderSize(onnxDir: string): number {
+  return fs.readdirSync(onnxDir).reduce((sum, name) => sum + fs.statSync(path.join(onnxDir, name)).size, 0);
+}
+
+/** Reads and checks a text model folder in the transformers.js decoder layout (SPEC §2). */
+export function loadTextModelFolder(folder: string): TextModelFolder {
+  const dir = path.resolve(folder);
+  if (!fs.existsSync(dir)) throw new ApiError('not_found', `Model folder not found: ${folder}`);
+  if (!fs.statSync(dir).isDirectory()) throw new ApiError('invalid_model', `${folder} is a file, not a model folder.`);
+  const onnxDir = path.join(dir, 'onnx');
+  if (!fs.existsSync(onnxDir)) {
+    throw new ApiError('invalid_model', `${folder} has no onnx/ folder: a text model needs onnx/model.onnx (transformers.js layout).`);
+  }
+  const configJson = parseWith(DecoderConfigJson, readJson(dir, 'config.json', true), 'config.json', dir);
+  const generationDefaults = parseWith(GenerationConfigJson, readJson(dir, 'generation_config.json', false) ?? {}, 'generation_config.json', dir);
+  const tokenizerJson = readJson(dir, 'tokenizer.json', true) as object;
+  const tokenizerConfig = (readJson(dir, 'tokenizer_config.json', false) ?? {}) as object;
+
+  const variants = findVariants(onnxDir, dir);
+  if (variants.size === 0) throw new ApiError('invalid_model', `${folder}/onnx has no model.onnx (nor any precision variant of it).`);
+
+  const numKvHeads = configJson.num_key_value_heads ?? configJson.num_attention_heads;
+  const eosTokenIds = asIdList(generationDefaults.eos_token_id ?? configJson.eos_token_id);
+  return {
+    dir,
+    name: path.basename(dir),
+    config: {
+      architecture: configJson.architectures?.[0] ?? configJson.model_type ?? null,
+      numLayers: configJson.num_hidden_layers,
+      numKvHeads,
+      headDim: configJson.head_dim ?? configJson.hidden_size / configJson.num_attention_heads,
+      vocabSize: configJson.vocab_size,
+      contextLength: configJson.max_position_embeddings ?? DEFAULT_CONTEXT,
+      bosTokenId: asIdList(configJson.bos_token_id)[0] ?? null,
+      eosTokenIds,
+    },
+    generationDefaults,
+    tokenizerJson,
+    tokenizerConfig,
+    variants,
+    sizeBytes: folderSize(onnxDir),
+  };
+}

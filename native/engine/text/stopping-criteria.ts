@@ -1,0 +1,64 @@
+import type { FinishReason } from '../../contract';
+
+/** Decides, after each new token, whether generation ends and why. */
+export interface StoppingCriterion {
+  check(generatedIds: readonly number[]): FinishReason | null;
+}
+
+export class StoppingCriteriaList implements StoppingCriterion {
+  constructor(private readonly criteria: StoppingCriterion[] = []) {}
+
+  push(criterion: StoppingCriterion): void {
+    this.criteria.push(criterion);
+  }
+
+  check(generatedIds: readonly number[]): FinishReason | null {
+    for (const criterion of this.criteria) {
+      const reason = criterion.check(generatedIds);
+      if (reason) return reason;
+    }
+    return null;
+  }
+}
+
+export class MaxNewTokensCriteria implements StoppingCriterion {
+  constructor(private readonly maxNewTokens: number) {}
+
+  check(generatedIds: readonly number[]): FinishReason | null {
+    return generatedIds.length >= this.maxNewTokens ? 'length' : null;
+  }
+}
+
+/** Stops when the sequence fills the model's context window. */
+export class MaxContextCriteria implements StoppingCriterion {
+  constructor(
+    private readonly promptLength: number,
+    private readonly contextLength: number,
+  ) {}
+
+  check(generatedIds: readonly number[]): FinishReason | null {
+    return this.promptLength + generatedIds.length >= this.contextLength ? 'context' : null;
+  }
+}
+
+export class EosTokenCriteria implements StoppingCriterion {
+  private readonly eos: Set<number>;
+
+  constructor(eosTokenIds: readonly number[]) {
+    this.eos = new Set(eosTokenIds);
+  }
+
+  check(generatedIds: readonly number[]): FinishReason | null {
+    const last = generatedIds.at(-1);
+    return last !== undefined && this.eos.has(last) ? 'eos' : null;
+  }
+}
+
+/** Lets a caller (the Stop button, a cancelled job) end generation after the current token. */
+export class InterruptableStoppingCriteria implements StoppingCriterion {
+  constructor(private readonly signal: AbortSignal) {}
+
+  check(): FinishReason | null {
+    return this.signal.aborted ? 'cancelled' : null;
+  }
+}

@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError, type ModelInfo } from '../contract';
+import { loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
+import type { SettingsStore } from './settings-store';
+
+interface Candidate {
+  dir: string;
+  source: ModelInfo['source'];
+}
+
+function describe(folder: TextModelFolder, id: string, source: ModelInfo['source']): ModelInfo {
+  return {
+    id,
+    name: folder.name,
+    kind: 'text',
+    path: folder.dir,
+    source,
+    architecture: folder.config.architecture,
+    contextLength: folder.config.contextLength,
+    variants: [...folder.variants.keys()],
+    sizeBytes: folder.sizeBytes,
+  };
+}
+
+function looksLikePath(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || value.startsWith('.') || path.isAbsolute(value);
+}
+
+/** The models the studio knows: bundled ones, folders the user imported, and folders named at launch. */
+export class ModelRegistry {
+  constructor(
+    private readonly settings: SettingsStore,
+    private readonly bundledDir: string | null,
+    private readonly launchPaths: readonly string[] = [],
+  ) {}
+
+  list(): ModelInfo[] {
+    return this.entries().map((entry) => entry.info);
+  }
+
+  /** Finds a model by id, or loads the folder when given a path. */
+  resolve(idOrPath: string): { info: ModelInfo; folder: TextModelFolder } {
+    const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
+    if (known) return known;
+    if (looksLikePath(idOrPath) || fs.existsSync(idOrPath)) {
+      const folder = loadTextModelFolder(idOrPath);
+      return { info: describe(folder, folder.dir, 'path'), folder };
+    }
+    const ids = this.list().map((model) => model.id);
+    throw new ApiError('not_found', `No model "${idOrPath}". ${ids.length ? `Known models: ${ids.join(', ')}.` : 'No models are installed.'} Pass a folder path to use another.`);
+  }
+
+  import(folderPath: string): ModelInfo {
+    const folder = loadTextModelFolder(folderPath);
+    const imported = this.settings.get().importedModels;
+    if (!imported.includes(folder.dir)) this.settings.update({ importedModels: [...imported, folder.dir] });
+    return this.list().find((model) => model.path === folder.dir)!;
+  }
+
+  private candidates(): Candidate[] {
+    const bundled = this.bundledDir && fs.existsSync(this.bundledDir)
+      ? fs.readdirSync(this.bundledDir, { withFileTypes: true })
+          .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(this.bundledDir!, entry.name, 'config.json')))
+          .map((entry) => ({ dir: path.join(this.bundledDir!, entry.name), source: 'bundled' as const }))
+      : [];
+    return [
+      ...bundled,
+      ...this.settings.get().importedModels.map((dir) => ({ dir, source: 'imported' as const })),
+      ...this.launchPaths.map((dir) => ({ dir: path.resolve(dir), source: 'path' as const })),
+    ];
+  }
+
+  private entries(): { info: ModelInfo; folder: TextModelFolder }[] {
+    const seen = new Set<string>();
+    const ids = new Set<string>();
+    const entries: { info: ModelInfo; folder: TextModelFolder }[] = [];
+    for (const candidate of this.candidates()) {
+      if (seen.has(candidate.dir)) continue;
+      seen.add(candidate.dir);
+      let folder: TextModelFolder;
+      try {
+        folder = loadTextModelFolder(candidate.dir);
+      } catch {
+        continue; // A folder that broke since it was added is reported when it is asked for by path.
+      }
+      let id = folder.name;
+      for (let n = 2; ids.has(id); n++) id = `${folder.name}-${n}`;
+      ids.add(id);
+      entries.push({ info: describe(folder, id, candidate.source), folder });
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,46 @@
+import type { RunMetrics } from '../contract';
+
+const MB = 1024 * 1024;
+
+/**
+ * Times one generation: time to first token, then the mean decode step after it.
+ * ms/token is measured from the first token to the last, so prompt prefill is counted in TTFT only.
+ */
+export class RunMeter {
+  private readonly startedAt: number;
+  private firstTokenAt: number | null = null;
+  private lastTokenAt: number | null = null;
+  private tokens = 0;
+  private peakRss = process.memoryUsage.rss();
+
+  constructor(
+    private readonly promptTokens: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.startedAt = this.now();
+  }
+
+  markToken(): void {
+    const at = this.now();
+    this.firstTokenAt ??= at;
+    this.lastTokenAt = at;
+    this.tokens++;
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
+  }
+
+  snapshot(): RunMetrics {
+    const decodeSteps = this.tokens - 1;
+    const msPerToken = decodeSteps > 0 ? (this.lastTokenAt! - this.firstTokenAt!) / decodeSteps : null;
+    return {
+      ttftMs: this.firstTokenAt === null ? null : this.firstTokenAt - this.startedAt,
+      msPerToken,
+      tokensPerSecond: msPerToken ? 1000 / msPerToken : null,
+      totalMs: (this.lastTokenAt ?? this.now()) - this.startedAt,
+      promptTokens: this.promptTokens,
+      generatedTokens: this.tokens,
+      peakRssMb: this.peakRss / MB,
+      energyJ: null,
+      energySource: null,
+    };
+  }
+}
