@@ -1,6 +1,8 @@
 import type { RunMetrics } from '../contract';
 
 const MB = 1024 * 1024;
+/** Reading RSS costs microseconds; memory moves slowly, so a sample this often is enough. */
+const RSS_SAMPLE_INTERVAL_MS = 20;
 
 /**
  * Times one generation: time to first token, then the mean decode step after it.
@@ -12,6 +14,7 @@ export class RunMeter {
   private lastTokenAt: number | null = null;
   private tokens = 0;
   private peakRss = process.memoryUsage.rss();
+  private rssSampledAt = -Infinity;
 
   constructor(
     private readonly promptTokens: number,
@@ -25,10 +28,16 @@ export class RunMeter {
     this.firstTokenAt ??= at;
     this.lastTokenAt = at;
     this.tokens++;
+    if (at - this.rssSampledAt >= RSS_SAMPLE_INTERVAL_MS) this.sampleRss(at);
+  }
+
+  private sampleRss(at: number): void {
+    this.rssSampledAt = at;
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
   }
 
   snapshot(): RunMetrics {
+    this.sampleRss(this.now());
     const decodeSteps = this.tokens - 1;
     const msPerToken = decodeSteps > 0 ? (this.lastTokenAt! - this.firstTokenAt!) / decodeSteps : null;
     return {

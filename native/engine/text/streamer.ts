@@ -7,17 +7,20 @@ export interface Streamer {
 /**
  * Turns tokens into text as they arrive. Each step decodes a short window that starts a few tokens
  * back, so word-leading spaces and multi-byte characters split over byte-fallback tokens come out
- * right, and the cost per token stays constant however long the story grows.
+ * right, and the cost per token stays constant however long the story grows. With `intervalMs`
+ * it decodes at most that often (and at the end), keeping tokenizer work off the per-token path.
  */
 export class TextStreamer implements Streamer {
   private readonly ids: number[];
   private prefixOffset: number;
   private readOffset: number;
+  private lastFlushAt = -Infinity;
 
   constructor(
     private readonly decode: (ids: readonly number[]) => string,
     private readonly onText: (text: string) => void,
     promptIds: readonly number[] = [],
+    private readonly intervalMs = 0,
   ) {
     this.ids = [...promptIds];
     this.readOffset = this.ids.length;
@@ -26,6 +29,11 @@ export class TextStreamer implements Streamer {
 
   put(ids: readonly number[]): void {
     this.ids.push(...ids);
+    if (this.intervalMs > 0) {
+      const now = performance.now();
+      if (now - this.lastFlushAt < this.intervalMs) return;
+      this.lastFlushAt = now;
+    }
     this.flush(false);
   }
 

@@ -17,6 +17,9 @@ export interface TextGenerationHooks {
   onToken?(meter: RunMeter): void;
 }
 
+/** Streamed text is decoded this often: smoother than any UI needs, and off the per-token path. */
+const TEXT_INTERVAL_MS = 16;
+
 /** Hugging Face GenerationConfig defaults, used where neither the request nor generation_config.json says. */
 const HF_DEFAULTS = { temperature: 1, topK: 50, topP: 1 };
 
@@ -95,6 +98,7 @@ export class TextGenerator {
         pendingIds = [];
       },
       promptIds,
+      TEXT_INTERVAL_MS,
     );
     const streamer = {
       put: (ids: readonly number[]) => {

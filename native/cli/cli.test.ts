@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { copyModel, referenceGreedy, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
+
+const run = promisify(execFile);
+const PARETO = path.resolve(__dirname, '../../bin/pareto.js');
+
+async function pareto(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [PARETO, ...args], { env: { ...process.env, PARETO_HOME: temporaryDir() } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+function expectOneLineError(result: { code: number; stderr: string }, pattern: RegExp) {
+  expect(result.code).not.toBe(0);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^pareto: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('pareto generate text', () => {
+  it('prints the reference greedy tokens as JSON', async () => {
+    const result = await pareto('generate', 'text', '--model', tinyStoriesOnnx(), '--prompt', '', '--max-new-tokens', '40', '--greedy', '--json');
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout);
+    expect(output.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
+    expect(output.promptIds).toEqual([1]);
+    expect(output.text).toMatch(/^Once upon a time/);
+    expect(Object.keys(output.metrics)).toEqual(expect.arrayContaining(['ttftMs', 'msPerToken', 'tokensPerSecond', 'energyJ', 'energySource', 'peakRssMb']));
+  });
+
+  it('is reproducible for a seed', async () => {
+    const sample = (seed: string) => pareto('generate', 'text', '--model', tinyStoriesOnnx(), '--prompt', '', '--max-new-tokens', '25', '--seed', seed, '--temperature', '0.8', '--json');
+    const [a, b, c] = await Promise.all([sample('7'), sample('7'), sample('8')]);
+    const ids = (r: { stdout: string }) => JSON.parse(r.stdout).generatedIds;
+    expect(ids(a)).toEqual(ids(b));
+    expect(ids(c)).not.toEqual(ids(a));
+    expect(JSON.parse(a.stdout).config).toMatchObject({ doSample: true, seed: 7, temperature: 0.8 });
+  });
+
+  it('gives one line and a non-zero exit for each kind of bad input', async () => {
+    const noOnnx = temporaryDir();
+    fs.writeFileSync(path.join(noOnnx, 'config.json'), '{}');
+    const truncated = copyModel(tinyStoriesOnnx());
+    fs.truncateSync(path.join(truncated, 'onnx', 'model.onnx'), 50_000);
+    const cases: [string[], RegExp][] = [
+      [['--model', '/no/such/model', '--prompt', 'hi'], /Model folder not found: \/no\/such\/model/],
+      [['--model', noOnnx, '--prompt', 'hi'], /has no onnx\/ folder/],
+      [['--model', truncated, '--prompt', 'hi'], /onnx\/model\.onnx could not be loaded: it is truncated/],
+      [['--model', tinyStoriesOnnx(), '--prompt', 'the dog ran. '.repeat(300)], /prompt is \d+ tokens but .* holds 512/],
+      [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--max-new-tokens', 'ten'], /--max-new-tokens must be an integer/],
+      [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--greedy', '--seed', '3'], /--greedy cannot be combined/],
+      [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--bogus'], /Unknown option '--bogus'/],
+      [['--model', tinyStoriesOnnx()], /--prompt is required/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => pareto('generate', 'text', ...args)));
+    results.forEach((result, index) => expectOneLineError(result, cases[index]![1]));
+  });
+
+  it('names an unknown command', async () => {
+    expectOneLineError(await pareto('frobnicate'), /Unknown command "frobnicate"/);
+  });
+});

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyModel, temporaryDir, tinyStoriesOnnx } from '../../testing/fixtures';
+import { DecoderSession } from './decoder-session';
+import { loadTextModelFolder } from './model-folder';
+
+describe('loadTextModelFolder', () => {
+  it('reads the fixture: config, variants and sizes from the folder itself', () => {
+    const folder = loadTextModelFolder(tinyStoriesOnnx());
+    expect(folder.config).toMatchObject({ numLayers: 2, numKvHeads: 4, headDim: 16, vocabSize: 2048, contextLength: 512, bosTokenId: 1, eosTokenIds: [2] });
+    expect([...folder.variants.keys()]).toEqual(['fp32']);
+    expect(folder.sizeBytes).toBeGreaterThan(3_000_000);
+  });
+
+  it('names a missing folder', () => {
+    expect(() => loadTextModelFolder('/no/such/model')).toThrowError('Model folder not found: /no/such/model');
+  });
+
+  it('names a folder without onnx/', () => {
+    const dir = temporaryDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), '{}');
+    expect(() => loadTextModelFolder(dir)).toThrowError(/has no onnx\/ folder/);
+  });
+
+  it('names the file when config.json is not JSON', () => {
+    const dir = copyModel(tinyStoriesOnnx());
+    fs.writeFileSync(path.join(dir, 'config.json'), '{ not json');
+    expect(() => loadTextModelFolder(dir)).toThrowError(/config\.json in .* is not valid JSON/);
+  });
+
+  it('rejects absurd dimensions before allocating anything', () => {
+    const dir = copyModel(tinyStoriesOnnx());
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, hidden_size: 1e9 }));
+    expect(() => loadTextModelFolder(dir)).toThrowError(/config\.json .*hidden_size/);
+  });
+
+  it('refuses a variant that links outside the folder', () => {
+    const dir = copyModel(tinyStoriesOnnx());
+    fs.symlinkSync(path.join(tinyStoriesOnnx(), 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'model_fp16.onnx'));
+    expect(() => loadTextModelFolder(dir)).toThrowError(/model_fp16\.onnx points outside its model folder/);
+  });
+
+  it('reports a truncated model.onnx as such, naming the file', async () => {
+    const dir = copyModel(tinyStoriesOnnx());
+    const file = path.join(dir, 'onnx', 'model.onnx');
+    fs.truncateSync(file, 100_000);
+    await expect(DecoderSession.open(loadTextModelFolder(dir), 'fp32', 'cpu')).rejects.toThrowError(/onnx\/model\.onnx could not be loaded: it is truncated, corrupt or not an ONNX model/);
+  });
+
+  it('falls back to CPU with a reason when the requested provider is not there', async () => {
+    const session = await DecoderSession.open(loadTextModelFolder(tinyStoriesOnnx()), 'fp32', 'dml');
+    expect(session.ep).toBe('cpu');
+    expect(session.fallbackReason).toMatch(/DirectML runs only on win32.*Running on CPU/);
+    await session.release();
+  });
+});
