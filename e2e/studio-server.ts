@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test as base } from '@playwright/test';
+
+export const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
+
+interface StudioServer {
+  /** The URL `pareto serve` printed, token included. */
+  url: string;
+  origin: string;
+  token: string;
+}
+
+async function startServer(models: string[]): Promise<{ server: StudioServer; child: ChildProcess }> {
+  for (const model of models) {
+    if (!fs.existsSync(model)) throw new Error(`e2e needs the shared fixture ${model}: clone the project next to ../shared.`);
+  }
+  if (!fs.existsSync('out/renderer/index.html')) throw new Error('The renderer is not built: run `npm run build` before the e2e specs.');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-'));
+  const child = spawn(process.execPath, ['bin/pareto.js', 'serve', '--port', '0', ...models.flatMap((m) => ['--model', m])], {
+    env: { ...process.env, PARETO_HOME: home },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`pareto serve exited with ${code} before printing its URL: ${output}`)));
+  });
+  const parsed = new URL(url);
+  return { server: { url, origin: parsed.origin, token: parsed.hash.replace('#token=', '') }, child };
+}
+
+/** Each worker gets its own `pareto serve` on a free loopback port with a fresh data folder. */
+export const test = base.extend<object, { studio: StudioServer }>({
+  studio: [
+    async ({}, use) => {
+      const { server, child } = await startServer([FIXTURE_MODEL]);
+      await use(server);
+      child.kill('SIGTERM');
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect } from '@playwright/test';
