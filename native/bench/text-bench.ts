@@ -1,6 +1,9 @@
-import type { ExecutionProvider } from '../contract';
+import { TextGenerationRequestSchema, type ExecutionProvider } from '../contract';
+import { SessionPool } from '../engine/onnx/session-pool';
+import type { DecoderSession } from '../engine/text/decoder-session';
 import { loadTextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
+import { median } from '../metering/statistics';
 
 export interface TextBenchOptions {
   modelDir: string;
@@ -22,18 +25,11 @@ export interface TextBenchReport {
   ratios: { overheadVsBareRun: number };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /**
  * Times `session.run` alone over the same tokens the engine produced: every feed is built before
  * the clock starts, and each step only chains the present key/values into the next past.
  */
-async function timeBareRun(generator: TextGenerator, promptIds: readonly number[], generatedIds: readonly number[]): Promise<number> {
-  const decoder = generator.decoder;
+async function timeBareRun(decoder: DecoderSession, promptIds: readonly number[], generatedIds: readonly number[]): Promise<number> {
   const steps = [promptIds, ...generatedIds.slice(0, -1).map((id) => [id])];
   let pastLength = 0;
   const feeds = steps.map((ids) => {
@@ -53,11 +49,21 @@ async function timeBareRun(generator: TextGenerator, promptIds: readonly number[
 /** The engine against bare session.run on one model and one token sequence, interleaved run by run. */
 export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
   const folder = loadTextModelFolder(options.modelDir);
-  const generator = await TextGenerator.load(folder, 'fp32', options.ep);
-  const request = { model: folder.dir, prompt: options.prompt, maxNewTokens: options.newTokens, minNewTokens: options.newTokens, doSample: false, ep: options.ep };
+  const pool = new SessionPool<DecoderSession>(Infinity);
+  const generator = new TextGenerator(folder, pool);
+  const request = TextGenerationRequestSchema.parse({
+    model: folder.dir,
+    prompt: options.prompt,
+    maxNewTokens: options.newTokens,
+    minNewTokens: options.newTokens,
+    doSample: false,
+    ep: options.ep,
+  });
   try {
-    const warm = await generator.generate(request);
-    await timeBareRun(generator, warm.promptIds, warm.generatedIds);
+    const warmRun = await generator.prepare(request);
+    const decoder = warmRun.primary;
+    const warm = await generator.run(warmRun);
+    await timeBareRun(decoder, warm.promptIds, warm.generatedIds);
     const engine: number[] = [];
     const ttft: number[] = [];
     const bare: number[] = [];
@@ -65,7 +71,7 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
       const result = await generator.generate(request);
       engine.push(result.metrics.msPerToken!);
       ttft.push(result.metrics.ttftMs!);
-      bare.push(await timeBareRun(generator, result.promptIds, result.generatedIds));
+      bare.push(await timeBareRun(decoder, result.promptIds, result.generatedIds));
     }
     const engineMedian = median(engine);
     const bareMedian = median(bare);
@@ -75,12 +81,12 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
       promptTokens: warm.promptIds.length,
       newTokens: warm.generatedIds.length,
       repeats: options.repeats,
-      ep: generator.ep,
+      ep: decoder.ep,
       engine: { msPerTokenMedian: engineMedian, msPerToken: engine, ttftMsMedian: median(ttft) },
       bareRun: { msPerTokenMedian: bareMedian, msPerToken: bare },
       ratios: { overheadVsBareRun: engineMedian / bareMedian },
     };
   } finally {
-    await generator.release();
+    await pool.closeAll();
   }
 }

@@ -21,27 +21,62 @@ export const ModelInfoSchema = z.object({
   architecture: z.string().nullable(),
   contextLength: z.number().int().positive(),
   variants: z.array(z.string()),
+  /** Active-layer counts the package offers (depth exits); the full depth is the largest. */
+  depths: z.array(z.number().int().positive()),
   sizeBytes: z.number().int().nonnegative(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
 const seedSchema = z.number().int().min(0).max(0xffff_ffff);
 
-export const TextGenerationRequestSchema = z.strictObject({
-  /** A registered model id or a model folder path. */
-  model: z.string().min(1, 'model is required'),
-  prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters'),
-  maxNewTokens: z.number().int().min(1).max(32_768).default(128),
-  /** The end-of-sequence token is suppressed until this many tokens exist. */
-  minNewTokens: z.number().int().min(0).max(32_768).optional(),
-  /** Greedy when false; when absent, sampling is on if any sampling knob is given. */
-  doSample: z.boolean().optional(),
-  temperature: z.number().gt(0).max(10).optional(),
-  topK: z.number().int().min(0).max(1_000_000).optional(),
-  topP: z.number().gt(0).max(1).optional(),
-  seed: seedSchema.optional(),
-  ep: ExecutionProviderSchema.default('cpu'),
+export const ChatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string().max(1_000_000),
 });
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/** Per-token switching between a cheap and a full-precision variant that share one KV cache. */
+export const DynamicPrecisionSchema = z.strictObject({
+  cheap: z.string().min(1),
+  full: z.string().min(1),
+  /** Tokens whose cheap-variant distribution has more entropy than this (nats) are recomputed at full precision. */
+  entropyThreshold: z.number().min(0).max(20).default(1.5),
+});
+
+export const TextGenerationRequestSchema = z
+  .strictObject({
+    /** A registered model id or a model folder path. */
+    model: z.string().min(1, 'model is required'),
+    prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters').optional(),
+    /** A conversation rendered through the model's chat template instead of a raw prompt. */
+    messages: z.array(ChatMessageSchema).min(1).max(1000).optional(),
+    maxNewTokens: z.number().int().min(1).max(32_768).default(128),
+    /** The end-of-sequence token is suppressed until this many tokens exist. */
+    minNewTokens: z.number().int().min(0).max(32_768).optional(),
+    /** Greedy when false; when absent, sampling is on if any sampling knob is given. */
+    doSample: z.boolean().optional(),
+    temperature: z.number().gt(0).max(10).optional(),
+    topK: z.number().int().min(0).max(1_000_000).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    minP: z.number().min(0).max(1).optional(),
+    repetitionPenalty: z.number().gt(0).max(10).optional(),
+    seed: seedSchema.optional(),
+    /** Generation ends when the text contains one of these; the stop string is not part of the result. */
+    stop: z.array(z.string().min(1).max(200)).max(16).optional(),
+    /** A precision variant of the model (fp32, fp16, int8, q4, q4f16). */
+    precision: z.string().min(1).optional(),
+    dynamicPrecision: DynamicPrecisionSchema.optional(),
+    /** Active layers, for packages exported with depth exits. */
+    depth: z.number().int().min(1).max(1024).optional(),
+    /** Attention window: keep `sinks` first positions plus the last `window` in the KV cache; 'auto' picks W from measured cost. */
+    window: z.union([z.number().int().min(1).max(1_000_000), z.literal('auto')]).optional(),
+    sinks: z.number().int().min(0).max(1024).default(4),
+    ep: ExecutionProviderSchema.default('cpu'),
+  })
+  .refine((request) => (request.prompt === undefined) !== (request.messages === undefined), {
+    message: 'give either prompt or messages, not both or neither',
+    path: ['prompt'],
+  });
 export type TextGenerationRequest = z.input<typeof TextGenerationRequestSchema>;
 export type ResolvedTextGenerationRequest = z.output<typeof TextGenerationRequestSchema>;
 
@@ -54,6 +89,12 @@ export const GenerationConfigSchema = z.object({
   maxNewTokens: z.number().int(),
   ep: ExecutionProviderSchema,
   precision: z.string(),
+  depth: z.number().int().nullable(),
+  /** The KV window in force (sinks + last W positions), null when the whole context is kept. */
+  window: z.object({ sinks: z.number().int(), window: z.number().int() }).nullable(),
+  minP: z.number().nullable(),
+  repetitionPenalty: z.number().nullable(),
+  stop: z.array(z.string()),
 });
 export type GenerationConfig = z.infer<typeof GenerationConfigSchema>;
 
@@ -67,10 +108,12 @@ export const RunMetricsSchema = z.object({
   peakRssMb: z.number(),
   energyJ: z.number().nullable(),
   energySource: z.string().nullable(),
+  /** With dynamic precision: the share of tokens produced by each variant. */
+  precisionShare: z.record(z.string(), z.number()).nullable().default(null),
 });
 export type RunMetrics = z.infer<typeof RunMetricsSchema>;
 
-export const FINISH_REASONS = ['eos', 'length', 'context', 'cancelled'] as const;
+export const FINISH_REASONS = ['eos', 'stop', 'length', 'context', 'cancelled'] as const;
 export const FinishReasonSchema = z.enum(FINISH_REASONS);
 export type FinishReason = z.infer<typeof FinishReasonSchema>;
 
@@ -124,6 +167,11 @@ export const SettingsSchema = z.object({
   temperature: z.number().gt(0).max(10),
   topK: z.number().int().min(0),
   topP: z.number().gt(0).max(1),
+  /** Intra-op threads per session; null lets the engine use every core. */
+  threads: z.number().int().min(1).max(256).nullable(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']),
+  /** Memory the warm-session cache may hold before closing the least recently used sessions. */
+  sessionCacheMb: z.number().int().min(64).max(1_048_576),
   importedModels: z.array(z.string()),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

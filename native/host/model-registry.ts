@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ModelInfo } from '../contract';
-import { loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
+import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
 import type { SettingsStore } from './settings-store';
 
 interface Candidate {
@@ -18,7 +18,8 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
     source,
     architecture: folder.config.architecture,
     contextLength: folder.config.contextLength,
-    variants: [...folder.variants.keys()],
+    variants: folderPrecisions(folder),
+    depths: [...new Set(folder.points.map((point) => point.depth))].sort((a, b) => a - b),
     sizeBytes: folder.sizeBytes,
   };
 }

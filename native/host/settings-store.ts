@@ -10,6 +10,9 @@ export const DEFAULT_SETTINGS: Settings = {
   temperature: 0.8,
   topK: 50,
   topP: 0.95,
+  threads: null,
+  graphOptimizationLevel: 'all',
+  sessionCacheMb: 2048,
   importedModels: [],
 };
 

@@ -3,6 +3,8 @@ import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
+import type { DecoderSession } from '../engine/text/decoder-session';
+import { SessionPool } from '../engine/onnx/session-pool';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
@@ -15,6 +17,8 @@ export interface StudioHostOptions {
   /** Model folders named at launch (`pareto serve --model DIR`). */
   modelPaths?: readonly string[];
 }
+
+const MB = 1024 * 1024;
 
 type Handlers = { [M in ApiMethod]: (params: z.output<(typeof apiMethods)[M]['params']>) => Promise<ApiResult<M>> };
 
@@ -29,13 +33,15 @@ export class StudioHost {
   readonly settings: SettingsStore;
   readonly registry: ModelRegistry;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
-  private readonly generators = new Map<string, Promise<TextGenerator>>();
+  private readonly generators = new Map<string, TextGenerator>();
+  private readonly sessions: SessionPool<DecoderSession>;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
 
   constructor(options: StudioHostOptions) {
     this.settings = new SettingsStore(options.dataDir);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
+    this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
   }
 
   onEvent(listener: (event: StudioEvent) => void): () => void {
@@ -62,37 +68,41 @@ export class StudioHost {
     importModel: async ({ path }) => this.registry.import(path),
     listProviders: async () => listProviders(),
     getSettings: async () => this.settings.get(),
-    updateSettings: async (patch) => this.settings.update(patch),
+    updateSettings: async (patch) => {
+      const settings = this.settings.update(patch);
+      this.sessions.setBudget(settings.sessionCacheMb * MB);
+      this.generators.clear();
+      return settings;
+    },
     startTextJob: async (request) => this.startTextJob(request),
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
   };
 
   async dispose(): Promise<void> {
     for (const controller of this.running.values()) controller.abort();
-    const generators = await Promise.allSettled(this.generators.values());
     this.generators.clear();
-    await Promise.allSettled(generators.map((result) => (result.status === 'fulfilled' ? result.value.release() : undefined)));
+    await this.sessions.closeAll();
   }
 
   private emit(event: StudioEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
-  private loadGenerator(folder: TextModelFolder, request: ResolvedTextGenerationRequest): Promise<TextGenerator> {
-    const key = `${folder.dir}\0fp32\0${request.ep}`;
-    let loading = this.generators.get(key);
-    if (!loading) {
-      loading = TextGenerator.load(folder, 'fp32', request.ep);
-      this.generators.set(key, loading);
-      loading.catch(() => this.generators.delete(key));
+  /** One generator per model folder and session settings; their sessions live in the shared pool. */
+  private generatorFor(folder: TextModelFolder): TextGenerator {
+    let generator = this.generators.get(folder.dir);
+    if (!generator) {
+      const { threads, graphOptimizationLevel } = this.settings.get();
+      generator = new TextGenerator(folder, this.sessions, { threads: threads ?? undefined, graphOptimizationLevel });
+      this.generators.set(folder.dir, generator);
     }
-    return loading;
+    return generator;
   }
 
   private async startTextJob(request: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {
     const { info, folder } = this.registry.resolve(request.model);
-    const generator = await this.loadGenerator(folder, request);
-    generator.encodePrompt(request.prompt);
+    const generator = this.generatorFor(folder);
+    const prepared = await generator.prepare(request);
 
     const jobId = crypto.randomUUID();
     const controller = new AbortController();
@@ -100,7 +110,7 @@ export class StudioHost {
     const run = async () => {
       const buffer = new JobEventBuffer(jobId, (event) => this.emit(event));
       try {
-        const result = await generator.generate(request, {
+        const result = await generator.run(prepared, {
           signal: controller.signal,
           onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started }),
           onText: (text, ids) => buffer.addText(text, ids),
@@ -119,6 +129,7 @@ export class StudioHost {
       id: jobId,
       run,
       dropped: () => {
+        prepared.leases.forEach((lease) => lease.release());
         this.running.delete(jobId);
         this.emit({ type: 'error', jobId, message: 'Cancelled before it started.' });
       },

@@ -5,6 +5,8 @@ import { temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { StudioHost } from './studio-host';
 import { startWebServer, type RunningWebServer } from './web-server';
 
+type ErrorBody = { error: { code: string; message: string } };
+
 let server: RunningWebServer;
 let host: StudioHost;
 let base: string;
@@ -33,10 +35,10 @@ describe('web server', () => {
   it('answers calls with the token and refuses them without', async () => {
     const ok = await call('listModels');
     expect(ok.status).toBe(200);
-    expect((await ok.json())[0].id).toBe('tinystories-656k-onnx');
+    expect(((await ok.json()) as { id: string }[])[0]!.id).toBe('tinystories-656k-onnx');
     const refused = await call('listModels', undefined, 'wrong');
     expect(refused.status).toBe(401);
-    expect((await refused.json()).error.code).toBe('unauthorized');
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('unauthorized');
   });
 
   it('refuses requests addressed to another host name', async () => {
@@ -50,7 +52,7 @@ describe('web server', () => {
   it('maps errors to status codes with a one-line message', async () => {
     const missing = await call('startTextJob', { model: '/nope/model', prompt: 'hi' });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.message).toBe('Model folder not found: /nope/model');
+    expect(((await missing.json()) as ErrorBody).error.message).toBe('Model folder not found: /nope/model');
     const invalid = await call('startTextJob', { model: tinyStoriesOnnx(), prompt: 'hi', temperature: -1 });
     expect(invalid.status).toBe(400);
     const badJson = await fetch(`${base}/api/listModels`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` }, body: '{' });
@@ -62,7 +64,7 @@ describe('web server', () => {
     const response = await fetch(`${base}/api/events?token=${server.token}`, { signal: controller.signal });
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const started = await call('startTextJob', { model: tinyStoriesOnnx(), prompt: '', maxNewTokens: 10, doSample: false });
-    const { jobId } = await started.json();
+    const { jobId } = (await started.json()) as { jobId: string };
     const reader = response.body!.getReader();
     let received = '';
     while (!received.includes('"type":"done"')) received += new TextDecoder().decode((await reader.read()).value);

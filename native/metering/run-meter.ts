@@ -50,6 +50,7 @@ export class RunMeter {
       peakRssMb: this.peakRss / MB,
       energyJ: null,
       energySource: null,
+      precisionShare: null,
     };
   }
 }

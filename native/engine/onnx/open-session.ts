@@ -10,11 +10,16 @@ export interface OpenedSession {
   fallbackReason: string | null;
 }
 
-export interface OpenSessionOptions {
+/** Session knobs a user may set (SPEC §3 session management). */
+export interface SessionTuning {
+  threads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export interface OpenSessionOptions extends SessionTuning {
   ep: ExecutionProvider;
   /** How the file is named in error messages (relative to its model folder). */
   displayName: string;
-  threads?: number;
 }
 
 function firstLine(message: string): string {
@@ -24,7 +29,7 @@ function firstLine(message: string): string {
 /** Opens an ONNX file on the requested provider, falling back to CPU with the reason. */
 export async function openSession(modelPath: string, options: OpenSessionOptions): Promise<OpenedSession> {
   if (!fs.existsSync(modelPath)) throw new ApiError('invalid_model', `Model file ${options.displayName} is missing.`);
-  const base = { graphOptimizationLevel: 'all', intraOpNumThreads: options.threads ?? defaultThreadCount() } as const;
+  const base = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all', intraOpNumThreads: options.threads ?? defaultThreadCount() };
   const open = async (ep: ExecutionProvider) => createSession(modelPath, { ...base, ...providerSessionOptions(ep) });
 
   let fallbackReason: string | null = null;

@@ -16,6 +16,14 @@ export function float32Tensor(values: Float32Array, dims: readonly number[]): or
   return new ort.Tensor('float32', values, dims);
 }
 
+export function boolTensor(values: boolean[], dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('bool', Uint8Array.from(values, Number), dims);
+}
+
+export function float16Tensor(bits: Uint16Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('float16', bits, dims);
+}
+
 export function emptyTensor(type: 'float32' | 'float16', dims: readonly number[]): ort.Tensor {
   return type === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
 }

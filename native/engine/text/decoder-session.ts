@@ -1,15 +1,24 @@
+import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
-import { openSession } from '../onnx/open-session';
-import { emptyTensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
-import type { TextModelFolder } from './model-folder';
+import { halfArrayToFloat } from '../onnx/float16';
+import { openSession, type SessionTuning } from '../onnx/open-session';
+import { boolTensor, emptyTensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
+import type { TextModelFolder, OperatingPointFile } from './model-folder';
 
-/** The past key/value tensors of every layer, `length` positions long. */
+/** The past key/value tensors of every layer, `length` positions long, after `evicted` dropped positions. */
 export interface KvCache {
   length: number;
+  evicted: number;
   tensors: TensorMap;
 }
 
-interface KvSlot {
+/** Anything that runs decoder steps over a KV cache: one session, or a composition of them. */
+export interface DecoderStep {
+  emptyCache(): KvCache;
+  forward(ids: readonly number[], cache: KvCache): Promise<{ logits: Float32Array; cache: KvCache }>;
+}
+
+export interface KvSlot {
   pastKey: string;
   pastValue: string;
   presentKey: string;
@@ -17,10 +26,12 @@ interface KvSlot {
 }
 
 /** What the graph itself says about its inputs and outputs: the engine detects, it does not guess. */
-interface DecoderLayout {
+export interface DecoderLayout {
   slots: KvSlot[];
   hasPositionIds: boolean;
   hasAttentionMask: boolean;
+  /** Merged decoders (Optimum) switch between their prefill and cached branches on this input. */
+  hasUseCacheBranch: boolean;
   kvType: 'float32' | 'float16';
   kvHeads: number;
   headDim: number;
@@ -53,12 +64,12 @@ function detectLayout(session: OrtSession, folder: TextModelFolder, file: string
   const keyMeta = session.inputMetadata.find((meta) => meta.name === slots[0]!.pastKey);
   const shape = keyMeta?.isTensor ? keyMeta.shape : [];
   const fixed = (value: unknown, fallback: number) => (typeof value === 'number' && value > 0 ? value : fallback);
-  const kvType = keyMeta?.isTensor && keyMeta.type === 'float16' ? 'float16' : 'float32';
   return {
     slots,
     hasPositionIds: inputs.has('position_ids'),
     hasAttentionMask: inputs.has('attention_mask'),
-    kvType,
+    hasUseCacheBranch: inputs.has('use_cache_branch'),
+    kvType: keyMeta?.isTensor && keyMeta.type === 'float16' ? 'float16' : 'float32',
     kvHeads: fixed(shape[1], folder.config.numKvHeads),
     headDim: fixed(shape[3], folder.config.headDim),
   };
@@ -70,26 +81,43 @@ function int64Range(start: number, count: number): BigInt64Array {
   return values;
 }
 
+/** Logits of the last position as float32, whatever precision the graph returns them in. */
+function lastRow(logits: Tensor): Float32Array {
+  const vocab = Number(logits.dims.at(-1));
+  if (logits.type === 'float32') {
+    const data = logits.data as Float32Array;
+    return data.subarray(data.length - vocab);
+  }
+  if (logits.type === 'float16') {
+    const data = logits.data as Uint16Array;
+    return halfArrayToFloat(data.subarray(data.length - vocab));
+  }
+  throw new ApiError('invalid_model', `logits are ${logits.type}; the engine reads float32 or float16 logits.`);
+}
+
 /** One ONNX decoder file: runs forward steps over a KV cache and returns the last position's logits. */
-export class DecoderSession {
+export class DecoderSession implements DecoderStep {
   private constructor(
     private readonly session: OrtSession,
-    private readonly layout: DecoderLayout,
-    readonly precision: string,
+    readonly layout: DecoderLayout,
+    readonly point: OperatingPointFile,
     readonly ep: ExecutionProvider,
     readonly fallbackReason: string | null,
-    readonly vocabSize: number,
   ) {}
 
-  static async open(folder: TextModelFolder, precision: string, ep: ExecutionProvider): Promise<DecoderSession> {
-    const file = folder.variants.get(precision);
-    if (!file) {
-      throw new ApiError('bad_request', `${folder.name} has no ${precision} variant; it offers ${[...folder.variants.keys()].join(', ')}.`);
+  static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<DecoderSession> {
+    const displayName = `onnx/${path.basename(point.path)}`;
+    const opened = await openSession(point.path, { ep, displayName, ...tuning });
+    try {
+      return new DecoderSession(opened.session, detectLayout(opened.session, folder, displayName), point, opened.ep, opened.fallbackReason);
+    } catch (error) {
+      await opened.session.release();
+      throw error;
     }
-    const displayName = `onnx/${file.split(/[\\/]/).pop()}`;
-    const opened = await openSession(file, { ep, displayName });
-    const layout = detectLayout(opened.session, folder, displayName);
-    return new DecoderSession(opened.session, layout, precision, opened.ep, opened.fallbackReason, folder.config.vocabSize);
+  }
+
+  get precision(): string {
+    return this.point.precision;
   }
 
   emptyCache(): KvCache {
@@ -99,16 +127,20 @@ export class DecoderSession {
       tensors[slot.pastKey] = emptyTensor(this.layout.kvType, dims);
       tensors[slot.pastValue] = emptyTensor(this.layout.kvType, dims);
     }
-    return { length: 0, tensors };
+    return { length: 0, evicted: 0, tensors };
   }
 
-  /** The inputs other than the cache for running `ids` after `pastLength` cached positions. */
-  tokenFeeds(ids: readonly number[], pastLength: number): TensorMap {
+  /**
+   * The inputs other than the cache for running `ids` after `pastLength` cached positions.
+   * `positionOffset` counts positions evicted from the cache, so RoPE positions stay absolute.
+   */
+  tokenFeeds(ids: readonly number[], pastLength: number, positionOffset = 0): TensorMap {
     const count = ids.length;
     const total = pastLength + count;
     const feeds: TensorMap = { input_ids: int64Tensor(BigInt64Array.from(ids, BigInt), [1, count]) };
     if (this.layout.hasAttentionMask) feeds.attention_mask = int64Tensor(new BigInt64Array(total).fill(1n), [1, total]);
-    if (this.layout.hasPositionIds) feeds.position_ids = int64Tensor(int64Range(pastLength, count), [1, count]);
+    if (this.layout.hasPositionIds) feeds.position_ids = int64Tensor(int64Range(pastLength + positionOffset, count), [1, count]);
+    if (this.layout.hasUseCacheBranch) feeds.use_cache_branch = boolTensor([pastLength > 0], [1]);
     return feeds;
   }
 
@@ -120,25 +152,15 @@ export class DecoderSession {
       tensors[slot.pastKey] = outputs[slot.presentKey]!;
       tensors[slot.pastValue] = outputs[slot.presentValue]!;
     }
-    return { outputs, cache: { length: cache.length + count, tensors } };
+    return { outputs, cache: { length: cache.length + count, evicted: cache.evicted, tensors } };
   }
 
-  /** Runs `ids` after the cached positions; returns the logits of the last one and the grown cache. */
   async forward(ids: readonly number[], cache: KvCache): Promise<{ logits: Float32Array; cache: KvCache }> {
-    const step = await this.run(this.tokenFeeds(ids, cache.length), cache, ids.length);
-    return { logits: lastRow(step.outputs.logits!, this.vocabSize), cache: step.cache };
+    const step = await this.run(this.tokenFeeds(ids, cache.length, cache.evicted), cache, ids.length);
+    return { logits: lastRow(step.outputs.logits!), cache: step.cache };
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-function lastRow(logits: Tensor, configVocab: number): Float32Array {
-  if (logits.type !== 'float32') {
-    throw new ApiError('invalid_model', `logits are ${logits.type}; this engine reads float32 logits.`);
-  }
-  const data = logits.data as Float32Array;
-  const vocab = Number(logits.dims.at(-1) ?? configVocab);
-  return data.subarray(data.length - vocab);
 }

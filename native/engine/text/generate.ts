@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../contract';
-import type { DecoderSession } from './decoder-session';
+import type { DecoderStep } from './decoder-session';
 import type { LogitsProcessor } from './logits-processors';
 import type { StoppingCriterion } from './stopping-criteria';
 import type { Streamer } from './streamer';
@@ -14,7 +14,7 @@ export interface GenerateOptions {
 }
 
 /** The decoding loop: prefill the prompt, then one cached step per token until a criterion stops it. */
-export async function generateTokens(session: DecoderSession, options: GenerateOptions): Promise<{ generatedIds: number[]; finishReason: FinishReason }> {
+export async function generateTokens(session: DecoderStep, options: GenerateOptions): Promise<{ generatedIds: number[]; finishReason: FinishReason }> {
   const generatedIds: number[] = [];
   let cache = session.emptyCache();
   let input: readonly number[] = options.promptIds;

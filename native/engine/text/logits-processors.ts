@@ -89,3 +89,29 @@ export class TopPLogitsWarper implements LogitsProcessor {
     for (let rank = Math.max(keep, 1); rank < candidates.length; rank++) logits[candidates[rank]!] = -Infinity;
   }
 }
+
+/** Divides positive logits (multiplies negative ones) of tokens already generated, as in CTRL. */
+export class RepetitionPenaltyLogitsProcessor implements LogitsProcessor {
+  constructor(private readonly penalty: number) {}
+
+  process(logits: Float32Array, generatedIds: readonly number[]): void {
+    if (this.penalty === 1) return;
+    for (const id of new Set(generatedIds)) {
+      const value = logits[id]!;
+      logits[id] = value > 0 ? value / this.penalty : value * this.penalty;
+    }
+  }
+}
+
+/** Drops tokens whose probability is below `minP` times the most likely token's. */
+export class MinPLogitsWarper implements LogitsProcessor {
+  constructor(private readonly minP: number) {}
+
+  process(logits: Float32Array): void {
+    if (this.minP <= 0) return;
+    let max = -Infinity;
+    for (const value of logits) if (value > max) max = value;
+    const threshold = max + Math.log(this.minP);
+    for (let i = 0; i < logits.length; i++) if (logits[i]! < threshold) logits[i] = -Infinity;
+  }
+}

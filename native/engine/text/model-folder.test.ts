@@ -3,13 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyModel, temporaryDir, tinyStoriesOnnx } from '../../testing/fixtures';
 import { DecoderSession } from './decoder-session';
-import { loadTextModelFolder } from './model-folder';
+import { findOperatingPoint, loadTextModelFolder } from './model-folder';
 
 describe('loadTextModelFolder', () => {
   it('reads the fixture: config, variants and sizes from the folder itself', () => {
     const folder = loadTextModelFolder(tinyStoriesOnnx());
     expect(folder.config).toMatchObject({ numLayers: 2, numKvHeads: 4, headDim: 16, vocabSize: 2048, contextLength: 512, bosTokenId: 1, eosTokenIds: [2] });
-    expect([...folder.variants.keys()]).toEqual(['fp32']);
+    expect(folder.points.map((p) => [p.precision, p.depth])).toEqual([['fp32', 2]]);
+    expect(folder.manifest).toBeNull();
     expect(folder.sizeBytes).toBeGreaterThan(3_000_000);
   });
 
@@ -46,11 +47,13 @@ describe('loadTextModelFolder', () => {
     const dir = copyModel(tinyStoriesOnnx());
     const file = path.join(dir, 'onnx', 'model.onnx');
     fs.truncateSync(file, 100_000);
-    await expect(DecoderSession.open(loadTextModelFolder(dir), 'fp32', 'cpu')).rejects.toThrowError(/onnx\/model\.onnx could not be loaded: it is truncated, corrupt or not an ONNX model/);
+    const folder = loadTextModelFolder(dir);
+    await expect(DecoderSession.open(folder, findOperatingPoint(folder), 'cpu')).rejects.toThrowError(/onnx\/model\.onnx could not be loaded: it is truncated, corrupt or not an ONNX model/);
   });
 
   it('falls back to CPU with a reason when the requested provider is not there', async () => {
-    const session = await DecoderSession.open(loadTextModelFolder(tinyStoriesOnnx()), 'fp32', 'dml');
+    const folder = loadTextModelFolder(tinyStoriesOnnx());
+    const session = await DecoderSession.open(folder, findOperatingPoint(folder), 'dml');
     expect(session.ep).toBe('cpu');
     expect(session.fallbackReason).toMatch(/DirectML runs only on win32.*Running on CPU/);
     await session.release();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
+import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
 
 const dim = (max: number) => z.number().int().positive().max(max);
 const tokenIds = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).nullish();
@@ -43,14 +44,23 @@ export interface DecoderConfig {
   eosTokenIds: number[];
 }
 
-/** Precision variants of the transformers.js layout, by the file names that carry them, best first. */
-const VARIANT_FILES: Record<string, readonly string[]> = {
-  fp32: ['model.onnx'],
-  fp16: ['model_fp16.onnx'],
-  int8: ['model_int8.onnx', 'model_quantized.onnx'],
-  q4: ['model_q4.onnx'],
-  q4f16: ['model_q4f16.onnx'],
+/** Precision variants of the transformers.js layout, by the file-name suffixes that carry them. */
+const VARIANT_SUFFIXES: Record<string, readonly string[]> = {
+  fp32: [''],
+  fp16: ['_fp16'],
+  int8: ['_int8', '_quantized'],
+  q4: ['_q4'],
+  q4f16: ['_q4f16'],
 };
+const FILE_PREFIXES = ['model', 'decoder_model_merged'];
+
+/** One runnable file of a model: a precision at a depth. */
+export interface OperatingPointFile {
+  precision: string;
+  depth: number;
+  path: string;
+  quality: ManifestOperatingPoint['quality'] | null;
+}
 
 export interface TextModelFolder {
   dir: string;
@@ -59,9 +69,28 @@ export interface TextModelFolder {
   generationDefaults: GenerationDefaults;
   tokenizerJson: object;
   tokenizerConfig: object;
-  /** Precision → absolute path of its ONNX file. */
-  variants: Map<string, string>;
+  manifest: ParetoManifest | null;
+  points: OperatingPointFile[];
   sizeBytes: number;
+}
+
+/** The distinct precisions a folder offers, in the order they were found. */
+export function folderPrecisions(folder: TextModelFolder): string[] {
+  return [...new Set(folder.points.map((point) => point.precision))];
+}
+
+/** The file for a precision and depth; defaults are fp32 (else the first variant) at full depth. */
+export function findOperatingPoint(folder: TextModelFolder, precision?: string, depth?: number): OperatingPointFile {
+  const precisions = folderPrecisions(folder);
+  const wantedPrecision = precision ?? (precisions.includes('fp32') ? 'fp32' : precisions[0]!);
+  const wantedDepth = depth ?? folder.config.numLayers;
+  const point = folder.points.find((p) => p.precision === wantedPrecision && p.depth === wantedDepth);
+  if (point) return point;
+  if (!precisions.includes(wantedPrecision)) {
+    throw new ApiError('bad_request', `${folder.name} has no ${wantedPrecision} variant; it offers ${precisions.join(', ')}.`);
+  }
+  const depths = folder.points.filter((p) => p.precision === wantedPrecision).map((p) => p.depth);
+  throw new ApiError('bad_request', `${folder.name} has no ${wantedPrecision} exit at depth ${wantedDepth}; its depths are ${depths.join(', ')}.`);
 }
 
 const DEFAULT_CONTEXT = 2048;
@@ -93,18 +122,31 @@ function asIdList(value: number | number[] | null | undefined): number[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function findVariants(onnxDir: string, dir: string): Map<string, string> {
-  const variants = new Map<string, string>();
-  const realRoot = fs.realpathSync(dir);
-  for (const [precision, names] of Object.entries(VARIANT_FILES)) {
-    const found = names.map((name) => path.join(onnxDir, name)).find((file) => fs.existsSync(file));
-    if (!found) continue;
-    if (!fs.realpathSync(found).startsWith(realRoot + path.sep)) {
-      throw new ApiError('invalid_model', `onnx/${path.basename(found)} points outside its model folder ${dir}.`);
-    }
-    variants.set(precision, found);
+function checkInside(file: string, realRoot: string, folder: string): void {
+  if (!fs.realpathSync(file).startsWith(realRoot + path.sep)) {
+    throw new ApiError('invalid_model', `onnx/${path.basename(file)} points outside its model folder ${folder}.`);
   }
-  return variants;
+}
+
+/** Operating points named by file (third-party folders): every precision variant at full depth. */
+function pointsFromFileNames(onnxDir: string, numLayers: number): OperatingPointFile[] {
+  const points: OperatingPointFile[] = [];
+  for (const [precision, suffixes] of Object.entries(VARIANT_SUFFIXES)) {
+    const names = FILE_PREFIXES.flatMap((prefix) => suffixes.map((suffix) => `${prefix}${suffix}.onnx`));
+    const found = names.map((name) => path.join(onnxDir, name)).find((file) => fs.existsSync(file));
+    if (found) points.push({ precision, depth: numLayers, path: found, quality: null });
+  }
+  return points;
+}
+
+function pointsFromManifest(manifest: ParetoManifest, dir: string, numLayers: number): OperatingPointFile[] {
+  return manifest.operatingPoints
+    .filter((point) => point.depth !== undefined || point.steps === undefined)
+    .map((point) => {
+      const file = packageFile(dir, point.file);
+      if (!fs.existsSync(file)) throw new ApiError('invalid_model', `${point.file} is missing from ${dir} (pareto.json lists it).`);
+      return { precision: point.precision, depth: point.depth ?? numLayers, path: file, quality: point.quality };
+    });
 }
 
 function folderSize(onnxDir: string): number {
@@ -125,8 +167,11 @@ export function loadTextModelFolder(folder: string): TextModelFolder {
   const tokenizerJson = readJson(dir, 'tokenizer.json', true) as object;
   const tokenizerConfig = (readJson(dir, 'tokenizer_config.json', false) ?? {}) as object;
 
-  const variants = findVariants(onnxDir, dir);
-  if (variants.size === 0) throw new ApiError('invalid_model', `${folder}/onnx has no model.onnx (nor any precision variant of it).`);
+  const manifest = readParetoManifest(dir);
+  const points = manifest ? pointsFromManifest(manifest, dir, configJson.num_hidden_layers) : pointsFromFileNames(onnxDir, configJson.num_hidden_layers);
+  if (points.length === 0) throw new ApiError('invalid_model', `${folder}/onnx has no model.onnx (nor any precision variant of it).`);
+  const realRoot = fs.realpathSync(dir);
+  for (const point of points) checkInside(point.path, realRoot, folder);
 
   const numKvHeads = configJson.num_key_value_heads ?? configJson.num_attention_heads;
   const eosTokenIds = asIdList(generationDefaults.eos_token_id ?? configJson.eos_token_id);
@@ -146,7 +191,8 @@ export function loadTextModelFolder(folder: string): TextModelFolder {
     generationDefaults,
     tokenizerJson,
     tokenizerConfig,
-    variants,
+    manifest,
+    points,
     sizeBytes: folderSize(onnxDir),
   };
 }

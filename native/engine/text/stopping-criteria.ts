@@ -62,3 +62,27 @@ export class InterruptableStoppingCriteria implements StoppingCriterion {
     return this.signal.aborted ? 'cancelled' : null;
   }
 }
+
+/** Stops once the decoded text ends with one of the stop strings. */
+export class StopStringCriteria implements StoppingCriterion {
+  private readonly tailTokens: number;
+
+  constructor(
+    private readonly stops: readonly string[],
+    private readonly decode: (ids: readonly number[]) => string,
+  ) {
+    // A token carries at least one character (or one byte of one), so this many tokens cover any stop string.
+    this.tailTokens = Math.max(...stops.map((stop) => Buffer.byteLength(stop))) + 2;
+  }
+
+  check(generatedIds: readonly number[]): FinishReason | null {
+    const tail = this.decode(generatedIds.slice(-this.tailTokens));
+    return this.stops.some((stop) => tail.includes(stop)) ? 'stop' : null;
+  }
+}
+
+/** The text up to the first stop string, which itself is left out. */
+export function truncateAtStop(text: string, stops: readonly string[]): string {
+  const cut = Math.min(...stops.map((stop) => text.indexOf(stop)).filter((index) => index >= 0));
+  return Number.isFinite(cut) ? text.slice(0, cut) : text;
+}

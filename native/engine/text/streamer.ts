@@ -51,3 +51,48 @@ export class TextStreamer implements Streamer {
     this.readOffset = this.ids.length;
   }
 }
+
+/**
+ * Holds back streamed text that might be the start of a stop string, so a client never sees
+ * part of a stop string that the final text leaves out.
+ */
+export class StopStringHoldback {
+  text = '';
+  private emitted = 0;
+
+  constructor(
+    private readonly stops: readonly string[],
+    private readonly onText: (text: string) => void,
+  ) {}
+
+  push(piece: string): void {
+    this.text += piece;
+    this.emitUpTo(this.safeEnd());
+  }
+
+  end(): void {
+    const stopAt = Math.min(...this.stops.map((stop) => this.text.indexOf(stop)).filter((index) => index >= 0));
+    this.emitUpTo(Number.isFinite(stopAt) ? stopAt : this.text.length);
+  }
+
+  private safeEnd(): number {
+    let end = this.text.length;
+    for (const stop of this.stops) {
+      const found = this.text.indexOf(stop, Math.max(0, this.emitted - stop.length));
+      if (found >= 0) end = Math.min(end, found);
+      for (let keep = Math.min(stop.length - 1, this.text.length); keep > 0; keep--) {
+        if (this.text.endsWith(stop.slice(0, keep))) {
+          end = Math.min(end, this.text.length - keep);
+          break;
+        }
+      }
+    }
+    return end;
+  }
+
+  private emitUpTo(end: number): void {
+    if (end <= this.emitted) return;
+    this.onText(this.text.slice(this.emitted, end));
+    this.emitted = end;
+  }
+}

@@ -1,15 +1,19 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, TextGenerationRequestSchema, type TextGenerationRequest } from '../../contract';
 import { referenceGreedy, tinyStoriesOnnx } from '../../testing/fixtures';
 import { loadTextModelFolder } from './model-folder';
 import { TextGenerator } from './text-generator';
+import { SessionPool } from '../onnx/session-pool';
+import type { DecoderSession } from './decoder-session';
 
 let generator: TextGenerator;
+const pool = new SessionPool<DecoderSession>(Infinity);
 const request = (fields: Partial<TextGenerationRequest>) => TextGenerationRequestSchema.parse({ model: 'fixture', prompt: '', ...fields });
 
-beforeAll(async () => {
-  generator = await TextGenerator.load(loadTextModelFolder(tinyStoriesOnnx()), 'fp32', 'cpu');
+beforeAll(() => {
+  generator = new TextGenerator(loadTextModelFolder(tinyStoriesOnnx()), pool);
 });
+afterAll(() => pool.closeAll());
 
 describe('TextGenerator on the TinyStories 656K fixture', () => {
   it('reproduces the reference greedy tokens exactly', async () => {
@@ -58,8 +62,8 @@ describe('TextGenerator on the TinyStories 656K fixture', () => {
 
   it('rejects a prompt longer than the context with a sentence naming both sizes', () => {
     const long = 'the cat sat on the mat. '.repeat(200);
-    expect(() => generator.encodePrompt(long)).toThrowError(ApiError);
-    expect(() => generator.encodePrompt(long)).toThrowError(/prompt is \d+ tokens but tinystories-656k-onnx holds 512/);
+    expect(() => generator.encodePrompt({ prompt: long })).toThrowError(ApiError);
+    expect(() => generator.encodePrompt({ prompt: long })).toThrowError(/prompt is \d+ tokens but tinystories-656k-onnx holds 512/);
   });
 
   it('reports metrics for the run', async () => {

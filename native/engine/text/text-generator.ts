@@ -1,14 +1,30 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ApiError, type ExecutionProvider, type GenerationConfig, type ResolvedTextGenerationRequest, type TextResult } from '../../contract';
 import { RunMeter } from '../../metering/run-meter';
-import { DecoderSession } from './decoder-session';
+import type { SessionTuning } from '../onnx/open-session';
+import type { Lease, SessionPool } from '../onnx/session-pool';
+import { ChatTemplate } from './chat-template';
+import { DecoderSession, type DecoderStep } from './decoder-session';
+import { DynamicPrecisionDecoder } from './dynamic-precision';
 import { generateTokens } from './generate';
-import { LogitsProcessorList, MinNewTokensLogitsProcessor, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper } from './logits-processors';
-import type { TextModelFolder } from './model-folder';
-import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StoppingCriteriaList } from './stopping-criteria';
-import { TextStreamer } from './streamer';
+import { SlidingWindowDecoder } from './kv-window';
+import {
+  LogitsProcessorList,
+  MinNewTokensLogitsProcessor,
+  MinPLogitsWarper,
+  RepetitionPenaltyLogitsProcessor,
+  TemperatureLogitsWarper,
+  TopKLogitsWarper,
+  TopPLogitsWarper,
+} from './logits-processors';
+import { findOperatingPoint, type OperatingPointFile, type TextModelFolder } from './model-folder';
+import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StopStringCriteria, StoppingCriteriaList, truncateAtStop } from './stopping-criteria';
+import { StopStringHoldback, TextStreamer } from './streamer';
 import { GreedyChooser, MultinomialChooser, type TokenChooser } from './token-chooser';
 import { TextTokenizer } from './tokenizer';
+import { chooseWindow, measureStepCost, type StepCostModel } from './window-planner';
 
 export interface TextGenerationHooks {
   signal?: AbortSignal;
@@ -17,47 +33,60 @@ export interface TextGenerationHooks {
   onToken?(meter: RunMeter): void;
 }
 
-/** Streamed text is decoded this often: smoother than any UI needs, and off the per-token path. */
-const TEXT_INTERVAL_MS = 16;
+/** A request checked against the model, with its sessions open: everything that can fail early has. */
+export interface PreparedTextRun {
+  request: ResolvedTextGenerationRequest;
+  config: GenerationConfig;
+  promptIds: number[];
+  decoder: DecoderStep;
+  primary: DecoderSession;
+  dynamic: DynamicPrecisionDecoder | null;
+  leases: Lease<DecoderSession>[];
+}
 
 /** Hugging Face GenerationConfig defaults, used where neither the request nor generation_config.json says. */
 const HF_DEFAULTS = { temperature: 1, topK: 50, topP: 1 };
+/** Streamed text is decoded this often: smoother than any UI needs, and off the per-token path. */
+const TEXT_INTERVAL_MS = 16;
+/** Memory a session holds beyond its weights file, roughly: arena, KV cache, optimised copies. */
+const SESSION_MEMORY_FACTOR = 1.5;
 
-/** A loaded text model: its tokenizer and one warm decoder session. */
+/** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */
+function fileBytes(file: string): number {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const external = fs.readdirSync(dir).filter((name) => name !== base && name.startsWith(base.replace(/\.onnx$/, '.onnx')));
+  return [file, ...external.map((name) => path.join(dir, name))].reduce((sum, f) => sum + fs.statSync(f).size, 0);
+}
+
+/** A text model ready to generate: its folder, tokenizer and chat template, with sessions from a shared pool. */
 export class TextGenerator {
-  private constructor(
+  private readonly tokenizer: TextTokenizer;
+  private readonly chatTemplate: ChatTemplate | null;
+  private readonly stepCosts = new Map<DecoderSession, Promise<StepCostModel>>();
+
+  constructor(
     readonly folder: TextModelFolder,
-    private readonly tokenizer: TextTokenizer,
-    private readonly session: DecoderSession,
-  ) {}
-
-  static async load(folder: TextModelFolder, precision: string, ep: ExecutionProvider): Promise<TextGenerator> {
-    const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name);
-    return new TextGenerator(folder, tokenizer, await DecoderSession.open(folder, precision, ep));
+    private readonly sessions: SessionPool<DecoderSession>,
+    private readonly tuning: SessionTuning = {},
+  ) {
+    this.tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name);
+    this.chatTemplate = ChatTemplate.fromTokenizerConfig(folder.tokenizerConfig, folder.name);
   }
 
-  get ep(): ExecutionProvider {
-    return this.session.ep;
+  private async session(point: OperatingPointFile, ep: ExecutionProvider): Promise<Lease<DecoderSession>> {
+    const key = [point.path, ep, this.tuning.threads ?? '', this.tuning.graphOptimizationLevel ?? ''].join('\0');
+    return this.sessions.acquire(key, fileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, this.tuning));
   }
 
-  resolveConfig(request: ResolvedTextGenerationRequest): GenerationConfig {
-    const defaults = this.folder.generationDefaults;
-    const samplingKnobGiven = [request.temperature, request.topK, request.topP, request.seed].some((value) => value !== undefined);
-    const doSample = request.doSample ?? (samplingKnobGiven || (defaults.do_sample ?? false));
-    return {
-      doSample,
-      temperature: request.temperature ?? defaults.temperature ?? HF_DEFAULTS.temperature,
-      topK: request.topK ?? defaults.top_k ?? HF_DEFAULTS.topK,
-      topP: request.topP ?? defaults.top_p ?? HF_DEFAULTS.topP,
-      seed: doSample ? (request.seed ?? crypto.randomInt(0, 2 ** 32)) : null,
-      maxNewTokens: request.maxNewTokens,
-      ep: this.session.ep,
-      precision: this.session.precision,
-    };
-  }
-
-  encodePrompt(prompt: string): number[] {
-    const promptIds = this.tokenizer.encode(prompt);
+  encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
+    let promptIds: number[];
+    if (request.messages) {
+      if (!this.chatTemplate) throw new ApiError('bad_request', `${this.folder.name} has no chat template; send a prompt instead of messages.`);
+      promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), false);
+    } else {
+      promptIds = this.tokenizer.encode(request.prompt ?? '');
+    }
     const context = this.folder.config.contextLength;
     if (promptIds.length === 0) throw new ApiError('bad_request', `The prompt is empty and ${this.folder.name} has no start token to begin from.`);
     if (promptIds.length >= context) {
@@ -66,59 +95,125 @@ export class TextGenerator {
     return promptIds;
   }
 
-  async generate(request: ResolvedTextGenerationRequest, hooks: TextGenerationHooks = {}): Promise<TextResult> {
-    const config = this.resolveConfig(request);
-    const promptIds = this.encodePrompt(request.prompt);
-    hooks.onStarted?.({ ep: this.session.ep, fallbackReason: this.session.fallbackReason, promptTokens: promptIds.length });
-
-    const processors = new LogitsProcessorList();
-    if (request.minNewTokens) processors.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
-    let chooser: TokenChooser = new GreedyChooser();
-    if (config.doSample) {
-      processors.push(new TemperatureLogitsWarper(config.temperature));
-      processors.push(new TopKLogitsWarper(config.topK));
-      processors.push(new TopPLogitsWarper(config.topP));
-      chooser = new MultinomialChooser(config.seed!);
+  /** Opens the sessions a request needs and checks it against the model, so errors come before queueing. */
+  async prepare(request: ResolvedTextGenerationRequest): Promise<PreparedTextRun> {
+    const promptIds = this.encodePrompt(request);
+    const dynamicRequest = request.dynamicPrecision;
+    const primaryPoint = findOperatingPoint(this.folder, dynamicRequest?.full ?? request.precision, request.depth);
+    const leases = [await this.session(primaryPoint, request.ep)];
+    try {
+      const primary = leases[0]!.value;
+      let decoder: DecoderStep = primary;
+      let dynamic: DynamicPrecisionDecoder | null = null;
+      if (dynamicRequest) {
+        leases.push(await this.session(findOperatingPoint(this.folder, dynamicRequest.cheap, request.depth), request.ep));
+        decoder = dynamic = new DynamicPrecisionDecoder(leases[1]!.value, primary, dynamicRequest.entropyThreshold);
+      }
+      let window: GenerationConfig['window'] = null;
+      if (request.window !== undefined) {
+        const size = request.window === 'auto' ? await this.autoWindow(primary, request.sinks) : request.window;
+        window = { sinks: request.sinks, window: size };
+        decoder = new SlidingWindowDecoder(decoder, request.sinks, size);
+      }
+      return { request, config: this.resolveConfig(request, primary, window), promptIds, decoder, primary, dynamic, leases };
+    } catch (error) {
+      leases.forEach((lease) => lease.release());
+      throw error;
     }
-    const stopping = new StoppingCriteriaList([
-      new MaxNewTokensCriteria(config.maxNewTokens),
-      new EosTokenCriteria(this.folder.config.eosTokenIds),
-      new MaxContextCriteria(promptIds.length, this.folder.config.contextLength),
-    ]);
-    if (hooks.signal) stopping.push(new InterruptableStoppingCriteria(hooks.signal));
+  }
 
-    const meter = new RunMeter(promptIds.length);
-    let text = '';
-    let pendingIds: number[] = [];
-    const textStreamer = new TextStreamer(
-      (ids) => this.tokenizer.decode(ids),
-      (piece) => {
-        text += piece;
+  private autoWindow(decoder: DecoderSession, sinks: number): Promise<number> {
+    let cost = this.stepCosts.get(decoder);
+    if (!cost) {
+      cost = measureStepCost(decoder, this.folder.config.contextLength, this.folder.config.bosTokenId ?? 0);
+      this.stepCosts.set(decoder, cost);
+    }
+    return cost.then((measured) => chooseWindow(measured, sinks, this.folder.config.contextLength));
+  }
+
+  private resolveConfig(request: ResolvedTextGenerationRequest, primary: DecoderSession, window: GenerationConfig['window']): GenerationConfig {
+    const defaults = this.folder.generationDefaults;
+    const samplingKnobGiven = [request.temperature, request.topK, request.topP, request.minP, request.seed].some((value) => value !== undefined);
+    const doSample = request.doSample ?? (samplingKnobGiven || (defaults.do_sample ?? false));
+    return {
+      doSample,
+      temperature: request.temperature ?? defaults.temperature ?? HF_DEFAULTS.temperature,
+      topK: request.topK ?? defaults.top_k ?? HF_DEFAULTS.topK,
+      topP: request.topP ?? defaults.top_p ?? HF_DEFAULTS.topP,
+      minP: request.minP ?? null,
+      repetitionPenalty: request.repetitionPenalty ?? null,
+      seed: doSample ? (request.seed ?? crypto.randomInt(0, 2 ** 32)) : null,
+      maxNewTokens: request.maxNewTokens,
+      stop: request.stop ?? [],
+      ep: primary.ep,
+      precision: request.dynamicPrecision ? `${request.dynamicPrecision.cheap}+${request.dynamicPrecision.full}` : primary.precision,
+      depth: primary.point.depth,
+      window,
+    };
+  }
+
+  /** Runs a prepared request to the end; its sessions go back to the pool afterwards. */
+  async run(prepared: PreparedTextRun, hooks: TextGenerationHooks = {}): Promise<TextResult> {
+    const { config, promptIds } = prepared;
+    try {
+      hooks.onStarted?.({ ep: prepared.primary.ep, fallbackReason: prepared.primary.fallbackReason, promptTokens: promptIds.length });
+      const decode = (ids: readonly number[]) => this.tokenizer.decode(ids);
+      const meter = new RunMeter(promptIds.length);
+      let pendingIds: number[] = [];
+      const holdback = new StopStringHoldback(config.stop, (piece) => {
         hooks.onText?.(piece, pendingIds);
         pendingIds = [];
-      },
-      promptIds,
-      TEXT_INTERVAL_MS,
-    );
-    const streamer = {
-      put: (ids: readonly number[]) => {
-        meter.markToken();
-        pendingIds.push(...ids);
-        textStreamer.put(ids);
-        hooks.onToken?.(meter);
-      },
-      end: () => textStreamer.end(),
-    };
-    const { generatedIds, finishReason } = await generateTokens(this.session, { promptIds, processors, chooser, stopping, streamer });
-    return { text, promptIds, generatedIds, finishReason, config, metrics: meter.snapshot() };
+      });
+      const textStreamer = new TextStreamer(decode, (piece) => holdback.push(piece), promptIds, TEXT_INTERVAL_MS);
+      const streamer = {
+        put: (ids: readonly number[]) => {
+          meter.markToken();
+          pendingIds.push(...ids);
+          textStreamer.put(ids);
+          hooks.onToken?.(meter);
+        },
+        end: () => {
+          textStreamer.end();
+          holdback.end();
+        },
+      };
+      const { generatedIds, finishReason } = await generateTokens(prepared.decoder, {
+        promptIds,
+        processors: this.processors(prepared),
+        chooser: config.doSample ? new MultinomialChooser(config.seed!) : new GreedyChooser(),
+        stopping: this.stopping(prepared, decode, hooks.signal),
+        streamer,
+      });
+      const metrics = { ...meter.snapshot(), precisionShare: prepared.dynamic?.shares() ?? null };
+      return { text: truncateAtStop(holdback.text, config.stop), promptIds, generatedIds, finishReason, config, metrics };
+    } finally {
+      prepared.leases.forEach((lease) => lease.release());
+    }
   }
 
-  /** The decoder session, for benchmarks that time it bare. */
-  get decoder(): DecoderSession {
-    return this.session;
+  /** Prepare and run in one call. */
+  async generate(request: ResolvedTextGenerationRequest, hooks: TextGenerationHooks = {}): Promise<TextResult> {
+    return this.run(await this.prepare(request), hooks);
   }
 
-  async release(): Promise<void> {
-    await this.session.release();
+  private processors({ request, config }: PreparedTextRun): LogitsProcessorList {
+    const list = new LogitsProcessorList();
+    if (request.minNewTokens) list.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
+    if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty));
+    if (config.doSample) {
+      list.push(new TemperatureLogitsWarper(config.temperature));
+      list.push(new TopKLogitsWarper(config.topK));
+      list.push(new TopPLogitsWarper(config.topP));
+      if (config.minP !== null) list.push(new MinPLogitsWarper(config.minP));
+    }
+    return list;
+  }
+
+  private stopping({ config, promptIds }: PreparedTextRun, decode: (ids: readonly number[]) => string, signal?: AbortSignal): StoppingCriteriaList {
+    const criteria = new StoppingCriteriaList([new MaxNewTokensCriteria(config.maxNewTokens), new EosTokenCriteria(this.folder.config.eosTokenIds)]);
+    if (!config.window) criteria.push(new MaxContextCriteria(promptIds.length, this.folder.config.contextLength));
+    if (config.stop.length) criteria.push(new StopStringCriteria(config.stop, decode));
+    if (signal) criteria.push(new InterruptableStoppingCriteria(signal));
+    return criteria;
   }
 }

@@ -17,8 +17,9 @@ export class TextTokenizer {
     }
   }
 
-  encode(text: string): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: true }).ids;
+  /** Chat-rendered prompts already carry their special tokens as text, so they are encoded without adding more. */
+  encode(text: string, addSpecialTokens = true): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
   decode(ids: readonly number[]): string {
