@@ -5,7 +5,21 @@ import { choiceOption, integerOption, numberOption, parseOptions, UsageError } f
 import { runTextJob } from './run-text-job';
 
 export const GENERATE_TEXT_USAGE = `pareto generate text --model DIR|ID --prompt S [--max-new-tokens N]
-    [--greedy | --temperature T --top-k K --top-p P --seed S] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
+    [--greedy | --temperature T --top-k K --top-p P --min-p M --seed S] [--repetition-penalty R] [--stop S ...]
+    [--precision P --depth D --window W|auto --sinks G --dynamic-precision CHEAP:FULL[:ENTROPY]]
+    [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
+
+/** `int8:fp32:1.5` → the dynamic-precision request. */
+function dynamicPrecisionOption(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const [cheap, full, threshold] = value.split(':');
+  if (!cheap || !full) throw new UsageError(`--dynamic-precision must be CHEAP:FULL[:ENTROPY], e.g. int8:fp32:1.5, got "${value}".`);
+  return { cheap, full, entropyThreshold: numberOption('dynamic-precision entropy', threshold, 0, 20) ?? 1.5 };
+}
+
+function windowOption(value: string | undefined): number | 'auto' | undefined {
+  return value === 'auto' ? 'auto' : integerOption('window', value, 1, 1_000_000);
+}
 
 export async function generateText(args: string[]): Promise<number> {
   const { values } = parseOptions(args, {
@@ -17,6 +31,14 @@ export async function generateText(args: string[]): Promise<number> {
     'top-k': { type: 'string' },
     'top-p': { type: 'string' },
     seed: { type: 'string' },
+    'min-p': { type: 'string' },
+    'repetition-penalty': { type: 'string' },
+    stop: { type: 'string', multiple: true },
+    precision: { type: 'string' },
+    depth: { type: 'string' },
+    window: { type: 'string' },
+    sinks: { type: 'string' },
+    'dynamic-precision': { type: 'string' },
     ep: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -26,9 +48,10 @@ export async function generateText(args: string[]): Promise<number> {
     topK: integerOption('top-k', values['top-k'], 0, 1_000_000),
     topP: numberOption('top-p', values['top-p'], Number.MIN_VALUE, 1),
     seed: integerOption('seed', values.seed, 0, 0xffff_ffff),
+    minP: numberOption('min-p', values['min-p'], 0, 1),
   };
   if (values.greedy && Object.values(sampling).some((value) => value !== undefined)) {
-    throw new UsageError('--greedy cannot be combined with --temperature, --top-k, --top-p or --seed.');
+    throw new UsageError('--greedy cannot be combined with --temperature, --top-k, --top-p, --min-p or --seed.');
   }
 
   const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
@@ -39,6 +62,13 @@ export async function generateText(args: string[]): Promise<number> {
     prompt: values.prompt,
     maxNewTokens: integerOption('max-new-tokens', values['max-new-tokens'], 1, 32_768) ?? 128,
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
+    repetitionPenalty: numberOption('repetition-penalty', values['repetition-penalty'], Number.MIN_VALUE, 10),
+    stop: values.stop,
+    precision: values.precision,
+    depth: integerOption('depth', values.depth, 1, 1024),
+    window: windowOption(values.window),
+    sinks: integerOption('sinks', values.sinks, 0, 1024),
+    dynamicPrecision: dynamicPrecisionOption(values['dynamic-precision']),
     ...(values.greedy ? { doSample: false } : sampling),
   };
 

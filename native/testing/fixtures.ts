@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,4 +32,30 @@ export function copyModel(source: string): string {
     fs.chmodSync(path.join(file.parentPath, file.name), file.isDirectory() ? 0o755 : 0o644);
   }
   return target;
+}
+
+/**
+ * fp16 and int8 variants of the 656K fixture, derived by scripts/make_variants.py into a temporary
+ * folder once per machine (never into the project: derived weights are not ours to ship).
+ */
+export function fixtureVariants(): string {
+  const target = path.join(os.tmpdir(), 'pareto-fixture-variants-v1');
+  if (fs.existsSync(path.join(target, 'onnx', 'model_fp16.onnx'))) return target;
+  const staging = `${target}.${process.pid}`;
+  const script = path.resolve(__dirname, '../../scripts/make_variants.py');
+  const result = spawnSync('/usr/bin/python3', [script, '--src', tinyStoriesOnnx(), '--out', staging, '--fp16', '--int8'], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`Making the fixture's fp16/int8 variants needs /usr/bin/python3 with onnx and numpy (bash scripts/install.sh): ${result.stderr || result.error}`);
+  }
+  try {
+    fs.renameSync(staging, target);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made them first.
+  }
+  return target;
+}
+
+/** The start of the held-out TinyStories validation head. */
+export function heldOutText(characters = 4000): string {
+  return fs.readFileSync(sharedPath('data', 'tinystories', 'tinystories_valid_head_807KB.txt'), 'utf8').slice(0, characters);
 }

@@ -22,7 +22,7 @@ import {
 import { findOperatingPoint, type OperatingPointFile, type TextModelFolder } from './model-folder';
 import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StopStringCriteria, StoppingCriteriaList, truncateAtStop } from './stopping-criteria';
 import { StopStringHoldback, TextStreamer } from './streamer';
-import { GreedyChooser, MultinomialChooser, type TokenChooser } from './token-chooser';
+import { GreedyChooser, MultinomialChooser } from './token-chooser';
 import { TextTokenizer } from './tokenizer';
 import { chooseWindow, measureStepCost, type StepCostModel } from './window-planner';
 

@@ -1,3 +1,5 @@
+import { argmax } from './teacher-forcing';
+
 /** A seeded pseudo-random source: the same seed gives the same sequence on every platform. */
 export function seededRandom(seed: number): () => number {
   // mulberry32: 32-bit integer arithmetic only, so results do not depend on the platform.
@@ -18,9 +20,7 @@ export interface TokenChooser {
 
 export class GreedyChooser implements TokenChooser {
   choose(logits: Float32Array): number {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-    return best;
+    return argmax(logits);
   }
 }
 

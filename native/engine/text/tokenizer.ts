@@ -23,6 +23,7 @@ export class TextTokenizer {
   }
 
   decode(ids: readonly number[]): string {
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
   }
 }

@@ -1,0 +1,98 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ExecutionProvider } from '../../../native/contract';
+import { FINISH_LABELS, epLabel } from '../format';
+import type { JobState } from '../state/jobState';
+import { CopyIcon } from './icons';
+
+/** The run shown in the output panel: what was asked, and the job once the host accepted it. */
+export interface Run {
+  jobId: string | null;
+  prompt: string;
+  requestedEp: ExecutionProvider;
+}
+
+interface Props {
+  run: Run | null;
+  job: JobState | undefined;
+  active: boolean;
+  errorMessage: string | null;
+}
+
+function statusText(run: Run, job: JobState | undefined): string | null {
+  if (!run.jobId || !job) return 'Starting…';
+  if (job.status === 'queued') return job.queuePosition ? `Queued, position ${job.queuePosition}` : 'Queued…';
+  if (job.status === 'running') return job.tokenCount === 0 ? 'Reading the prompt…' : 'Generating…';
+  return null;
+}
+
+export function OutputPanel({ run, job, active, errorMessage }: Props) {
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const text = job?.text ?? '';
+
+  useEffect(() => {
+    const body = bodyRef.current;
+    // Follow the growing text only while the reader is already at the bottom.
+    if (body && body.scrollHeight - body.scrollTop - body.clientHeight < 80) body.scrollTop = body.scrollHeight;
+  }, [text]);
+
+  const finishReason = job?.result?.finishReason;
+  const status = run && active ? statusText(run, job) : null;
+
+  return (
+    <section className="output-panel" aria-label="Output">
+      <header className="output-header">
+        <h2 className="panel-title">Story</h2>
+        {status && <span className="output-status">{status}</span>}
+        {finishReason && (
+          <span className={`badge badge-${finishReason}`} data-testid="finish-reason" data-reason={finishReason}>
+            {FINISH_LABELS[finishReason]}
+          </span>
+        )}
+        <span className="spacer" />
+        {run && <CopyButton text={run.prompt + text} disabled={active || text === ''} />}
+      </header>
+
+      {run && job?.fallbackReason && (
+        <p className="fallback-notice" role="status" data-testid="fallback-notice" title={job.ep ? `This run used ${epLabel(job.ep)}` : undefined}>
+          {epLabel(run.requestedEp)} unavailable: {job.fallbackReason}
+        </p>
+      )}
+      {errorMessage && (
+        <p className="error-line" role="alert" data-testid="error-message">
+          {errorMessage}
+        </p>
+      )}
+
+      <div className="output-body" ref={bodyRef}>
+        {run ? (
+          <p className="story">
+            <span className="story-prompt">{run.prompt}</span>
+            <span data-testid="output-text">{text}</span>
+            {active && <span className="caret" aria-hidden="true" />}
+          </p>
+        ) : (
+          <p className="output-empty">Write the beginning of a story and press Generate (Ctrl+Enter). The continuation appears here as it is written.</p>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function CopyButton({ text, disabled }: { text: string; disabled: boolean }) {
+  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied('copied');
+    } catch {
+      setCopied('failed');
+    }
+    setTimeout(() => setCopied('idle'), 1500);
+  }
+  return (
+    <button type="button" className="button button-quiet" data-testid="copy-button" title="Copy the story (prompt and continuation)" disabled={disabled} onClick={() => void copy()}>
+      <CopyIcon />
+      {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed' : 'Copy'}
+    </button>
+  );
+}

@@ -1,0 +1,48 @@
+import type { ReactNode } from 'react';
+import { epLabel, formatNumber } from '../format';
+import type { JobState } from '../state/jobState';
+import { Sparkline } from './Sparkline';
+
+function Metric({ label, value, unit, testId, title, children }: { label: string; value: string; unit?: string; testId?: string; title?: string; children?: ReactNode }) {
+  return (
+    <div className="metric" title={title}>
+      <span className="metric-label">{label}</span>
+      <span className="metric-value">
+        <span data-testid={testId}>{value}</span>
+        {unit && value !== '—' && <span className="metric-unit">{unit}</span>}
+        {children}
+      </span>
+    </div>
+  );
+}
+
+/** Live cost of the current run: latency, throughput, memory, energy and where it ran. */
+export function ProfilerStrip({ job }: { job: JobState | undefined }) {
+  const metrics = job?.metrics ?? null;
+  const energyKnown = metrics?.energyJ !== null && metrics?.energyJ !== undefined;
+  const estimated = metrics?.energySource === 'estimated';
+  const history = job?.tokensPerSecondHistory ?? [];
+  return (
+    <footer className="profiler" aria-label="Profiler">
+      <Metric label="TTFT" value={formatNumber(metrics?.ttftMs)} unit="ms" testId="metric-ttft" title="Time to first token" />
+      <Metric label="Per token" value={formatNumber(metrics?.msPerToken, 2)} unit="ms" testId="metric-ms-per-token" title="Milliseconds per generated token" />
+      <Metric label="Throughput" value={formatNumber(metrics?.tokensPerSecond)} unit="tok/s" testId="metric-tps" title="Generated tokens per second" />
+      <div className="metric metric-chart">
+        <span className="metric-label">tok/s over run</span>
+        <Sparkline values={history} label="Tokens per second over the run" />
+      </div>
+      <Metric label="Peak memory" value={formatNumber(metrics?.peakRssMb, 0)} unit="MB" testId="metric-memory" title="Peak resident memory of the engine" />
+      <Metric label="Tokens" value={job ? String(job.tokenCount) : '—'} testId="metric-tokens" title="Tokens generated" />
+      <Metric
+        label="Energy"
+        value={energyKnown ? formatNumber(metrics?.energyJ, 2) : '—'}
+        unit="J"
+        testId="metric-energy"
+        title={!energyKnown ? 'energy meter not available yet' : estimated ? 'Estimated from CPU time, not measured' : `Measured by ${metrics?.energySource ?? 'an unnamed meter'}`}
+      >
+        {energyKnown && estimated && <span className="metric-tag">est.</span>}
+      </Metric>
+      <Metric label="Provider" value={job?.ep ? epLabel(job.ep) : '—'} testId="metric-ep" title="Execution provider this run used" />
+    </footer>
+  );
+}

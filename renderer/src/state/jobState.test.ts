@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { JobEvent, RunMetrics, TextResult } from '../../../native/contract';
+import { MAX_HISTORY_POINTS, applyJobEvent, failJob, initialJobState, isJobActive, type JobState } from './jobState';
+
+const metrics = (tokensPerSecond: number | null, generatedTokens = 0): RunMetrics => ({
+  ttftMs: 12,
+  msPerToken: 4,
+  tokensPerSecond,
+  totalMs: 50,
+  promptTokens: 3,
+  generatedTokens,
+  peakRssMb: 80,
+  energyJ: null,
+  energySource: null,
+  precisionShare: null,
+});
+
+const result: TextResult = {
+  text: ' there was a cat.',
+  promptIds: [1, 2, 3],
+  generatedIds: [4, 5, 6],
+  finishReason: 'eos',
+  config: { doSample: false, temperature: 1, topK: 0, topP: 1, seed: null, maxNewTokens: 16, ep: 'cpu', precision: 'fp32', depth: null, window: null, minP: null, repetitionPenalty: null, stop: [] },
+  metrics: metrics(250, 3),
+};
+
+const fold = (events: JobEvent[], start?: JobState) => events.reduce<JobState | undefined>((state, event) => applyJobEvent(state, event), start);
+
+describe('applyJobEvent', () => {
+  it('starts from nothing and follows a job through to its result', () => {
+    const state = fold([
+      { type: 'queued', jobId: 'j', model: 'm', position: 2 },
+      { type: 'started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: 'CUDA is not installed', promptTokens: 3 },
+      { type: 'tokens', jobId: 'j', ids: [4, 5], text: ' there was' },
+      { type: 'metrics', jobId: 'j', metrics: metrics(200, 2) },
+      { type: 'tokens', jobId: 'j', ids: [6], text: ' a cat.' },
+    ]);
+    expect(state).toMatchObject({ status: 'running', queuePosition: null, ep: 'cpu', fallbackReason: 'CUDA is not installed', text: ' there was a cat.', tokenCount: 3, tokensPerSecondHistory: [200] });
+    expect(isJobActive(state)).toBe(true);
+
+    const done = applyJobEvent(state, { type: 'done', jobId: 'j', result });
+    expect(done).toMatchObject({ status: 'done', text: result.text, tokenCount: 3, metrics: result.metrics, result, tokensPerSecondHistory: [200, 250] });
+    expect(isJobActive(done)).toBe(false);
+  });
+
+  it('keeps the queue position while queued', () => {
+    expect(fold([{ type: 'queued', jobId: 'j', model: 'm', position: 4 }])).toMatchObject({ status: 'queued', queuePosition: 4 });
+  });
+
+  it('records an error and keeps the text streamed so far', () => {
+    const state = fold([
+      { type: 'tokens', jobId: 'j', ids: [1], text: 'Once' },
+      { type: 'error', jobId: 'j', message: 'model.onnx is truncated' },
+    ]);
+    expect(state).toMatchObject({ status: 'error', error: 'model.onnx is truncated', text: 'Once' });
+  });
+
+  it('ignores events that arrive after the job finished', () => {
+    const done = applyJobEvent(initialJobState, { type: 'done', jobId: 'j', result });
+    expect(applyJobEvent(done, { type: 'tokens', jobId: 'j', ids: [9], text: 'late' })).toBe(done);
+    expect(applyJobEvent(done, { type: 'error', jobId: 'j', message: 'late' })).toBe(done);
+  });
+
+  it('skips metrics without a rate and halves a long history instead of growing it', () => {
+    let state: JobState = applyJobEvent(undefined, { type: 'metrics', jobId: 'j', metrics: metrics(null) });
+    expect(state.tokensPerSecondHistory).toEqual([]);
+    for (let i = 0; i <= MAX_HISTORY_POINTS; i += 1) state = applyJobEvent(state, { type: 'metrics', jobId: 'j', metrics: metrics(i) });
+    expect(state.tokensPerSecondHistory.length).toBe(MAX_HISTORY_POINTS / 2 + 1);
+    expect(state.tokensPerSecondHistory.at(-1)).toBe(MAX_HISTORY_POINTS);
+  });
+});
+
+describe('failJob', () => {
+  it('fails a running job but leaves a finished one alone', () => {
+    const running = applyJobEvent(undefined, { type: 'started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, promptTokens: 1 });
+    expect(failJob(running, 'The engine stopped.')).toMatchObject({ status: 'error', error: 'The engine stopped.' });
+    const done = applyJobEvent(running, { type: 'done', jobId: 'j', result });
+    expect(failJob(done, 'The engine stopped.')).toBe(done);
+  });
+});

@@ -1,0 +1,79 @@
+import type { ExecutionProvider, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'error';
+
+/** What the UI knows about one generation job, folded from its stream of events. */
+export interface JobState {
+  status: JobStatus;
+  queuePosition: number | null;
+  ep: ExecutionProvider | null;
+  fallbackReason: string | null;
+  text: string;
+  tokenCount: number;
+  metrics: RunMetrics | null;
+  /** tokens/s samples over the whole run, for the sparkline. */
+  tokensPerSecondHistory: number[];
+  result: TextResult | null;
+  error: string | null;
+}
+
+export const MAX_HISTORY_POINTS = 240;
+
+export const initialJobState: JobState = {
+  status: 'queued',
+  queuePosition: null,
+  ep: null,
+  fallbackReason: null,
+  text: '',
+  tokenCount: 0,
+  metrics: null,
+  tokensPerSecondHistory: [],
+  result: null,
+  error: null,
+};
+
+export function isJobActive(job: JobState | undefined): boolean {
+  return job?.status === 'queued' || job?.status === 'running';
+}
+
+function withSample(history: number[], metrics: RunMetrics): number[] {
+  if (metrics.tokensPerSecond === null) return history;
+  const next = [...history, metrics.tokensPerSecond];
+  // Halve the resolution instead of dropping the start, so the line keeps covering the whole run.
+  return next.length > MAX_HISTORY_POINTS ? next.filter((_, index) => (next.length - 1 - index) % 2 === 0) : next;
+}
+
+export function applyJobEvent(state: JobState = initialJobState, event: JobEvent): JobState {
+  if (state.status === 'done' || state.status === 'error') return state;
+  switch (event.type) {
+    case 'queued':
+      return { ...state, status: 'queued', queuePosition: event.position };
+    case 'started':
+      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason };
+    case 'tokens':
+      return { ...state, status: 'running', text: state.text + event.text, tokenCount: state.tokenCount + event.ids.length };
+    case 'metrics':
+      return { ...state, metrics: event.metrics, tokensPerSecondHistory: withSample(state.tokensPerSecondHistory, event.metrics) };
+    case 'done': {
+      const { result } = event;
+      return {
+        ...state,
+        status: 'done',
+        // The final decode of all generated ids is authoritative over the streamed pieces.
+        text: result.text,
+        tokenCount: result.generatedIds.length,
+        ep: state.ep ?? result.config.ep,
+        metrics: result.metrics,
+        tokensPerSecondHistory: withSample(state.tokensPerSecondHistory, result.metrics),
+        result,
+      };
+    }
+    case 'error':
+      return { ...state, status: 'error', error: event.message };
+  }
+}
+
+/** A job that can no longer finish, e.g. because the engine host crashed under it. */
+export function failJob(state: JobState, message: string): JobState {
+  return state.status === 'done' || state.status === 'error' ? state : { ...state, status: 'error', error: message };
+}

@@ -1,0 +1,70 @@
+import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiError, ApiParams, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
+import { useStudioApi } from '../api/StudioApiContext';
+import { initialJobState, type JobState } from './jobState';
+
+export const queryKeys = {
+  models: ['models'] as const,
+  providers: ['providers'] as const,
+  settings: ['settings'] as const,
+  jobs: ['job'] as const,
+  job: (jobId: string) => ['job', jobId] as const,
+};
+
+export function useModels() {
+  const api = useStudioApi();
+  return useQuery<ModelInfo[], ApiError>({ queryKey: queryKeys.models, queryFn: () => api.listModels() });
+}
+
+export function useProviders() {
+  const api = useStudioApi();
+  return useQuery<ProviderInfo[], ApiError>({ queryKey: queryKeys.providers, queryFn: () => api.listProviders() });
+}
+
+export function useSettings() {
+  const api = useStudioApi();
+  return useQuery<Settings, ApiError>({ queryKey: queryKeys.settings, queryFn: () => api.getSettings() });
+}
+
+/** A job's state lives only in the cache, written by the event stream; there is nothing to fetch. */
+export function useJob(jobId: string | null) {
+  return useQuery<JobState>({ queryKey: queryKeys.job(jobId ?? ''), queryFn: skipToken }).data;
+}
+
+export function useStartTextJob() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<{ jobId: string }, ApiError, ApiParams<'startTextJob'>>({
+    mutationFn: (request) => api.startTextJob(request),
+    onSuccess: ({ jobId }) => {
+      // Events may have arrived before the reply; only seed the job if none did.
+      queryClient.setQueryData<JobState>(queryKeys.job(jobId), (current) => current ?? initialJobState);
+    },
+  });
+}
+
+export function useCancelJob() {
+  const api = useStudioApi();
+  return useMutation<{ cancelled: boolean }, ApiError, string>({ mutationFn: (jobId) => api.cancelJob({ jobId }) });
+}
+
+export function useImportModel() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<ModelInfo, ApiError, string>({
+    mutationFn: (path) => api.importModel({ path }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.models });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
+    },
+  });
+}
+
+export function useUpdateSettings() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<Settings, ApiError, ApiParams<'updateSettings'>>({
+    mutationFn: (patch) => api.updateSettings(patch),
+    onSuccess: (settings) => queryClient.setQueryData(queryKeys.settings, settings),
+  });
+}

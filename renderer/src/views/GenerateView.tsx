@@ -1,0 +1,110 @@
+import { useState, type KeyboardEvent } from 'react';
+import type { ModelInfo, Settings } from '../../../native/contract';
+import { GenerationSettingsPanel } from '../components/GenerationSettingsPanel';
+import { PlayIcon, StopIcon } from '../components/icons';
+import { ImportModelField } from '../components/ImportModelField';
+import { ModelPicker } from '../components/ModelPicker';
+import { OutputPanel, type Run } from '../components/OutputPanel';
+import { ProfilerStrip } from '../components/ProfilerStrip';
+import { buildTextRequest, formFromSettings, type GenerationForm } from '../generate/generationForm';
+import { isJobActive } from '../state/jobState';
+import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob } from '../state/queries';
+import { ViewStatus } from './ViewStatus';
+
+export function GenerateView() {
+  const settings = useSettings();
+  if (settings.isPending) return <ViewStatus>Loading settings…</ViewStatus>;
+  if (settings.isError) return <ViewStatus error>{settings.error.message}</ViewStatus>;
+  return <GenerateWorkspace settings={settings.data} />;
+}
+
+/** The chosen model if still listed, else the default model, else the first text model. */
+function effectiveModel(models: ModelInfo[], chosen: string | null, defaultModel: string | null): string | null {
+  for (const id of [chosen, defaultModel]) if (id && models.some((model) => model.id === id)) return id;
+  return models[0]?.id ?? null;
+}
+
+function GenerateWorkspace({ settings }: { settings: Settings }) {
+  const models = useModels();
+  const providers = useProviders();
+  const textModels = (models.data ?? []).filter((model) => model.kind === 'text');
+  const [chosenModel, setChosenModel] = useState<string | null>(null);
+  const modelId = effectiveModel(textModels, chosenModel, settings.defaultModel);
+  const variants = textModels.find((model) => model.id === modelId)?.variants ?? [];
+  const [prompt, setPrompt] = useState('');
+  const [editedForm, setForm] = useState<GenerationForm>(() => formFromSettings(settings));
+  // A precision picked for one model falls back to the default when another model lacks it.
+  const form = !editedForm.precision || variants.includes(editedForm.precision) ? editedForm : { ...editedForm, precision: '' };
+  const [run, setRun] = useState<Run | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const startJob = useStartTextJob();
+  const cancelJob = useCancelJob();
+  const job = useJob(run?.jobId ?? null);
+  const active = startJob.isPending || isJobActive(job);
+
+  function generate() {
+    if (active) return;
+    const built = buildTextRequest(modelId, prompt, form);
+    setFormError(built.ok ? null : built.message);
+    if (!built.ok) return;
+    cancelJob.reset();
+    const submitted: Run = { jobId: null, prompt, requestedEp: form.ep };
+    setRun(submitted);
+    startJob.mutate(built.request, { onSuccess: ({ jobId }) => setRun({ ...submitted, jobId }) });
+  }
+
+  function stop() {
+    if (run?.jobId) cancelJob.mutate(run.jobId);
+  }
+
+  function onKeyDown(event: KeyboardEvent) {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      generate();
+    }
+  }
+
+  const errorMessage = formError ?? startJob.error?.message ?? job?.error ?? cancelJob.error?.message ?? null;
+
+  return (
+    <div className="generate-view" onKeyDown={onKeyDown}>
+      <header className="toolbar">
+        <ModelPicker models={textModels} value={modelId} onChange={setChosenModel} emptyLabel={models.isPending ? 'Loading models…' : models.isError ? 'Models could not be listed' : 'No text models — add a model folder'} />
+        <ImportModelField onImported={(model) => model.kind === 'text' && setChosenModel(model.id)} />
+      </header>
+      {models.isError && (
+        <p className="error-line toolbar-error" role="alert">
+          {models.error.message}
+        </p>
+      )}
+
+      <div className="generate-body">
+        <div className="compose">
+          <div className="prompt-box">
+            <label className="visually-hidden" htmlFor="prompt-input">
+              Prompt
+            </label>
+            <textarea id="prompt-input" data-testid="prompt-input" placeholder="Once upon a time, in a small town by the sea…" value={prompt} onChange={(event) => setPrompt(event.target.value)} spellCheck />
+            <div className="prompt-actions">
+              <span className="shortcut-hint">
+                <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate
+              </span>
+              <button type="button" className="button button-danger" data-testid="stop-button" title="Stop the running generation" onClick={stop} disabled={!active || !run?.jobId || cancelJob.isPending}>
+                <StopIcon />
+                Stop
+              </button>
+              <button type="button" className="button button-primary" data-testid="generate-button" title="Generate a continuation (Ctrl/Cmd+Enter)" onClick={generate} disabled={active || !modelId}>
+                <PlayIcon />
+                {active ? 'Generating…' : 'Generate'}
+              </button>
+            </div>
+          </div>
+          <OutputPanel run={run} job={job} active={active} errorMessage={errorMessage} />
+        </div>
+        <GenerationSettingsPanel form={form} onChange={(patch) => setForm((current) => ({ ...current, ...patch }))} onReset={() => setForm(formFromSettings(settings))} providers={providers.data} variants={variants} />
+      </div>
+
+      <ProfilerStrip job={job} />
+    </div>
+  );
+}

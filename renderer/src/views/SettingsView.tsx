@@ -1,0 +1,163 @@
+import { useState, type FormEvent } from 'react';
+import { SettingsPatchSchema, type ExecutionProvider, type Settings, type SettingsPatch } from '../../../native/contract';
+import { ProviderSelect } from '../components/ProviderSelect';
+import { fieldLabel } from '../format';
+import { useModels, useProviders, useSettings, useUpdateSettings } from '../state/queries';
+import { ViewStatus } from './ViewStatus';
+
+export function SettingsView() {
+  const settings = useSettings();
+  const update = useUpdateSettings();
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Settings</h1>
+          <p className="page-lede">Defaults for new generations. The Generate panel starts from these and can override them per run.</p>
+        </div>
+      </header>
+      {settings.isPending && <ViewStatus>Loading settings…</ViewStatus>}
+      {settings.isError && <ViewStatus error>{settings.error.message}</ViewStatus>}
+      {/* Keyed on the saved values so the form restarts from whatever the host now holds. */}
+      {settings.isSuccess && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} update={update} />}
+    </div>
+  );
+}
+
+interface Draft {
+  defaultModel: string;
+  ep: ExecutionProvider;
+  maxNewTokens: string;
+  temperature: string;
+  topK: string;
+  topP: string;
+  /** Blank lets the engine use every core. */
+  threads: string;
+  graphOptimizationLevel: Settings['graphOptimizationLevel'];
+  sessionCacheMb: string;
+}
+
+const OPTIMIZATION_LEVELS: Settings['graphOptimizationLevel'][] = ['disabled', 'basic', 'extended', 'all'];
+
+function draftFromSettings(settings: Settings): Draft {
+  return {
+    defaultModel: settings.defaultModel ?? '',
+    ep: settings.ep,
+    maxNewTokens: String(settings.maxNewTokens),
+    temperature: String(settings.temperature),
+    topK: String(settings.topK),
+    topP: String(settings.topP),
+    threads: settings.threads === null ? '' : String(settings.threads),
+    graphOptimizationLevel: settings.graphOptimizationLevel,
+    sessionCacheMb: String(settings.sessionCacheMb),
+  };
+}
+
+function patchFromDraft(draft: Draft): { patch: SettingsPatch } | { message: string } {
+  const parsed = SettingsPatchSchema.safeParse({
+    defaultModel: draft.defaultModel || null,
+    ep: draft.ep,
+    maxNewTokens: Number(draft.maxNewTokens),
+    temperature: Number(draft.temperature),
+    topK: Number(draft.topK),
+    topP: Number(draft.topP),
+    threads: draft.threads.trim() === '' ? null : Number(draft.threads),
+    graphOptimizationLevel: draft.graphOptimizationLevel,
+    sessionCacheMb: Number(draft.sessionCacheMb),
+  });
+  if (parsed.success) return { patch: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { message: `${fieldLabel(String(issue?.path[0] ?? ''))}: ${issue?.message ?? 'invalid value'}.` };
+}
+
+function SettingsForm({ settings, update }: { settings: Settings; update: ReturnType<typeof useUpdateSettings> }) {
+  const models = useModels();
+  const providers = useProviders();
+  const [draft, setDraft] = useState(() => draftFromSettings(settings));
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const edit = (patch: Partial<Draft>) => {
+    setDraft((current) => ({ ...current, ...patch }));
+    if (!update.isIdle) update.reset();
+  };
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    const built = patchFromDraft(draft);
+    setInvalid('message' in built ? built.message : null);
+    if ('patch' in built) update.mutate(built.patch);
+  }
+
+  const textModels = (models.data ?? []).filter((model) => model.kind === 'text');
+  const error = invalid ?? update.error?.message ?? null;
+  return (
+    <form className="card settings-form" onSubmit={save}>
+      <h2 className="panel-title">Model and hardware</h2>
+      <div className="form-grid">
+        <label className="field-label" htmlFor="settings-default-model">
+          Default model
+        </label>
+        <select id="settings-default-model" value={draft.defaultModel} onChange={(event) => edit({ defaultModel: event.target.value })}>
+          <option value="">First available model</option>
+          {textModels.map((model) => (
+            <option key={model.id} value={model.id}>
+              {model.name}
+            </option>
+          ))}
+        </select>
+        <label className="field-label" htmlFor="settings-ep">
+          Execution provider
+        </label>
+        <div>
+          <ProviderSelect id="settings-ep" value={draft.ep} onChange={(ep) => edit({ ep })} providers={providers.data} />
+        </div>
+      </div>
+
+      <h2 className="panel-title">Sampling defaults</h2>
+      <div className="form-grid">
+        <NumberRow id="settings-max-new-tokens" label="Max new tokens" value={draft.maxNewTokens} min={1} max={32768} step={1} onChange={(maxNewTokens) => edit({ maxNewTokens })} />
+        <NumberRow id="settings-temperature" label="Temperature" value={draft.temperature} min={0.05} max={10} step={0.05} onChange={(temperature) => edit({ temperature })} />
+        <NumberRow id="settings-top-k" label="Top-k" value={draft.topK} min={0} step={1} onChange={(topK) => edit({ topK })} />
+        <NumberRow id="settings-top-p" label="Top-p" value={draft.topP} min={0.01} max={1} step={0.01} onChange={(topP) => edit({ topP })} />
+      </div>
+
+      <h2 className="panel-title">Engine</h2>
+      <div className="form-grid">
+        <NumberRow id="settings-threads" label="Threads" value={draft.threads} min={1} max={256} step={1} placeholder="all cores" onChange={(threads) => edit({ threads })} />
+        <label className="field-label" htmlFor="settings-graph-optimization">
+          Graph optimization
+        </label>
+        <select id="settings-graph-optimization" value={draft.graphOptimizationLevel} onChange={(event) => edit({ graphOptimizationLevel: event.target.value as Draft['graphOptimizationLevel'] })}>
+          {OPTIMIZATION_LEVELS.map((level) => (
+            <option key={level} value={level}>
+              {level}
+            </option>
+          ))}
+        </select>
+        <NumberRow id="settings-session-cache" label="Session cache (MB)" value={draft.sessionCacheMb} min={64} step={64} onChange={(sessionCacheMb) => edit({ sessionCacheMb })} />
+      </div>
+
+      <div className="form-actions">
+        {error && (
+          <p className="inline-error" role="alert">
+            {error}
+          </p>
+        )}
+        {update.isSuccess && !error && <p className="inline-note">Saved.</p>}
+        <button type="submit" className="button button-primary" title="Save these defaults" disabled={update.isPending}>
+          {update.isPending ? 'Saving…' : 'Save defaults'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function NumberRow({ id, label, value, onChange, ...limits }: { id: string; label: string; value: string; onChange: (value: string) => void; min?: number; max?: number; step?: number; placeholder?: string }) {
+  return (
+    <>
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      <input id={id} type="number" value={value} onChange={(event) => onChange(event.target.value)} {...limits} />
+    </>
+  );
+}
