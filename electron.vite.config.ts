@@ -15,6 +15,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // A sandboxed preload can require only 'electron': anything else it uses must be bundled in.
+      externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve(__dirname, 'electron/preload/index.ts') },
         // A sandboxed preload must be CommonJS.
@@ -25,7 +27,7 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'renderer'),
     base: './',
-    build: { rollupOptions: { input: resolve(__dirname, 'renderer/index.html') } },
+    build: { minify: true, rollupOptions: { input: resolve(__dirname, 'renderer/index.html') } },
     plugins: [react()],
   },
 });

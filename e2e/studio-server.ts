@@ -39,6 +39,7 @@ async function startServer(models: string[]): Promise<{ server: StudioServer; ch
 /** Each worker gets its own `pareto serve` on a free loopback port with a fresh data folder. */
 export const test = base.extend<object, { studio: StudioServer }>({
   studio: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
     async ({}, use) => {
       const { server, child } = await startServer([FIXTURE_MODEL]);
       await use(server);

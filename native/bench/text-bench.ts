@@ -1,16 +1,37 @@
+import path from 'node:path';
 import { TextGenerationRequestSchema, type ExecutionProvider } from '../contract';
 import { SessionPool } from '../engine/onnx/session-pool';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { loadTextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
+import { timePytorchEager } from './peers/pytorch-eager';
+import { timeTransformersJs } from './peers/transformers-js';
+import { syntheticBenchModel } from './synthetic-model';
+
+export const TEXT_PEERS = ['bare', 'transformersJs', 'pytorchEager', 'int8'] as const;
+export type TextPeer = (typeof TEXT_PEERS)[number];
 
 export interface TextBenchOptions {
   modelDir: string;
+  /** The same weights as safetensors, for the PyTorch peer. */
+  safetensorsDir: string | null;
   prompt: string;
   newTokens: number;
   repeats: number;
   ep: ExecutionProvider;
+  peers: readonly TextPeer[];
+}
+
+interface PeerTiming {
+  msPerTokenMedian: number;
+  msPerToken: number[];
+  /** Whether the peer produced the same greedy tokens as the engine. */
+  sameTokens?: boolean;
+  threads?: number;
+  /** For the int8 peer: the same synthetic model at fp32. */
+  fp32MsPerTokenMedian?: number;
+  fp32MsPerToken?: number[];
 }
 
 export interface TextBenchReport {
@@ -20,10 +41,17 @@ export interface TextBenchReport {
   newTokens: number;
   repeats: number;
   ep: ExecutionProvider;
-  engine: { msPerTokenMedian: number; msPerToken: number[]; ttftMsMedian: number };
-  bareRun: { msPerTokenMedian: number; msPerToken: number[] };
-  ratios: { overheadVsBareRun: number };
+  engine: PeerTiming & { ttftMsMedian: number };
+  peers: Partial<Record<TextPeer, PeerTiming>>;
+  ratios: Partial<Record<'overheadVsBareRun' | 'vsTransformersJs' | 'vsPytorchEager' | 'int8VsFp32', number>>;
+  skipped: Partial<Record<TextPeer, string>>;
 }
+
+function timing(msPerToken: number[], sameTokens?: boolean): PeerTiming {
+  return { msPerTokenMedian: median(msPerToken), msPerToken, ...(sameTokens === undefined ? {} : { sameTokens }) };
+}
+
+const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
 /**
  * Times `session.run` alone over the same tokens the engine produced: every feed is built before
@@ -46,24 +74,61 @@ async function timeBareRun(decoder: DecoderSession, promptIds: readonly number[]
   return (performance.now() - firstAt) / (feeds.length - 1);
 }
 
-/** The engine against bare session.run on one model and one token sequence, interleaved run by run. */
-export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
-  const folder = loadTextModelFolder(options.modelDir);
-  const pool = new SessionPool<DecoderSession>(Infinity);
-  const generator = new TextGenerator(folder, pool);
-  const request = TextGenerationRequestSchema.parse({
-    model: folder.dir,
+function fixedLengthRequest(modelDir: string, options: TextBenchOptions, precision?: string) {
+  return TextGenerationRequestSchema.parse({
+    model: modelDir,
     prompt: options.prompt,
     maxNewTokens: options.newTokens,
     minNewTokens: options.newTokens,
     doSample: false,
+    precision,
     ep: options.ep,
   });
+}
+
+/** fp32 against int8 through the engine, on a synthetic model big enough for weights to dominate. */
+async function benchInt8(options: TextBenchOptions): Promise<{ fp32: number[]; int8: number[] }> {
+  const pool = new SessionPool<DecoderSession>(Infinity);
+  const dir = syntheticBenchModel();
+  const generator = new TextGenerator(loadTextModelFolder(dir), pool);
+  try {
+    const times = { fp32: [] as number[], int8: [] as number[] };
+    for (const precision of ['fp32', 'int8'] as const) await generator.generate(fixedLengthRequest(dir, { ...options, newTokens: 16 }, precision));
+    for (let repeat = 0; repeat < options.repeats; repeat++) {
+      for (const precision of ['fp32', 'int8'] as const) {
+        times[precision].push((await generator.generate(fixedLengthRequest(dir, options, precision))).metrics.msPerToken!);
+      }
+    }
+    return times;
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** The engine against its peers on one model and one greedy token sequence, measured in one run. */
+export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
+  const folder = loadTextModelFolder(options.modelDir);
+  const pool = new SessionPool<DecoderSession>(Infinity);
+  const generator = new TextGenerator(folder, pool);
+  const request = fixedLengthRequest(folder.dir, options);
+  const report: TextBenchReport = {
+    model: path.basename(folder.dir),
+    prompt: options.prompt,
+    promptTokens: 0,
+    newTokens: options.newTokens,
+    repeats: options.repeats,
+    ep: options.ep,
+    engine: { msPerTokenMedian: 0, msPerToken: [], ttftMsMedian: 0 },
+    peers: {},
+    ratios: {},
+    skipped: {},
+  };
   try {
     const warmRun = await generator.prepare(request);
     const decoder = warmRun.primary;
     const warm = await generator.run(warmRun);
-    await timeBareRun(decoder, warm.promptIds, warm.generatedIds);
+    report.promptTokens = warm.promptIds.length;
+    report.ep = decoder.ep;
     const engine: number[] = [];
     const ttft: number[] = [];
     const bare: number[] = [];
@@ -71,21 +136,40 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
       const result = await generator.generate(request);
       engine.push(result.metrics.msPerToken!);
       ttft.push(result.metrics.ttftMs!);
-      bare.push(await timeBareRun(decoder, result.promptIds, result.generatedIds));
+      if (options.peers.includes('bare')) bare.push(await timeBareRun(decoder, result.promptIds, result.generatedIds));
     }
-    const engineMedian = median(engine);
-    const bareMedian = median(bare);
-    return {
-      model: folder.name,
-      prompt: options.prompt,
-      promptTokens: warm.promptIds.length,
-      newTokens: warm.generatedIds.length,
-      repeats: options.repeats,
-      ep: decoder.ep,
-      engine: { msPerTokenMedian: engineMedian, msPerToken: engine, ttftMsMedian: median(ttft) },
-      bareRun: { msPerTokenMedian: bareMedian, msPerToken: bare },
-      ratios: { overheadVsBareRun: engineMedian / bareMedian },
+    report.engine = { ...timing(engine), ttftMsMedian: median(ttft) };
+    const ours = report.engine.msPerTokenMedian;
+    if (bare.length) {
+      report.peers.bare = timing(bare);
+      report.ratios.overheadVsBareRun = ours / median(bare);
+    }
+
+    const attempt = async (peer: TextPeer, run: () => Promise<void> | void) => {
+      if (!options.peers.includes(peer)) return;
+      try {
+        await run();
+      } catch (error) {
+        report.skipped[peer] = (error as Error).message;
+      }
     };
+    await attempt('transformersJs', async () => {
+      const peer = await timeTransformersJs(folder.dir, warm.promptIds, options.newTokens, options.repeats);
+      report.peers.transformersJs = timing(peer.msPerToken, sameIds(peer.generatedIds, warm.generatedIds));
+      report.ratios.vsTransformersJs = median(peer.msPerToken) / ours;
+    });
+    await attempt('pytorchEager', () => {
+      if (!options.safetensorsDir) throw new Error('no safetensors copy of the model was given (--safetensors DIR)');
+      const peer = timePytorchEager(options.safetensorsDir, warm.promptIds, options.newTokens, options.repeats, folder.config.eosTokenIds);
+      report.peers.pytorchEager = { ...timing(peer.msPerToken, sameIds(peer.generatedIds, warm.generatedIds)), threads: peer.threads };
+      report.ratios.vsPytorchEager = median(peer.msPerToken) / ours;
+    });
+    await attempt('int8', async () => {
+      const times = await benchInt8(options);
+      report.peers.int8 = { ...timing(times.int8), fp32MsPerTokenMedian: median(times.fp32), fp32MsPerToken: times.fp32 };
+      report.ratios.int8VsFp32 = median(times.fp32) / median(times.int8);
+    });
+    return report;
   } finally {
     await pool.closeAll();
   }

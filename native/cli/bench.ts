@@ -1,16 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../contract';
-import { benchText } from '../bench/text-bench';
+import { benchText, TEXT_PEERS, type TextPeer } from '../bench/text-bench';
 import { choiceOption, integerOption, parseOptions, UsageError } from './args';
 
-export const BENCH_USAGE = 'pareto bench text [--model DIR] [--new-tokens N] [--repeats R] [--prompt S] [--ep EP] [--json]';
+export const BENCH_USAGE = `pareto bench text [--model DIR --safetensors DIR] [--new-tokens N] [--repeats R] [--prompt S]
+    [--peers ${TEXT_PEERS.join(',')}|none] [--ep EP] [--json]`;
 
 const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
+const FIXTURE_SAFETENSORS = path.resolve('../shared/fixtures/tinystories-656k');
+
+function peersOption(value: string | undefined): TextPeer[] {
+  if (value === undefined) return [...TEXT_PEERS];
+  if (value === 'none') return [];
+  const peers = value.split(',');
+  for (const peer of peers) choiceOption('peers', peer, TEXT_PEERS);
+  return peers as TextPeer[];
+}
 
 export async function bench(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, {
     model: { type: 'string' },
+    safetensors: { type: 'string' },
+    peers: { type: 'string' },
     'new-tokens': { type: 'string' },
     repeats: { type: 'string' },
     prompt: { type: 'string' },
@@ -22,6 +34,8 @@ export async function bench(args: string[]): Promise<number> {
   if (!values.model && !fs.existsSync(modelDir)) throw new UsageError(`No --model given and the reference fixture ${modelDir} is missing.`);
   const report = await benchText({
     modelDir,
+    safetensorsDir: values.safetensors ?? (values.model ? null : FIXTURE_SAFETENSORS),
+    peers: peersOption(values.peers),
     prompt: values.prompt ?? 'Once upon a time',
     newTokens: integerOption('new-tokens', values['new-tokens'], 2, 4096) ?? 256,
     repeats: integerOption('repeats', values.repeats, 1, 100) ?? 7,
@@ -29,13 +43,22 @@ export async function bench(args: string[]): Promise<number> {
   });
   if (values.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
-  } else {
-    process.stdout.write(
-      `${report.model}: ${report.newTokens} new tokens after ${report.promptTokens} prompt tokens, ${report.repeats} runs each, ${report.ep}\n` +
-        `  engine   ${report.engine.msPerTokenMedian.toFixed(3)} ms/token (median)\n` +
-        `  bare run ${report.bareRun.msPerTokenMedian.toFixed(3)} ms/token (median)\n` +
-        `  overhead ${report.ratios.overheadVsBareRun.toFixed(3)}× (target ≤ 1.15)\n`,
-    );
+    return 0;
   }
+  const line = (label: string, ms: number | undefined) => (ms === undefined ? '' : `  ${label.padEnd(22)} ${ms.toFixed(3)} ms/token\n`);
+  const ratio = (label: string, value: number | undefined, target: string) => (value === undefined ? '' : `  ${label.padEnd(22)} ${value.toFixed(2)}× (target ${target})\n`);
+  process.stdout.write(
+    `${report.model}: ${report.newTokens} new tokens after ${report.promptTokens} prompt tokens, median of ${report.repeats} runs, ${report.ep}\n` +
+      line('engine', report.engine.msPerTokenMedian) +
+      line('bare session.run', report.peers.bare?.msPerTokenMedian) +
+      line('transformers.js', report.peers.transformersJs?.msPerTokenMedian) +
+      line('PyTorch eager', report.peers.pytorchEager?.msPerTokenMedian) +
+      line('synthetic int8', report.peers.int8?.msPerTokenMedian) +
+      ratio('overheadVsBareRun', report.ratios.overheadVsBareRun, '≤ 1.10') +
+      ratio('vsTransformersJs', report.ratios.vsTransformersJs, '≥ 1.5') +
+      ratio('vsPytorchEager', report.ratios.vsPytorchEager, '≥ 2') +
+      ratio('int8VsFp32', report.ratios.int8VsFp32, '≥ 2') +
+      Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
+  );
   return 0;
 }

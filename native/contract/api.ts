@@ -10,6 +10,8 @@ import {
   type ApiErrorBody,
 } from './schemas';
 
+export * from './channels';
+
 /**
  * Every call the studio host answers, with the schema of its parameters and of its result.
  * The IPC, HTTP and CLI transports all dispatch through this one table.
@@ -38,12 +40,6 @@ export function isApiMethod(name: string): name is ApiMethod {
   return Object.hasOwn(apiMethods, name);
 }
 
-/** Electron IPC channel names, shared by main and preload. */
-export const IPC_CHANNELS = { call: 'pareto:call', event: 'pareto:event' } as const;
-
-/** HTTP routes of the web mode. Calls are `POST {callPrefix}{method}` with a JSON body. */
-export const HTTP_ROUTES = { callPrefix: '/api/', events: '/api/events', tokenQuery: 'token' } as const;
-
 /** A failure that crosses a transport: the code says what kind, the message says what to do. */
 export class ApiError extends Error {
   constructor(
@@ -64,12 +60,3 @@ export type RpcRequest = z.infer<typeof RpcRequestSchema>;
 export type RpcResponse =
   | { kind: 'result'; id: number; ok: true; result: unknown }
   | { kind: 'result'; id: number; ok: false; error: ApiErrorBody };
-
-/** What a call returns across IPC, where thrown errors lose their fields. */
-export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
-
-/** The object the Electron preload exposes as `window.pareto`. */
-export interface PreloadBridge {
-  call(method: ApiMethod, params: unknown): Promise<CallOutcome>;
-  onEvent(listener: (event: unknown) => void): () => void;
-}

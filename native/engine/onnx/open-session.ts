@@ -22,6 +22,16 @@ export interface OpenSessionOptions extends SessionTuning {
   displayName: string;
 }
 
+/**
+ * Threads for a model of this size when the user has not chosen: small models run faster on one
+ * thread, since splitting their tiny matrix products across cores costs more than it saves.
+ */
+export function autoThreadCount(modelBytes: number): number {
+  return modelBytes < SMALL_MODEL_BYTES ? 1 : defaultThreadCount();
+}
+
+const SMALL_MODEL_BYTES = 32 * 1024 * 1024;
+
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/^.*?failed:\s*/i, '').trim();
 }
@@ -29,7 +39,8 @@ function firstLine(message: string): string {
 /** Opens an ONNX file on the requested provider, falling back to CPU with the reason. */
 export async function openSession(modelPath: string, options: OpenSessionOptions): Promise<OpenedSession> {
   if (!fs.existsSync(modelPath)) throw new ApiError('invalid_model', `Model file ${options.displayName} is missing.`);
-  const base = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all', intraOpNumThreads: options.threads ?? defaultThreadCount() };
+  const threads = options.threads ?? autoThreadCount(fs.statSync(modelPath).size);
+  const base = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all', intraOpNumThreads: threads };
   const open = async (ep: ExecutionProvider) => createSession(modelPath, { ...base, ...providerSessionOptions(ep) });
 
   let fallbackReason: string | null = null;

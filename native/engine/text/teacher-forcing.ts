@@ -15,7 +15,14 @@ export async function teacherForcedLogits(decoder: DecoderSession, ids: readonly
 
 export function argmax(values: Float32Array): number {
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  let bestValue = values[0]!;
+  for (let i = 1, n = values.length; i < n; i++) {
+    const value = values[i]!;
+    if (value > bestValue) {
+      bestValue = value;
+      best = i;
+    }
+  }
   return best;
 }
 

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { JobTracker } from './job-tracker';
+
+describe('JobTracker', () => {
+  it('keeps jobs open from queued/started until done/error, and ends the open ones on demand', () => {
+    const jobs = new JobTracker();
+    jobs.observe({ type: 'queued', jobId: 'a', model: 'm', position: 0 });
+    jobs.observe({ type: 'queued', jobId: 'b', model: 'm', position: 1 });
+    jobs.observe({ type: 'started', jobId: 'c', model: 'm', ep: 'cpu', fallbackReason: null, promptTokens: 3 });
+    jobs.observe({ type: 'tokens', jobId: 'a', ids: [1], text: 'x' });
+    jobs.observe({ type: 'error', jobId: 'b', message: 'no' });
+    jobs.observe({ type: 'host', status: 'ready', message: null });
+    expect(jobs.openJobs).toEqual(['a', 'c']);
+    expect(jobs.abandonAll('engine gone')).toEqual([
+      { type: 'error', jobId: 'a', message: 'engine gone' },
+      { type: 'error', jobId: 'c', message: 'engine gone' },
+    ]);
+    expect(jobs.openJobs).toEqual([]);
+  });
+});

@@ -1,0 +1,37 @@
+import { utilityProcess } from 'electron';
+import type { HostLauncher } from './common/engine-supervisor';
+import type { Logger } from './common/log';
+
+export interface HostProcessOptions {
+  /** The bundled host entry, `out/main/host.js`. */
+  modulePath: string;
+  /** Where the host keeps settings, history and outputs (`app.getPath('userData')`). */
+  dataDir: string;
+  /** The bundled models (`<appRoot>/models` in development, `<resources>/models` packaged). */
+  modelsDir: string;
+  log: Logger;
+}
+
+/** Launches the engine host in an Electron utilityProcess: a Node process outside the window's. */
+export function utilityHostLauncher(options: HostProcessOptions): HostLauncher {
+  return (handlers) => {
+    const child = utilityProcess.fork(options.modulePath, [], {
+      serviceName: 'Pareto Engine',
+      // PARETO_HOME is what native/host/paths.ts reads today; PARETO_DATA_DIR is the name in the brief.
+      env: { ...process.env, PARETO_DATA_DIR: options.dataDir, PARETO_HOME: options.dataDir, PARETO_MODELS_DIR: options.modelsDir },
+      stdio: 'inherit',
+      // macOS: run it from the "Helper (Plugin)" executable, which is signed with
+      // disable-library-validation, so ONNX Runtime's dylibs load under the hardened runtime.
+      allowLoadingUnsignedLibraries: process.platform === 'darwin',
+    });
+    child.on('message', (message: unknown) => handlers.onMessage(message));
+    child.on('exit', (code) => handlers.onExit(code));
+    child.on('error', (type, location) => options.log.error(`engine host ${type} at ${location}`));
+    return {
+      postMessage: (message) => child.postMessage(message),
+      kill: () => {
+        child.kill();
+      },
+    };
+  };
+}

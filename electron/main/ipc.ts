@@ -1,0 +1,34 @@
+import { ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { IPC_CHANNELS, type ApiMethod, type CallOutcome } from '../../native/contract';
+import { describeError, type Logger } from './common/log';
+import { checkMethod, failure } from './common/outcome';
+
+export interface CallHandlerOptions {
+  /** True only for the main frame of our own window, showing our own page. */
+  isTrustedSender(event: IpcMainInvokeEvent): boolean;
+  call(method: ApiMethod, params: unknown): Promise<CallOutcome>;
+  log: Logger;
+}
+
+/**
+ * Answers `window.pareto.call` from the preload. Always resolves with a CallOutcome envelope;
+ * never throws across IPC, where an error would lose its code. Parameters are validated by the
+ * host against the contract's schemas (one table for every transport).
+ */
+export function registerCallHandler(options: CallHandlerOptions): () => void {
+  ipcMain.handle(IPC_CHANNELS.call, async (event, method: unknown, params: unknown): Promise<CallOutcome> => {
+    if (!options.isTrustedSender(event)) {
+      options.log.warn(`refused a call from an untrusted frame (${event.senderFrame?.url ?? 'gone'})`);
+      return failure('unauthorized', 'Only the Pareto Studio window may call the engine.');
+    }
+    const checked = checkMethod(method);
+    if (!checked.ok) return checked.outcome;
+    try {
+      return await options.call(checked.method, params);
+    } catch (error) {
+      options.log.error(`call ${checked.method} failed in the shell:`, error);
+      return failure('internal', `The call ${checked.method} failed: ${describeError(error)}.`);
+    }
+  });
+  return () => ipcMain.removeHandler(IPC_CHANNELS.call);
+}

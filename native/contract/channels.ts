@@ -1,0 +1,19 @@
+// Transport names and the preload bridge's shape. Free of zod at run time, so the sandboxed
+// preload can bundle it in a few hundred bytes.
+import type { ApiMethod } from './api';
+import type { ApiErrorBody } from './schemas';
+
+/** Electron IPC channel names, shared by main and preload. */
+export const IPC_CHANNELS = { call: 'pareto:call', event: 'pareto:event' } as const;
+
+/** HTTP routes of the web mode. Calls are `POST {callPrefix}{method}` with a JSON body. */
+export const HTTP_ROUTES = { callPrefix: '/api/', events: '/api/events', tokenQuery: 'token' } as const;
+
+/** What a call returns across IPC, where thrown errors lose their fields. */
+export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
+
+/** The object the Electron preload exposes as `window.pareto`. */
+export interface PreloadBridge {
+  call(method: ApiMethod, params: unknown): Promise<CallOutcome>;
+  onEvent(listener: (event: unknown) => void): () => void;
+}
