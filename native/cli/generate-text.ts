@@ -4,7 +4,7 @@ import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
 import { runTextJob } from './run-text-job';
 
-export const GENERATE_TEXT_USAGE = `pareto generate text --model DIR|ID --prompt S [--max-new-tokens N]
+export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
     [--greedy | --temperature T --top-k K --top-p P --min-p M --seed S] [--repetition-penalty R] [--stop S ...]
     [--precision P --depth D --window W|auto --sinks G --dynamic-precision CHEAP:FULL[:ENTROPY]]
     [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
@@ -24,6 +24,7 @@ function windowOption(value: string | undefined): number | 'auto' | undefined {
 export async function generateText(args: string[]): Promise<number> {
   const { values } = parseOptions(args, {
     model: { type: 'string' },
+    lambda: { type: 'string' },
     prompt: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     greedy: { type: 'boolean' },
@@ -55,10 +56,9 @@ export async function generateText(args: string[]): Promise<number> {
   }
 
   const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
-  const model = values.model ?? host.settings.get().defaultModel ?? host.registry.list()[0]?.id;
-  if (!model) throw new UsageError('No --model given and no model is installed; pass --model DIR.');
   const request: TextGenerationRequest = {
-    model,
+    model: values.model,
+    lambda: numberOption('lambda', values.lambda, 0, 1),
     prompt: values.prompt,
     maxNewTokens: integerOption('max-new-tokens', values['max-new-tokens'], 1, 32_768) ?? 128,
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
@@ -79,6 +79,15 @@ export async function generateText(args: string[]): Promise<number> {
     const stream = values.json ? undefined : (text: string) => process.stdout.write(text);
     if (stream && request.prompt) process.stdout.write(request.prompt);
     const result = await runTextJob(host, request, {
+      onStarted: (config) => {
+        const point = config.operatingPoint;
+        if (point) {
+          process.stderr.write(
+            `pareto: λ ${point.lambda.toFixed(2)} → ${point.model} ${point.precision} at depth ${point.depth} ` +
+              `(${point.bitsPerByte.toFixed(3)} bits/byte, ${point.msPerToken.toFixed(2)} ms/token here, utility ${point.utility.toFixed(3)})\n`,
+          );
+        }
+      },
       onText: stream,
       onFallback: (reason) => process.stderr.write(`pareto: ${reason}\n`),
       signal: controller.signal,

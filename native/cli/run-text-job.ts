@@ -1,10 +1,11 @@
-import { ApiError, type StudioEvent, type TextGenerationRequest, type TextResult } from '../contract';
+import { ApiError, type GenerationConfig, type StudioEvent, type TextGenerationRequest, type TextResult } from '../contract';
 import type { StudioHost } from '../host/studio-host';
 
 export interface TextJobHooks {
   onText?(text: string): void;
   /** Said once the job starts, when the requested execution provider could not be used. */
   onFallback?(reason: string): void;
+  onStarted?(config: GenerationConfig): void;
   signal?: AbortSignal;
 }
 
@@ -15,7 +16,10 @@ export async function runTextJob(host: StudioHost, request: TextGenerationReques
   return new Promise<TextResult>((resolve, reject) => {
     const handle = (event: StudioEvent) => {
       if (event.type === 'host' || event.jobId !== jobId) return;
-      if (event.type === 'started' && event.fallbackReason) hooks.onFallback?.(event.fallbackReason);
+      if (event.type === 'started') {
+        hooks.onStarted?.(event.config);
+        if (event.fallbackReason) hooks.onFallback?.(event.fallbackReason);
+      }
       if (event.type === 'tokens') hooks.onText?.(event.text);
       if (event.type === 'done') finish(() => resolve(event.result));
       if (event.type === 'error') finish(() => reject(new ApiError('internal', event.message)));

@@ -1,5 +1,6 @@
 import { defaultDataDir, defaultModelsDir, defaultRendererDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
+import { openAiRoutes } from '../host/openai-api';
 import { startWebServer } from '../host/web-server';
 import { integerOption, parseOptions } from './args';
 
@@ -9,8 +10,14 @@ export const SERVE_USAGE = 'pareto serve [--port N] [--model DIR ...]';
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseOptions(args, { port: { type: 'string' }, model: { type: 'string', multiple: true } });
   const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir(), modelPaths: values.model ?? [] });
-  const server = await startWebServer({ host, port: integerOption('port', values.port, 0, 65_535) ?? 5199, staticDir: defaultRendererDir() });
+  const server = await startWebServer({
+    host,
+    port: integerOption('port', values.port, 0, 65_535) ?? 5199,
+    staticDir: defaultRendererDir(),
+    extraRoutes: [openAiRoutes(host)],
+  });
   process.stdout.write(`Pareto Studio web mode: ${server.url}\n`);
+  process.stdout.write(`OpenAI-compatible API: http://127.0.0.1:${server.port}/v1 (API key: ${server.token})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

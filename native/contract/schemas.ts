@@ -21,6 +21,9 @@ export const ModelInfoSchema = z.object({
   architecture: z.string().nullable(),
   contextLength: z.number().int().positive(),
   variants: z.array(z.string()),
+  /** The family of our own packages (pareto.json), across which λ chooses. */
+  family: z.string().nullable(),
+  role: z.enum(['teacher', 'student']).nullable(),
   /** Active-layer counts the package offers (depth exits); the full depth is the largest. */
   depths: z.array(z.number().int().positive()),
   sizeBytes: z.number().int().nonnegative(),
@@ -45,8 +48,10 @@ export const DynamicPrecisionSchema = z.strictObject({
 
 export const TextGenerationRequestSchema = z
   .strictObject({
-    /** A registered model id or a model folder path. */
-    model: z.string().min(1, 'model is required'),
+    /** A registered model id or a model folder path; without it the bundled family is used. */
+    model: z.string().min(1, 'model must not be empty').optional(),
+    /** The quality↔efficiency slider: 0 = most efficient, 1 = best quality; picks model, precision and depth. */
+    lambda: z.number().min(0).max(1).optional(),
     prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters').optional(),
     /** A conversation rendered through the model's chat template instead of a raw prompt. */
     messages: z.array(ChatMessageSchema).min(1).max(1000).optional(),
@@ -95,6 +100,21 @@ export const GenerationConfigSchema = z.object({
   minP: z.number().nullable(),
   repetitionPenalty: z.number().nullable(),
   stop: z.array(z.string()),
+  /** What λ selected, when the slider chose the operating point. */
+  operatingPoint: z
+    .object({
+      lambda: z.number(),
+      model: z.string(),
+      precision: z.string(),
+      depth: z.number().int(),
+      utility: z.number(),
+      quality: z.number(),
+      efficiency: z.number(),
+      bitsPerByte: z.number(),
+      msPerToken: z.number(),
+    })
+    .nullable()
+    .default(null),
 });
 export type GenerationConfig = z.infer<typeof GenerationConfigSchema>;
 
@@ -140,6 +160,8 @@ export const JobEventSchema = z.discriminatedUnion('type', [
     /** Set when the requested provider could not be used and the run fell back to another. */
     fallbackReason: z.string().nullable(),
     promptTokens: z.number().int(),
+    /** The settings in force, including what λ selected. */
+    config: GenerationConfigSchema,
   }),
   /** Tokens are coalesced: one event may carry several. */
   z.object({ type: z.literal('tokens'), jobId: z.string(), ids: z.array(z.number().int()), text: z.string() }),
@@ -162,6 +184,8 @@ export type StudioEvent = z.infer<typeof StudioEventSchema>;
 
 export const SettingsSchema = z.object({
   defaultModel: z.string().nullable(),
+  /** The slider's position when a generation does not name a model. */
+  lambda: z.number().min(0).max(1),
   ep: ExecutionProviderSchema,
   maxNewTokens: z.number().int().min(1).max(32_768),
   temperature: z.number().gt(0).max(10),

@@ -18,6 +18,8 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
     source,
     architecture: folder.config.architecture,
     contextLength: folder.config.contextLength,
+    family: folder.manifest?.family ?? null,
+    role: folder.manifest?.role ?? null,
     variants: folderPrecisions(folder),
     depths: [...new Set(folder.points.map((point) => point.depth))].sort((a, b) => a - b),
     sizeBytes: folder.sizeBytes,
@@ -38,6 +40,18 @@ export class ModelRegistry {
 
   list(): ModelInfo[] {
     return this.entries().map((entry) => entry.info);
+  }
+
+  /** The folders of every known package in a family. */
+  family(name: string): TextModelFolder[] {
+    return this.entries()
+      .filter((entry) => entry.folder.manifest?.family === name)
+      .map((entry) => entry.folder);
+  }
+
+  /** The family to use when a generation names no model: that of the first bundled package with one. */
+  defaultFamily(): string | null {
+    return this.entries().find((entry) => entry.info.source === 'bundled' && entry.info.family)?.info.family ?? null;
   }
 
   /** Finds a model by id, or loads the folder when given a path. */

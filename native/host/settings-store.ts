@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomic-file';
 
 export const DEFAULT_SETTINGS: Settings = {
   defaultModel: null,
+  lambda: 0.5,
   ep: 'cpu',
   maxNewTokens: 200,
   temperature: 0.8,

@@ -48,7 +48,7 @@ describe('StudioHost', () => {
     const host = makeHost();
     await expect(host.call('startTextJob', { model: '/no/such/folder', prompt: 'x' })).rejects.toThrowError('Model folder not found: /no/such/folder');
     await expect(host.call('startTextJob', { model: tinyStoriesOnnx(), prompt: 'x', maxNewTokens: 0 })).rejects.toThrowError(/startTextJob: maxNewTokens: Too small/);
-    await expect(host.call('startTextJob', { prompt: 'x' })).rejects.toThrowError(/model/);
+    await expect(host.call('startTextJob', { prompt: 'x', messages: [{ role: 'user', content: 'x' }] })).rejects.toThrowError(/either prompt or messages/);
     await expect(host.call('noSuchMethod', undefined)).rejects.toThrowError('Unknown method "noSuchMethod".');
     const broken = copyModel(tinyStoriesOnnx());
     fs.truncateSync(path.join(broken, 'onnx', 'model.onnx'), 1000);

@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
-import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent } from '../contract';
+import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, TextGenerationRequestSchema } from '../contract';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool } from '../engine/onnx/session-pool';
+import { CalibrationStore } from '../policy/calibration-store';
+import { FamilyPlanner, type MeasurePoint } from '../policy/family-planner';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
@@ -19,6 +21,7 @@ export interface StudioHostOptions {
 }
 
 const MB = 1024 * 1024;
+const CALIBRATION_PROMPT = 'Once upon a time';
 
 type Handlers = { [M in ApiMethod]: (params: z.output<(typeof apiMethods)[M]['params']>) => Promise<ApiResult<M>> };
 
@@ -35,6 +38,7 @@ export class StudioHost {
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly generators = new Map<string, TextGenerator>();
   private readonly sessions: SessionPool<DecoderSession>;
+  private readonly planner: FamilyPlanner;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
 
@@ -42,6 +46,7 @@ export class StudioHost {
     this.settings = new SettingsStore(options.dataDir);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
+    this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir), this.measurePoint);
   }
 
   onEvent(listener: (event: StudioEvent) => void): () => void {
@@ -99,10 +104,40 @@ export class StudioHost {
     return generator;
   }
 
-  private async startTextJob(request: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {
-    const { info, folder } = this.registry.resolve(request.model);
+  /** A short greedy run on one operating point, timing it for λ's first-use calibration. */
+  private readonly measurePoint: MeasurePoint = async (folder, precision, depth) => {
+    const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: 24, minNewTokens: 24, doSample: false, precision, depth });
+    return (await this.generatorFor(folder).generate(request)).metrics.msPerToken!;
+  };
+
+  /**
+   * Where λ (or the absence of a model) applies, the family planner picks the model folder,
+   * precision and depth; knobs the request fixes by hand are kept.
+   */
+  private async resolveOperatingPoint(request: ResolvedTextGenerationRequest) {
+    const settings = this.settings.get();
+    if (request.model !== undefined && request.lambda === undefined) return { request, model: this.registry.resolve(request.model), operatingPoint: null };
+    const named = request.model === undefined ? null : this.registry.resolve(request.model);
+    const family = named ? named.info.family : this.registry.defaultFamily();
+    if (!family) {
+      if (named) throw new ApiError('bad_request', `λ needs a model family with measured quality (pareto.json); ${named.info.id} has none. Set precision and depth directly.`);
+      const fallback = settings.defaultModel ?? this.registry.list()[0]?.id;
+      if (!fallback) throw new ApiError('not_found', 'No model given and none is installed; import a model folder first.');
+      return { request, model: this.registry.resolve(fallback), operatingPoint: null };
+    }
+    const lambda = request.lambda ?? settings.lambda;
+    const plan = await this.planner.plan(this.registry.family(family), { lambda, family, ep: request.ep, precision: request.precision, depth: request.depth });
+    const planned = { ...request, model: plan.modelDir, precision: plan.precision, depth: plan.depth };
+    const { modelDir: _modelDir, ...operatingPoint } = plan;
+    return { request: planned, model: this.registry.resolve(plan.modelDir), operatingPoint };
+  }
+
+  private async startTextJob(original: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {
+    const { request, model, operatingPoint } = await this.resolveOperatingPoint(original);
+    const { info, folder } = model;
     const generator = this.generatorFor(folder);
     const prepared = await generator.prepare(request);
+    prepared.config.operatingPoint = operatingPoint;
 
     const jobId = crypto.randomUUID();
     const controller = new AbortController();
@@ -112,11 +147,14 @@ export class StudioHost {
       try {
         const result = await generator.run(prepared, {
           signal: controller.signal,
-          onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started }),
+          onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started, config: prepared.config }),
           onText: (text, ids) => buffer.addText(text, ids),
           onToken: (meter) => buffer.setMetrics(meter.snapshot()),
         });
         buffer.flush();
+        if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
+          this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
+        }
         this.emit({ type: 'done', jobId, result });
       } catch (error) {
         buffer.flush();

@@ -5,12 +5,23 @@ import path from 'node:path';
 import { ApiError, HTTP_ROUTES, type ApiErrorBody } from '../contract';
 import type { StudioHost } from './studio-host';
 
+/** A family of routes served beside the studio's own (the OpenAI-compatible API), behind the same Host and token checks. */
+export interface ExtraRoute {
+  /** A path prefix such as `/v1`: it matches itself and every path under it. */
+  prefix: string;
+  /** Answers the request completely, errors included; called only once the Host header and the token are checked. */
+  handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void>;
+  /** Refuses a request without the right token in the routes' own error shape; the studio's shape when absent. */
+  unauthorized?(response: http.ServerResponse): void;
+}
+
 export interface WebServerOptions {
   host: StudioHost;
   /** 0 picks a free port. */
   port: number;
   /** The built renderer (out/renderer); null serves the API only. */
   staticDir: string | null;
+  extraRoutes?: readonly ExtraRoute[];
 }
 
 export interface RunningWebServer {
@@ -59,7 +70,8 @@ function sendError(response: http.ServerResponse, error: unknown): void {
   sendJson(response, STATUS_BY_CODE[apiError.code], { error: apiError.toBody() });
 }
 
-async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
+/** Reads a JSON request body (at most 4 MB); undefined when it is empty. */
+export async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -133,6 +145,12 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
         return;
       }
       const url = new URL(request.url ?? '/', `http://${hostHeader}`);
+      const extra = options.extraRoutes?.find((route) => url.pathname === route.prefix || url.pathname.startsWith(`${route.prefix}/`));
+      if (extra) {
+        if (authorised(request, url)) return await extra.handle(request, response, url);
+        if (extra.unauthorized) return extra.unauthorized(response);
+        throw new ApiError('unauthorized', 'Missing or wrong access token: use the API key that `pareto serve` printed.');
+      }
       if (!url.pathname.startsWith('/api/')) {
         if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: { code: 'bad_request', message: 'Method not allowed.' } });
         return serveStatic(url, response);

@@ -6,7 +6,8 @@ describe('JobTracker', () => {
     const jobs = new JobTracker();
     jobs.observe({ type: 'queued', jobId: 'a', model: 'm', position: 0 });
     jobs.observe({ type: 'queued', jobId: 'b', model: 'm', position: 1 });
-    jobs.observe({ type: 'started', jobId: 'c', model: 'm', ep: 'cpu', fallbackReason: null, promptTokens: 3 });
+    // The tracker reads only the job id and type; the generation config is irrelevant here.
+    jobs.observe({ type: 'started', jobId: 'c', model: 'm', ep: 'cpu', fallbackReason: null, promptTokens: 3, config: {} as never });
     jobs.observe({ type: 'tokens', jobId: 'a', ids: [1], text: 'x' });
     jobs.observe({ type: 'error', jobId: 'b', message: 'no' });
     jobs.observe({ type: 'host', status: 'ready', message: null });

@@ -149,6 +149,7 @@ export class TextGenerator {
       precision: request.dynamicPrecision ? `${request.dynamicPrecision.cheap}+${request.dynamicPrecision.full}` : primary.precision,
       depth: primary.point.depth,
       window,
+      operatingPoint: null,
     };
   }
 

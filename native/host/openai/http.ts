@@ -1,0 +1,85 @@
+import type http from 'node:http';
+import type { z } from 'zod';
+import { ApiError, type ApiErrorBody } from '../../contract';
+import type { OpenAiErrorBody } from '../../contract/openai';
+
+type ErrorType = OpenAiErrorBody['error']['type'];
+
+/** A failure answered in OpenAI's error shape, with its HTTP status. */
+export class OpenAiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: ErrorType = 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+    this.name = 'OpenAiError';
+  }
+
+  toBody(): OpenAiErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+const FROM_STUDIO: Record<ApiErrorBody['code'], { status: number; type: ErrorType }> = {
+  bad_request: { status: 400, type: 'invalid_request_error' },
+  unauthorized: { status: 401, type: 'authentication_error' },
+  not_found: { status: 404, type: 'not_found_error' },
+  invalid_model: { status: 422, type: 'invalid_request_error' },
+  internal: { status: 500, type: 'server_error' },
+};
+
+/** Any failure as an OpenAiError: the studio's own errors keep their message and status. */
+export function toOpenAiError(error: unknown): OpenAiError {
+  if (error instanceof OpenAiError) return error;
+  if (error instanceof ApiError) {
+    const { status, type } = FROM_STUDIO[error.code];
+    return new OpenAiError(status, error.message, type, null, error.code);
+  }
+  return new OpenAiError(500, `Internal error: ${(error as Error).message}`, 'server_error');
+}
+
+/** The first problem of a request body, naming the field (`param`) as OpenAI does. */
+export function fromZodError(error: z.ZodError): OpenAiError {
+  const issue = error.issues[0]!;
+  const param = issue.path.length ? issue.path.join('.') : null;
+  const message = param && !issue.message.startsWith(param) ? `${param}: ${issue.message}` : issue.message;
+  return new OpenAiError(400, message, 'invalid_request_error', param, 'invalid_value');
+}
+
+const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+
+export function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json', ...HEADERS });
+  response.end(JSON.stringify(body));
+}
+
+export function sendOpenAiError(response: http.ServerResponse, error: unknown): void {
+  const failure = toOpenAiError(error);
+  sendJson(response, failure.status, failure.toBody());
+}
+
+/** A server-sent event stream in OpenAI's framing: `data: <json>` events closed by `data: [DONE]`. */
+export class SseWriter {
+  constructor(private readonly response: http.ServerResponse) {
+    response.writeHead(200, { 'Content-Type': 'text/event-stream', Connection: 'keep-alive', ...HEADERS });
+    response.flushHeaders();
+  }
+
+  data(payload: unknown): void {
+    if (!this.response.writableEnded) this.response.write(`data: ${JSON.stringify(payload)}\n\n`);
+  }
+
+  done(): void {
+    if (this.response.writableEnded) return;
+    this.response.end('data: [DONE]\n\n');
+  }
+
+  /** Reports a failure after the stream began: the `openai` clients raise an APIError on `{error}` data. */
+  fail(error: unknown): void {
+    this.data(toOpenAiError(error).toBody());
+    if (!this.response.writableEnded) this.response.end();
+  }
+}
