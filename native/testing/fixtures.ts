@@ -55,6 +55,32 @@ export function fixtureVariants(): string {
   return target;
 }
 
+/** The fp32 graph of the 656K fixture in another layout the engine reads (scripts/make_variants.py flags). */
+export type FixtureLayout = 'external-data' | 'merged' | 'no-position-ids';
+
+/**
+ * The 656K fixture rewritten in `layout` by scripts/make_variants.py: model.onnx + model.onnx_data,
+ * Optimum's decoder_model_merged.onnx, or a graph without position_ids. Made into a temporary
+ * folder once per machine, like fixtureVariants().
+ */
+export function fixtureLayout(layout: FixtureLayout): string {
+  const target = path.join(os.tmpdir(), `pareto-fixture-layout-${layout}-v1`);
+  if (fs.existsSync(target)) return target; // Renamed into place only once complete.
+  const staging = `${target}.${process.pid}`;
+  const script = path.resolve(__dirname, '../../scripts/make_variants.py');
+  const result = spawnSync('/usr/bin/python3', [script, '--src', tinyStoriesOnnx(), '--out', staging, `--${layout}`], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`Making the fixture's ${layout} layout needs /usr/bin/python3 with onnx and numpy (bash scripts/install.sh): ${result.stderr || result.error}`);
+  }
+  try {
+    fs.renameSync(staging, target);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
+  }
+  return target;
+}
+
 /** The start of the held-out TinyStories validation head. */
 export function heldOutText(characters = 4000): string {
   return fs.readFileSync(sharedPath('data', 'tinystories', 'tinystories_valid_head_807KB.txt'), 'utf8').slice(0, characters);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { providerLabel, providerSessionOptions, unavailableReason } from './providers';
-import { createSession, defaultThreadCount, type OrtSession } from './runtime';
+import { createSession, defaultThreadCount, type OrtSession, type OrtSessionOptions } from './runtime';
 
 export interface OpenedSession {
   session: OrtSession;
@@ -32,15 +32,25 @@ export function autoThreadCount(modelBytes: number): number {
 
 const SMALL_MODEL_BYTES = 32 * 1024 * 1024;
 
+/** The first line of an onnxruntime error, without its source-location and function-signature prefix. */
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/^.*?failed:\s*/i, '').trim();
+  return message
+    .split('\n')[0]!
+    .replace(/^.*?failed:\s*/i, '')
+    .replace(/^\/\S+:\d+ .*?> /, '')
+    .trim();
 }
 
 /** Opens an ONNX file on the requested provider, falling back to CPU with the reason. */
 export async function openSession(modelPath: string, options: OpenSessionOptions): Promise<OpenedSession> {
   if (!fs.existsSync(modelPath)) throw new ApiError('invalid_model', `Model file ${options.displayName} is missing.`);
   const threads = options.threads ?? autoThreadCount(fs.statSync(modelPath).size);
-  const base = { graphOptimizationLevel: options.graphOptimizationLevel ?? 'all', intraOpNumThreads: threads };
+  const base: OrtSessionOptions = {
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    intraOpNumThreads: threads,
+    // Idle worker threads sleep instead of spinning: a desktop app should not burn a core (and joules) between tokens.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  };
   const open = async (ep: ExecutionProvider) => createSession(modelPath, { ...base, ...providerSessionOptions(ep) });
 
   let fallbackReason: string | null = null;

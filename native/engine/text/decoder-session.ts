@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { halfArrayToFloat } from '../onnx/float16';
 import { openSession, type SessionTuning } from '../onnx/open-session';
+import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, emptyTensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import type { TextModelFolder, OperatingPointFile } from './model-folder';
 
@@ -97,6 +98,9 @@ function lastRow(logits: Tensor): Float32Array {
 
 /** One ONNX decoder file: runs forward steps over a KV cache and returns the last position's logits. */
 export class DecoderSession implements DecoderStep {
+  /** The tail of this session's runs, for providers that must not run two at once. */
+  private lastRun: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly session: OrtSession,
     readonly layout: DecoderLayout,
@@ -146,7 +150,15 @@ export class DecoderSession implements DecoderStep {
 
   /** One bare `session.run`: the outputs' present tensors become the next cache, nothing else is done. */
   async run(feeds: TensorMap, cache: KvCache, count: number): Promise<{ outputs: TensorMap; cache: KvCache }> {
-    const outputs = await this.session.run({ ...cache.tensors, ...feeds });
+    const inputs = { ...cache.tensors, ...feeds };
+    let outputs: TensorMap;
+    if (needsSerialRuns(this.ep)) {
+      const running = this.lastRun.then(() => this.session.run(inputs));
+      this.lastRun = running.catch(() => undefined);
+      outputs = await running;
+    } else {
+      outputs = await this.session.run(inputs);
+    }
     const tensors: TensorMap = {};
     for (const slot of this.layout.slots) {
       tensors[slot.pastKey] = outputs[slot.presentKey]!;
