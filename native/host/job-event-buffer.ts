@@ -7,7 +7,8 @@ import type { JobEvent, RunMetrics } from '../contract';
 export class JobEventBuffer {
   private text = '';
   private ids: number[] = [];
-  private metrics: RunMetrics | null = null;
+  /** Where the live metrics come from; read only when the buffer flushes, not on every token. */
+  private metrics: (() => RunMetrics) | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -22,8 +23,8 @@ export class JobEventBuffer {
     this.schedule();
   }
 
-  setMetrics(metrics: RunMetrics): void {
-    this.metrics = metrics;
+  watchMetrics(source: () => RunMetrics): void {
+    this.metrics = source;
     this.schedule();
   }
 
@@ -31,7 +32,7 @@ export class JobEventBuffer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.text || this.ids.length) this.emit({ type: 'tokens', jobId: this.jobId, ids: this.ids, text: this.text });
-    if (this.metrics) this.emit({ type: 'metrics', jobId: this.jobId, metrics: this.metrics });
+    if (this.metrics) this.emit({ type: 'metrics', jobId: this.jobId, metrics: this.metrics() });
     this.text = '';
     this.ids = [];
     this.metrics = null;

@@ -149,7 +149,7 @@ export class StudioHost {
           signal: controller.signal,
           onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started, config: prepared.config }),
           onText: (text, ids) => buffer.addText(text, ids),
-          onToken: (meter) => buffer.setMetrics(meter.snapshot()),
+          onToken: (meter) => buffer.watchMetrics(() => meter.snapshot()),
         });
         buffer.flush();
         if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {

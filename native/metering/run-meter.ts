@@ -23,6 +23,12 @@ export class RunMeter {
     this.startedAt = this.now();
   }
 
+  /** Takes a last memory sample; call when the run ends. */
+  finish(): RunMetrics {
+    this.sampleRss(this.now());
+    return this.snapshot();
+  }
+
   markToken(): void {
     const at = this.now();
     this.firstTokenAt ??= at;
@@ -37,7 +43,6 @@ export class RunMeter {
   }
 
   snapshot(): RunMetrics {
-    this.sampleRss(this.now());
     const decodeSteps = this.tokens - 1;
     const msPerToken = decodeSteps > 0 ? (this.lastTokenAt! - this.firstTokenAt!) / decodeSteps : null;
     return {

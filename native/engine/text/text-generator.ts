@@ -185,7 +185,7 @@ export class TextGenerator {
         stopping: this.stopping(prepared, decode, hooks.signal),
         streamer,
       });
-      const metrics = { ...meter.snapshot(), precisionShare: prepared.dynamic?.shares() ?? null };
+      const metrics = { ...meter.finish(), precisionShare: prepared.dynamic?.shares() ?? null };
       return { text: truncateAtStop(holdback.text, config.stop), promptIds, generatedIds, finishReason, config, metrics };
     } finally {
       prepared.leases.forEach((lease) => lease.release());
