@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { providerLabel, providerSessionOptions, unavailableReason } from './providers';
 import { createSession, defaultThreadCount, type OrtSession, type OrtSessionOptions } from './runtime';
@@ -20,6 +21,14 @@ export interface OpenSessionOptions extends SessionTuning {
   ep: ExecutionProvider;
   /** How the file is named in error messages (relative to its model folder). */
   displayName: string;
+}
+
+/** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */
+export function modelFileBytes(file: string): number {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const external = fs.readdirSync(dir).filter((name) => name !== base && name.startsWith(base));
+  return [file, ...external.map((name) => path.join(dir, name))].reduce((sum, f) => sum + fs.statSync(f).size, 0);
 }
 
 /**
@@ -44,7 +53,7 @@ function firstLine(message: string): string {
 /** Opens an ONNX file on the requested provider, falling back to CPU with the reason. */
 export async function openSession(modelPath: string, options: OpenSessionOptions): Promise<OpenedSession> {
   if (!fs.existsSync(modelPath)) throw new ApiError('invalid_model', `Model file ${options.displayName} is missing.`);
-  const threads = options.threads ?? autoThreadCount(fs.statSync(modelPath).size);
+  const threads = options.threads ?? autoThreadCount(modelFileBytes(modelPath));
   const base: OrtSessionOptions = {
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     intraOpNumThreads: threads,

@@ -86,4 +86,11 @@ describe('text model layouts of the 656K fixture', () => {
     expect(layout).toMatchObject({ hasPositionIds: false, hasAttentionMask: true, hasUseCacheBranch: false });
     expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
   });
+
+  it('no position_ids: refuses an attention window, which would shift the positions the graph counts', async () => {
+    const pool = new SessionPool<DecoderSession>(Infinity);
+    pools.push(pool);
+    const generator = new TextGenerator(load('no-position-ids'), pool);
+    await expect(generator.prepare(TextGenerationRequestSchema.parse({ model: 'x', prompt: '', window: 16 }))).rejects.toThrowError(/no position_ids input.*without a window/);
+  });
 });

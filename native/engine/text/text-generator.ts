@@ -1,9 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { ApiError, type ExecutionProvider, type GenerationConfig, type ResolvedTextGenerationRequest, type TextResult } from '../../contract';
 import { RunMeter } from '../../metering/run-meter';
-import type { SessionTuning } from '../onnx/open-session';
+import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
 import { ChatTemplate } from './chat-template';
 import { DecoderSession, type DecoderStep } from './decoder-session';
@@ -51,14 +49,6 @@ const TEXT_INTERVAL_MS = 16;
 /** Memory a session holds beyond its weights file, roughly: arena, KV cache, optimised copies. */
 const SESSION_MEMORY_FACTOR = 1.5;
 
-/** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */
-function fileBytes(file: string): number {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  const external = fs.readdirSync(dir).filter((name) => name !== base && name.startsWith(base.replace(/\.onnx$/, '.onnx')));
-  return [file, ...external.map((name) => path.join(dir, name))].reduce((sum, f) => sum + fs.statSync(f).size, 0);
-}
-
 /** A text model ready to generate: its folder, tokenizer and chat template, with sessions from a shared pool. */
 export class TextGenerator {
   private readonly tokenizer: TextTokenizer;
@@ -76,7 +66,7 @@ export class TextGenerator {
 
   private async session(point: OperatingPointFile, ep: ExecutionProvider): Promise<Lease<DecoderSession>> {
     const key = [point.path, ep, this.tuning.threads ?? '', this.tuning.graphOptimizationLevel ?? ''].join('\0');
-    return this.sessions.acquire(key, fileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, this.tuning));
+    return this.sessions.acquire(key, modelFileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, this.tuning));
   }
 
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
@@ -111,6 +101,9 @@ export class TextGenerator {
       }
       let window: GenerationConfig['window'] = null;
       if (request.window !== undefined) {
+        if (!primary.layout.hasPositionIds) {
+          throw new ApiError('bad_request', `${this.folder.name} computes positions inside its graph (no position_ids input), so an attention window would shift them; generate without a window.`);
+        }
         const size = request.window === 'auto' ? await this.autoWindow(primary, request.sinks) : request.window;
         window = { sinks: request.sinks, window: size };
         decoder = new SlidingWindowDecoder(decoder, request.sinks, size);
