@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, TextGenerationRequestSchema } from '../contract';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
-import type { TextModelFolder } from '../engine/text/model-folder';
+import { folderPrecisions, type TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool } from '../engine/onnx/session-pool';
 import { CalibrationStore } from '../policy/calibration-store';
@@ -126,7 +126,11 @@ export class StudioHost {
       return { request, model: this.registry.resolve(fallback), operatingPoint: null };
     }
     const lambda = request.lambda ?? settings.lambda;
-    const plan = await this.planner.plan(this.registry.family(family), { lambda, family, ep: request.ep, precision: request.precision, depth: request.depth });
+    // With dynamic precision, λ chooses among models that have both variants, judged at the full one.
+    const dynamic = request.dynamicPrecision;
+    const folders = this.registry.family(family).filter((folder) => !dynamic || [dynamic.cheap, dynamic.full].every((p) => folderPrecisions(folder).includes(p)));
+    const precision = dynamic ? dynamic.full : request.precision;
+    const plan = await this.planner.plan(folders, { lambda, family, ep: request.ep, precision, depth: request.depth });
     const planned = { ...request, model: plan.modelDir, precision: plan.precision, depth: plan.depth };
     const { modelDir: _modelDir, ...operatingPoint } = plan;
     return { request: planned, model: this.registry.resolve(plan.modelDir), operatingPoint };

@@ -88,6 +88,13 @@ describe('λ through the host', () => {
     for (const file of Object.keys(costs)) expect(calibration.msPerToken(CalibrationStore.key(path.join(models, file), 'cpu'))).toBeGreaterThan(0);
   });
 
+  it('with dynamic precision, chooses only among models that have both variants', async () => {
+    const host = hostWithCosts(models, costs);
+    const config = await configOf(host, { prompt: 'Once', maxNewTokens: 3, lambda: 0, dynamicPrecision: { cheap: 'int8', full: 'fp32' } });
+    expect(config.operatingPoint).toMatchObject({ model: 'story-teacher', precision: 'fp32' });
+    expect(config.precision).toBe('int8+fp32');
+  });
+
   it('says why λ cannot apply to a model without a family', async () => {
     const host = hostWithCosts(models, costs);
     await expect(host.call('startTextJob', { model: fixtureVariants(), prompt: 'x', lambda: 0.5 })).rejects.toThrowError(/λ needs a model family/);

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../native/contract';
+import type { FinishReason, GenerationConfig } from '../../native/contract';
 
 export const FINISH_LABELS: Record<FinishReason, string> = {
   eos: 'end of story',
@@ -49,8 +49,67 @@ const FIELD_LABELS: Record<string, string> = {
   seed: 'Seed',
   precision: 'Precision',
   ep: 'Execution provider',
+  lambda: 'λ',
+  depth: 'Depth',
+  window: 'Attention window',
+  sinks: 'Sink positions',
+  dynamicPrecision: 'Dynamic precision',
+  cheap: 'Cheap variant',
+  full: 'Full variant',
+  entropyThreshold: 'Entropy threshold',
+  stop: 'Stop strings',
+  repetitionPenalty: 'Repetition penalty',
+  minP: 'Min-p',
 };
 
 export function fieldLabel(field: string): string {
   return FIELD_LABELS[field] ?? 'Value';
+}
+
+export type OperatingPoint = NonNullable<GenerationConfig['operatingPoint']>;
+
+/** λ as the slider shows it: two decimals. */
+export function formatLambda(lambda: number): string {
+  return lambda.toFixed(2);
+}
+
+/** Milliseconds per token with the precision a reader needs: 0.05, 0.8, 12. */
+export function formatMsPerToken(ms: number): string {
+  return ms >= 10 ? ms.toFixed(0) : ms >= 0.1 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+export function formatLayers(depth: number): string {
+  return `${depth} layer${depth === 1 ? '' : 's'}`;
+}
+
+/** The point λ selected, short: "student-s · int8 · 3 layers". */
+export function formatOperatingPointShort(point: OperatingPoint): string {
+  return [point.model, point.precision, formatLayers(point.depth)].join(' · ');
+}
+
+/** The point λ selected with what it costs: "student-s · int8 · 3 layers · 1.52 bits/byte · 0.8 ms/token". */
+export function formatOperatingPoint(point: OperatingPoint): string {
+  return `${formatOperatingPointShort(point)} · ${point.bitsPerByte.toFixed(2)} bits/byte · ${formatMsPerToken(point.msPerToken)} ms/token`;
+}
+
+/** The utility terms behind a selection, for a tooltip: U = λ·Q/Qmax + (1−λ)·E. */
+export function describeUtility(point: OperatingPoint): string {
+  return `λ ${formatLambda(point.lambda)}: utility ${point.utility.toFixed(3)} = λ·quality ${point.quality.toFixed(3)} + (1−λ)·efficiency ${point.efficiency.toFixed(3)}`;
+}
+
+/** Shares of tokens per precision variant, largest first: "int8 72% · fp32 28%". */
+export function formatPrecisionShare(share: Record<string, number>): string {
+  return Object.entries(share)
+    .sort(([, a], [, b]) => b - a)
+    .map(([variant, fraction]) => `${variant} ${Math.round(fraction * 100)}%`)
+    .join(' · ');
+}
+
+/** Where the slider sits, in a word: λ 0 is the most efficient point, λ 1 the best quality. */
+export function lambdaWord(lambda: number): string {
+  if (lambda <= 0.15) return 'Most efficient';
+  if (lambda <= 0.4) return 'Efficient';
+  if (lambda < 0.6) return 'Balanced';
+  if (lambda < 0.85) return 'Quality';
+  return 'Best quality';
 }

@@ -1,5 +1,6 @@
 import type { ProviderInfo } from '../../../native/contract';
 import { randomSeed, type GenerationForm, type SamplingMode } from '../generate/generationForm';
+import { ExpertSection } from './ExpertSection';
 import { DiceIcon } from './icons';
 import { ProviderSelect } from './ProviderSelect';
 
@@ -8,8 +9,12 @@ interface Props {
   onChange: (patch: Partial<GenerationForm>) => void;
   onReset: () => void;
   providers: ProviderInfo[] | undefined;
-  /** The chosen model's precision variants. */
-  variants: string[];
+  /** Precisions and depths the chosen model (or λ's family) can run. */
+  knobs: { variants: string[]; depths: number[] };
+  /** True when λ picks the operating point. */
+  lambdaActive: boolean;
+  /** Whether the knobs span λ's family or one model. */
+  scope: 'model' | 'family';
 }
 
 const MODES: { mode: SamplingMode; label: string; title: string }[] = [
@@ -17,8 +22,8 @@ const MODES: { mode: SamplingMode; label: string; title: string }[] = [
   { mode: 'sample', label: 'Sample', title: 'Draw each token at random, shaped by temperature, top-k and top-p' },
 ];
 
-/** The right-hand panel: how much to generate, how to pick tokens, and where to run. */
-export function GenerationSettingsPanel({ form, onChange, onReset, providers, variants }: Props) {
+/** The right-hand panel: how much to generate, how to pick tokens, where to run, and expert overrides. */
+export function GenerationSettingsPanel({ form, onChange, onReset, providers, knobs, lambdaActive, scope }: Props) {
   const sampling = form.mode === 'sample';
   return (
     <aside className="settings-panel" aria-label="Generation settings">
@@ -75,19 +80,8 @@ export function GenerationSettingsPanel({ form, onChange, onReset, providers, va
         </label>
         <ProviderSelect id="ep-select" testId="ep-select" value={form.ep} onChange={(ep) => onChange({ ep })} providers={providers} />
       </div>
-      <div className="field">
-        <label className="field-label" htmlFor="precision-select">
-          Precision
-        </label>
-        <select id="precision-select" data-testid="precision-select" value={form.precision} onChange={(event) => onChange({ precision: event.target.value })} disabled={variants.length < 2}>
-          <option value="">Model default</option>
-          {variants.map((variant) => (
-            <option key={variant} value={variant}>
-              {variant}
-            </option>
-          ))}
-        </select>
-      </div>
+
+      <ExpertSection form={form} onChange={onChange} knobs={knobs} lambdaActive={lambdaActive} scope={scope} />
 
       <button type="button" className="button button-quiet panel-reset" title="Reset these values to the defaults from Settings" onClick={onReset}>
         Reset to defaults

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ExecutionProvider } from '../../../native/contract';
-import { FINISH_LABELS, epLabel } from '../format';
+import { FINISH_LABELS, describeUtility, epLabel, formatLambda, formatOperatingPoint } from '../format';
 import type { JobState } from '../state/jobState';
 import { CopyIcon } from './icons';
 
@@ -9,6 +9,8 @@ export interface Run {
   jobId: string | null;
   prompt: string;
   requestedEp: ExecutionProvider;
+  /** The λ sent with the request; null when the model ran as set. */
+  lambda: number | null;
 }
 
 interface Props {
@@ -19,7 +21,7 @@ interface Props {
 }
 
 function statusText(run: Run, job: JobState | undefined): string | null {
-  if (!run.jobId || !job) return 'Starting…';
+  if (!run.jobId || !job) return run.lambda === null ? 'Starting…' : 'Choosing an operating point…';
   if (job.status === 'queued') return job.queuePosition ? `Queued, position ${job.queuePosition}` : 'Queued…';
   if (job.status === 'running') return job.tokenCount === 0 ? 'Reading the prompt…' : 'Generating…';
   return null;
@@ -37,11 +39,18 @@ export function OutputPanel({ run, job, active, errorMessage }: Props) {
 
   const finishReason = job?.result?.finishReason;
   const status = run && active ? statusText(run, job) : null;
+  const point = run ? (job?.config?.operatingPoint ?? null) : null;
 
   return (
     <section className="output-panel" aria-label="Output">
       <header className="output-header">
         <h2 className="panel-title">Story</h2>
+        {point && (
+          <span className="op-chip" data-testid="output-operating-point" title={describeUtility(point)}>
+            <span className="op-chip-lambda">λ {formatLambda(point.lambda)}</span>
+            {formatOperatingPoint(point)}
+          </span>
+        )}
         {status && <span className="output-status">{status}</span>}
         {finishReason && (
           <span className={`badge badge-${finishReason}`} data-testid="finish-reason" data-reason={finishReason}>

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { epLabel, formatNumber } from '../format';
+import { epLabel, formatLambda, formatLayers, formatNumber, formatPrecisionShare } from '../format';
 import type { JobState } from '../state/jobState';
 import { Sparkline } from './Sparkline';
 
@@ -22,6 +22,11 @@ export function ProfilerStrip({ job }: { job: JobState | undefined }) {
   const energyKnown = metrics?.energyJ !== null && metrics?.energyJ !== undefined;
   const estimated = metrics?.energySource === 'estimated';
   const history = job?.tokensPerSecondHistory ?? [];
+  const config = job?.config ?? null;
+  const point = config?.operatingPoint ?? null;
+  const share = metrics?.precisionShare ?? null;
+  const chosenBy = point ? `selected by λ ${formatLambda(point.lambda)}` : 'as requested';
+  const depthTitle = `active layers ${chosenBy}`;
   return (
     <footer className="profiler" aria-label="Profiler">
       <Metric label="TTFT" value={formatNumber(metrics?.ttftMs)} unit="ms" testId="metric-ttft" title="Time to first token" />
@@ -43,6 +48,17 @@ export function ProfilerStrip({ job }: { job: JobState | undefined }) {
         {energyKnown && estimated && <span className="metric-tag">est.</span>}
       </Metric>
       <Metric label="Provider" value={job?.ep ? epLabel(job.ep) : '—'} testId="metric-ep" title="Execution provider this run used" />
+      <div className="metric" title={share ? `Dynamic precision: share of tokens per variant; ${depthTitle}` : `Precision variant and active layers, ${chosenBy}`}>
+        <span className="metric-label">{share ? 'Precision share · depth' : 'Precision · depth'}</span>
+        <span className="metric-value">
+          {share ? <span data-testid="precision-share">{formatPrecisionShare(share)}</span> : <span data-testid="metric-precision">{config?.precision ?? '—'}</span>}
+          {config && (
+            <span className="metric-unit" data-testid="metric-depth">
+              · {config.depth === null ? 'full depth' : formatLayers(config.depth)}
+            </span>
+          )}
+        </span>
+      </div>
     </footer>
   );
 }

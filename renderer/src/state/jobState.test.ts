@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent, RunMetrics, TextResult } from '../../../native/contract';
+import type { GenerationConfig, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
 import { MAX_HISTORY_POINTS, applyJobEvent, failJob, initialJobState, isJobActive, type JobState } from './jobState';
 
 const metrics = (tokensPerSecond: number | null, generatedTokens = 0): RunMetrics => ({
@@ -15,12 +15,29 @@ const metrics = (tokensPerSecond: number | null, generatedTokens = 0): RunMetric
   precisionShare: null,
 });
 
+const config: GenerationConfig = {
+  doSample: false,
+  temperature: 1,
+  topK: 0,
+  topP: 1,
+  seed: null,
+  maxNewTokens: 16,
+  ep: 'cpu',
+  precision: 'int8',
+  depth: 3,
+  window: null,
+  minP: null,
+  repetitionPenalty: null,
+  stop: [],
+  operatingPoint: { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.8, quality: 0.7, efficiency: 0.85, bitsPerByte: 1.52, msPerToken: 0.8 },
+};
+
 const result: TextResult = {
   text: ' there was a cat.',
   promptIds: [1, 2, 3],
   generatedIds: [4, 5, 6],
   finishReason: 'eos',
-  config: { doSample: false, temperature: 1, topK: 0, topP: 1, seed: null, maxNewTokens: 16, ep: 'cpu', precision: 'fp32', depth: null, window: null, minP: null, repetitionPenalty: null, stop: [] },
+  config,
   metrics: metrics(250, 3),
 };
 
@@ -30,17 +47,22 @@ describe('applyJobEvent', () => {
   it('starts from nothing and follows a job through to its result', () => {
     const state = fold([
       { type: 'queued', jobId: 'j', model: 'm', position: 2 },
-      { type: 'started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: 'CUDA is not installed', promptTokens: 3 },
+      { type: 'started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: 'CUDA is not installed', promptTokens: 3, config },
       { type: 'tokens', jobId: 'j', ids: [4, 5], text: ' there was' },
       { type: 'metrics', jobId: 'j', metrics: metrics(200, 2) },
       { type: 'tokens', jobId: 'j', ids: [6], text: ' a cat.' },
     ]);
-    expect(state).toMatchObject({ status: 'running', queuePosition: null, ep: 'cpu', fallbackReason: 'CUDA is not installed', text: ' there was a cat.', tokenCount: 3, tokensPerSecondHistory: [200] });
+    expect(state).toMatchObject({ status: 'running', queuePosition: null, ep: 'cpu', fallbackReason: 'CUDA is not installed', config, text: ' there was a cat.', tokenCount: 3, tokensPerSecondHistory: [200] });
     expect(isJobActive(state)).toBe(true);
 
     const done = applyJobEvent(state, { type: 'done', jobId: 'j', result });
     expect(done).toMatchObject({ status: 'done', text: result.text, tokenCount: 3, metrics: result.metrics, result, tokensPerSecondHistory: [200, 250] });
     expect(isJobActive(done)).toBe(false);
+  });
+
+  it('takes the config from the result when the started event was missed', () => {
+    const done = applyJobEvent(undefined, { type: 'done', jobId: 'j', result });
+    expect(done.config?.operatingPoint?.model).toBe('student-s');
   });
 
   it('keeps the queue position while queued', () => {
@@ -72,7 +94,7 @@ describe('applyJobEvent', () => {
 
 describe('failJob', () => {
   it('fails a running job but leaves a finished one alone', () => {
-    const running = applyJobEvent(undefined, { type: 'started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, promptTokens: 1 });
+    const running = applyJobEvent(undefined, { type: 'started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, promptTokens: 1, config });
     expect(failJob(running, 'The engine stopped.')).toMatchObject({ status: 'error', error: 'The engine stopped.' });
     const done = applyJobEvent(running, { type: 'done', jobId: 'j', result });
     expect(failJob(done, 'The engine stopped.')).toBe(done);

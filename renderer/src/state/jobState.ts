@@ -1,4 +1,4 @@
-import type { ExecutionProvider, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
+import type { ExecutionProvider, GenerationConfig, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'error';
 
@@ -8,6 +8,8 @@ export interface JobState {
   queuePosition: number | null;
   ep: ExecutionProvider | null;
   fallbackReason: string | null;
+  /** The settings in force once the job started, including the operating point λ selected. */
+  config: GenerationConfig | null;
   text: string;
   tokenCount: number;
   metrics: RunMetrics | null;
@@ -24,6 +26,7 @@ export const initialJobState: JobState = {
   queuePosition: null,
   ep: null,
   fallbackReason: null,
+  config: null,
   text: '',
   tokenCount: 0,
   metrics: null,
@@ -49,7 +52,7 @@ export function applyJobEvent(state: JobState = initialJobState, event: JobEvent
     case 'queued':
       return { ...state, status: 'queued', queuePosition: event.position };
     case 'started':
-      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason };
+      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, config: event.config };
     case 'tokens':
       return { ...state, status: 'running', text: state.text + event.text, tokenCount: state.tokenCount + event.ids.length };
     case 'metrics':
@@ -63,6 +66,7 @@ export function applyJobEvent(state: JobState = initialJobState, event: JobEvent
         text: result.text,
         tokenCount: result.generatedIds.length,
         ep: state.ep ?? result.config.ep,
+        config: result.config,
         metrics: result.metrics,
         tokensPerSecondHistory: withSample(state.tokensPerSecondHistory, result.metrics),
         result,

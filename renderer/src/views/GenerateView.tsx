@@ -1,14 +1,16 @@
-import { useState, type KeyboardEvent } from 'react';
-import type { ModelInfo, Settings } from '../../../native/contract';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Settings } from '../../../native/contract';
 import { GenerationSettingsPanel } from '../components/GenerationSettingsPanel';
 import { PlayIcon, StopIcon } from '../components/icons';
 import { ImportModelField } from '../components/ImportModelField';
 import { ModelPicker } from '../components/ModelPicker';
 import { OutputPanel, type Run } from '../components/OutputPanel';
 import { ProfilerStrip } from '../components/ProfilerStrip';
-import { buildTextRequest, formFromSettings, type GenerationForm } from '../generate/generationForm';
+import { TradeoffSlider } from '../components/TradeoffSlider';
+import { buildTextRequest, fitFormToKnobs, formFromSettings, type GenerationForm } from '../generate/generationForm';
+import { bundledFamily, lambdaFamily, lambdaUnavailableReason, offeredKnobs, requestTarget, resolveModelChoice } from '../generate/modelChoice';
 import { isJobActive } from '../state/jobState';
-import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob } from '../state/queries';
+import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob, useUpdateSettings } from '../state/queries';
 import { ViewStatus } from './ViewStatus';
 
 export function GenerateView() {
@@ -18,10 +20,26 @@ export function GenerateView() {
   return <GenerateWorkspace settings={settings.data} />;
 }
 
-/** The chosen model if still listed, else the default model, else the first text model. */
-function effectiveModel(models: ModelInfo[], chosen: string | null, defaultModel: string | null): string | null {
-  for (const id of [chosen, defaultModel]) if (id && models.some((model) => model.id === id)) return id;
-  return models[0]?.id ?? null;
+/** How long the slider rests before its position is saved as the default. */
+const LAMBDA_SAVE_DELAY_MS = 400;
+
+/** λ as the slider shows it: the user's latest move, else the saved default; saved after a short rest. */
+function useLambda(saved: number) {
+  const update = useUpdateSettings();
+  const { mutate } = update;
+  const [edited, setEdited] = useState<number | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  function change(next: number) {
+    setEdited(next);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      // Once saved, follow the settings again (so a change made in Settings shows here too).
+      mutate({ lambda: next }, { onSuccess: (settings) => setEdited((current) => (current === settings.lambda ? null : current)) });
+    }, LAMBDA_SAVE_DELAY_MS);
+  }
+  return { lambda: edited ?? saved, change, saveError: update.error?.message ?? null };
 }
 
 function GenerateWorkspace({ settings }: { settings: Settings }) {
@@ -29,12 +47,15 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
   const providers = useProviders();
   const textModels = (models.data ?? []).filter((model) => model.kind === 'text');
   const [chosenModel, setChosenModel] = useState<string | null>(null);
-  const modelId = effectiveModel(textModels, chosenModel, settings.defaultModel);
-  const variants = textModels.find((model) => model.id === modelId)?.variants ?? [];
+  const choice = resolveModelChoice(textModels, chosenModel, settings.defaultModel);
+  const autoFamily = bundledFamily(textModels);
+  const family = lambdaFamily(choice);
+  const knobs = offeredKnobs(choice);
+  const { lambda, change: changeLambda, saveError } = useLambda(settings.lambda);
   const [prompt, setPrompt] = useState('');
   const [editedForm, setForm] = useState<GenerationForm>(() => formFromSettings(settings));
-  // A precision picked for one model falls back to the default when another model lacks it.
-  const form = !editedForm.precision || variants.includes(editedForm.precision) ? editedForm : { ...editedForm, precision: '' };
+  // A knob picked for one model falls back to "λ decides" when another model cannot run it.
+  const form = fitFormToKnobs(editedForm, knobs);
   const [run, setRun] = useState<Run | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const startJob = useStartTextJob();
@@ -44,11 +65,12 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
 
   function generate() {
     if (active) return;
-    const built = buildTextRequest(modelId, prompt, form);
+    const target = requestTarget(choice, lambda);
+    const built = buildTextRequest(target, prompt, form);
     setFormError(built.ok ? null : built.message);
     if (!built.ok) return;
     cancelJob.reset();
-    const submitted: Run = { jobId: null, prompt, requestedEp: form.ep };
+    const submitted: Run = { jobId: null, prompt, requestedEp: form.ep, lambda: target?.lambda ?? null };
     setRun(submitted);
     startJob.mutate(built.request, { onSuccess: ({ jobId }) => setRun({ ...submitted, jobId }) });
   }
@@ -69,7 +91,7 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
   return (
     <div className="generate-view" onKeyDown={onKeyDown}>
       <header className="toolbar">
-        <ModelPicker models={textModels} value={modelId} onChange={setChosenModel} emptyLabel={models.isPending ? 'Loading models…' : models.isError ? 'Models could not be listed' : 'No text models — add a model folder'} />
+        <ModelPicker models={textModels} choice={choice} autoFamily={autoFamily} onChange={setChosenModel} emptyLabel={models.isPending ? 'Loading models…' : models.isError ? 'Models could not be listed' : 'No text models — add a model folder'} />
         <ImportModelField onImported={(model) => model.kind === 'text' && setChosenModel(model.id)} />
       </header>
       {models.isError && (
@@ -80,6 +102,15 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
 
       <div className="generate-body">
         <div className="compose">
+          <TradeoffSlider
+            lambda={lambda}
+            onChange={changeLambda}
+            family={family}
+            disabledReason={models.isSuccess ? lambdaUnavailableReason(choice, textModels) : null}
+            selected={job?.config?.operatingPoint ?? null}
+            choosing={startJob.isPending && run?.lambda !== null}
+            saveError={saveError}
+          />
           <div className="prompt-box">
             <label className="visually-hidden" htmlFor="prompt-input">
               Prompt
@@ -93,7 +124,7 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
                 <StopIcon />
                 Stop
               </button>
-              <button type="button" className="button button-primary" data-testid="generate-button" title="Generate a continuation (Ctrl/Cmd+Enter)" onClick={generate} disabled={active || !modelId}>
+              <button type="button" className="button button-primary" data-testid="generate-button" title="Generate a continuation (Ctrl/Cmd+Enter)" onClick={generate} disabled={active || choice.kind === 'none'}>
                 <PlayIcon />
                 {active ? 'Generating…' : 'Generate'}
               </button>
@@ -101,7 +132,7 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
           </div>
           <OutputPanel run={run} job={job} active={active} errorMessage={errorMessage} />
         </div>
-        <GenerationSettingsPanel form={form} onChange={(patch) => setForm((current) => ({ ...current, ...patch }))} onReset={() => setForm(formFromSettings(settings))} providers={providers.data} variants={variants} />
+        <GenerationSettingsPanel form={form} onChange={(patch) => setForm((current) => ({ ...current, ...patch }))} onReset={() => setForm(formFromSettings(settings))} providers={providers.data} knobs={knobs} lambdaActive={family !== null} scope={family !== null ? 'family' : 'model'} />
       </div>
 
       <ProfilerStrip job={job} />

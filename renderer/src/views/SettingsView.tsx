@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type CSSProperties, type FormEvent } from 'react';
 import { SettingsPatchSchema, type ExecutionProvider, type Settings, type SettingsPatch } from '../../../native/contract';
 import { ProviderSelect } from '../components/ProviderSelect';
-import { fieldLabel } from '../format';
+import { fieldLabel, formatLambda, lambdaWord } from '../format';
+import { bundledFamily } from '../generate/modelChoice';
 import { useModels, useProviders, useSettings, useUpdateSettings } from '../state/queries';
 import { ViewStatus } from './ViewStatus';
 
@@ -26,6 +27,7 @@ export function SettingsView() {
 
 interface Draft {
   defaultModel: string;
+  lambda: string;
   ep: ExecutionProvider;
   maxNewTokens: string;
   temperature: string;
@@ -42,6 +44,7 @@ const OPTIMIZATION_LEVELS: Settings['graphOptimizationLevel'][] = ['disabled', '
 function draftFromSettings(settings: Settings): Draft {
   return {
     defaultModel: settings.defaultModel ?? '',
+    lambda: String(settings.lambda),
     ep: settings.ep,
     maxNewTokens: String(settings.maxNewTokens),
     temperature: String(settings.temperature),
@@ -56,6 +59,7 @@ function draftFromSettings(settings: Settings): Draft {
 function patchFromDraft(draft: Draft): { patch: SettingsPatch } | { message: string } {
   const parsed = SettingsPatchSchema.safeParse({
     defaultModel: draft.defaultModel || null,
+    lambda: Number(draft.lambda),
     ep: draft.ep,
     maxNewTokens: Number(draft.maxNewTokens),
     temperature: Number(draft.temperature),
@@ -88,6 +92,8 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
   }
 
   const textModels = (models.data ?? []).filter((model) => model.kind === 'text');
+  const family = bundledFamily(textModels);
+  const lambda = Number(draft.lambda);
   const error = invalid ?? update.error?.message ?? null;
   return (
     <form className="card settings-form" onSubmit={save}>
@@ -97,7 +103,7 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
           Default model
         </label>
         <select id="settings-default-model" value={draft.defaultModel} onChange={(event) => edit({ defaultModel: event.target.value })}>
-          <option value="">First available model</option>
+          <option value="">{family ? `Auto (λ) — ${family} family` : 'First available model'}</option>
           {textModels.map((model) => (
             <option key={model.id} value={model.id}>
               {model.name}
@@ -109,6 +115,28 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
         </label>
         <div>
           <ProviderSelect id="settings-ep" value={draft.ep} onChange={(ep) => edit({ ep })} providers={providers.data} />
+        </div>
+      </div>
+
+      <h2 className="panel-title">Quality ↔ efficiency</h2>
+      <div className="form-grid">
+        <label className="field-label" htmlFor="settings-lambda">
+          Slider position (λ)
+        </label>
+        <div className="settings-lambda">
+          <div className="settings-lambda-track">
+            <span className="tradeoff-end">Efficiency</span>
+            <input id="settings-lambda" data-testid="settings-lambda" className="lambda-range" type="range" min={0} max={1} step={0.05} value={draft.lambda} style={{ '--fill': `${lambda * 100}%` } as CSSProperties} onChange={(event) => edit({ lambda: event.target.value })} />
+            <span className="tradeoff-end">Quality</span>
+            <output className="settings-lambda-value" htmlFor="settings-lambda" data-testid="settings-lambda-value">
+              {formatLambda(lambda)} · {lambdaWord(lambda)}
+            </output>
+          </div>
+          <p className="field-hint">
+            {family
+              ? `The slider’s saved position. λ picks the model, precision and depth in the ${family} family: 0 = most efficient, 1 = best quality.`
+              : 'The slider’s saved position. It applies once a model family with measured quality (pareto.json) is installed.'}
+          </p>
         </div>
       </div>
 
