@@ -182,3 +182,13 @@ describe('depth exits declared by pareto.json', () => {
     expect(() => loadTextModelFolder(dir)).toThrowError(/outside the package/);
   });
 });
+
+describe('spelled-out end markers', () => {
+  it('ends the story at the end token written as text, and leaves the marker out', async () => {
+    const generator = new TextGenerator(loadTextModelFolder(tinyStoriesOnnx()), pool);
+    const result = await generator.generate(request({ prompt: 'Once upon a time, a little fox', maxNewTokens: 300, seed: 4, temperature: 0.8 }));
+    expect(result.finishReason).toBe('eos');
+    expect(result.text).not.toContain('<|');
+    expect(result.text.trim().length).toBeGreaterThan(50);
+  });
+});

@@ -70,6 +70,7 @@ export class StopStringCriteria implements StoppingCriterion {
   constructor(
     private readonly stops: readonly string[],
     private readonly decode: (ids: readonly number[]) => string,
+    private readonly reason: FinishReason = 'stop',
   ) {
     // A token carries at least one character (or one byte of one), so this many tokens cover any stop string.
     this.tailTokens = Math.max(...stops.map((stop) => Buffer.byteLength(stop))) + 2;
@@ -77,7 +78,7 @@ export class StopStringCriteria implements StoppingCriterion {
 
   check(generatedIds: readonly number[]): FinishReason | null {
     const tail = this.decode(generatedIds.slice(-this.tailTokens));
-    return this.stops.some((stop) => tail.includes(stop)) ? 'stop' : null;
+    return this.stops.some((stop) => tail.includes(stop)) ? this.reason : null;
   }
 }
 

@@ -54,6 +54,11 @@ export class TextGenerator {
   private readonly tokenizer: TextTokenizer;
   private readonly chatTemplate: ChatTemplate | null;
   private readonly stepCosts = new Map<DecoderSession, Promise<StepCostModel>>();
+  /**
+   * The end tokens' text: some models (the TinyStories ones among them) spell their end marker out in
+   * ordinary tokens before the end token itself, so the spelled-out marker ends a generation too.
+   */
+  private readonly endMarkers: string[];
 
   constructor(
     readonly folder: TextModelFolder,
@@ -62,6 +67,7 @@ export class TextGenerator {
   ) {
     this.tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name);
     this.chatTemplate = ChatTemplate.fromTokenizerConfig(folder.tokenizerConfig, folder.name);
+    this.endMarkers = folder.config.eosTokenIds.map((id) => this.tokenizer.tokenText(id) ?? '').filter((text) => text.length > 1);
   }
 
   private async session(point: OperatingPointFile, ep: ExecutionProvider): Promise<Lease<DecoderSession>> {
@@ -154,7 +160,9 @@ export class TextGenerator {
       const decode = (ids: readonly number[]) => this.tokenizer.decode(ids);
       const meter = new RunMeter(promptIds.length);
       let pendingIds: number[] = [];
-      const holdback = new StopStringHoldback(config.stop, (piece) => {
+      const endMarkers = this.endMarkersFor(prepared);
+      const stops = [...config.stop, ...endMarkers];
+      const holdback = new StopStringHoldback(stops, (piece) => {
         hooks.onText?.(piece, pendingIds);
         pendingIds = [];
       });
@@ -175,11 +183,11 @@ export class TextGenerator {
         promptIds,
         processors: this.processors(prepared),
         chooser: config.doSample ? new MultinomialChooser(config.seed!) : new GreedyChooser(),
-        stopping: this.stopping(prepared, decode, hooks.signal),
+        stopping: this.stopping(prepared, decode, endMarkers, hooks.signal),
         streamer,
       });
       const metrics = { ...meter.finish(), precisionShare: prepared.dynamic?.shares() ?? null };
-      return { text: truncateAtStop(holdback.text, config.stop), promptIds, generatedIds, finishReason, config, metrics };
+      return { text: truncateAtStop(holdback.text, stops), promptIds, generatedIds, finishReason, config, metrics };
     } finally {
       prepared.leases.forEach((lease) => lease.release());
     }
@@ -203,10 +211,16 @@ export class TextGenerator {
     return list;
   }
 
-  private stopping({ config, promptIds }: PreparedTextRun, decode: (ids: readonly number[]) => string, signal?: AbortSignal): StoppingCriteriaList {
+  /** A request that forbids ending early (min-new-tokens) keeps going past a spelled-out end marker too. */
+  private endMarkersFor({ request }: PreparedTextRun): string[] {
+    return request.minNewTokens ? [] : this.endMarkers;
+  }
+
+  private stopping({ config, promptIds }: PreparedTextRun, decode: (ids: readonly number[]) => string, endMarkers: string[], signal?: AbortSignal): StoppingCriteriaList {
     const criteria = new StoppingCriteriaList([new MaxNewTokensCriteria(config.maxNewTokens), new EosTokenCriteria(this.folder.config.eosTokenIds)]);
     if (!config.window) criteria.push(new MaxContextCriteria(promptIds.length, this.folder.config.contextLength));
     if (config.stop.length) criteria.push(new StopStringCriteria(config.stop, decode));
+    if (endMarkers.length) criteria.push(new StopStringCriteria(endMarkers, decode, 'eos'));
     if (signal) criteria.push(new InterruptableStoppingCriteria(signal));
     return criteria;
   }

@@ -22,6 +22,11 @@ export class TextTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
   }
 
+  /** The text of a token as written in the vocabulary, e.g. `<|end_story|>` for an end token. */
+  tokenText(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id);
+  }
+
   decode(ids: readonly number[]): string {
     if (ids.length === 0) return '';
     return this.tokenizer.decode(ids as number[], { skip_special_tokens: true });
