@@ -1,4 +1,7 @@
-import { expect, test } from './studio-server';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, FIXTURE_MODEL, test } from './studio-server';
 
 test.describe('web mode in Chromium', () => {
   test('generates a story that streams, stops on Stop, and shows its speed', async ({ page, studio }) => {
@@ -57,6 +60,38 @@ test.describe('web mode in Chromium', () => {
     await expect(page.getByTestId('finish-reason')).toBeVisible();
     await expect(page.getByTestId('output-text')).not.toBeEmpty();
     await expect(page.getByTestId('error-message')).toHaveCount(0);
+  });
+
+  test('broken model folders are named in visible errors, and a good model still runs after them', async ({ page, studio }) => {
+    const noOnnx = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-no-onnx-'));
+    fs.writeFileSync(path.join(noOnnx, 'config.json'), '{}');
+    const truncated = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-truncated-')), 'truncated-model');
+    fs.cpSync(FIXTURE_MODEL, truncated, { recursive: true });
+    fs.chmodSync(path.join(truncated, 'onnx', 'model.onnx'), 0o644);
+    fs.truncateSync(path.join(truncated, 'onnx', 'model.onnx'), 20_000);
+
+    await page.goto(studio.url);
+    const importPath = page.getByTestId('import-path-input');
+    await importPath.fill('/no/such/model');
+    await page.getByTestId('import-button').click();
+    await expect(page.getByTestId('import-error')).toContainText('Model folder not found: /no/such/model');
+    await importPath.fill(noOnnx);
+    await page.getByTestId('import-button').click();
+    await expect(page.getByTestId('import-error')).toContainText('has no onnx/ folder');
+
+    await importPath.fill(truncated);
+    await page.getByTestId('import-button').click();
+    await expect(page.getByTestId('model-select')).toContainText('truncated-model');
+    await page.getByTestId('model-select').selectOption('truncated-model');
+    await page.getByTestId('prompt-input').fill('Once upon a time');
+    await page.getByTestId('generate-button').click();
+    await expect(page.getByTestId('error-message')).toContainText('onnx/model.onnx could not be loaded');
+
+    await page.getByTestId('model-select').selectOption('tinystories-656k-onnx');
+    await page.getByTestId('max-new-tokens-input').fill('20');
+    await page.getByTestId('generate-button').click();
+    await expect(page.getByTestId('finish-reason')).toBeVisible();
+    await expect(page.getByTestId('output-text')).not.toBeEmpty();
   });
 
   test('the API refuses a request without the launch token', async ({ request, studio }) => {
