@@ -30,11 +30,14 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
+const SKIP_REASON = 'Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); desktop spec skipped — run on a machine with Electron to exercise it';
+// Said once, by the runner (not by each worker), so the skip is plain in the test output.
+if (binary === null && process.env.TEST_WORKER_INDEX === undefined) console.log(`[electron] ${SKIP_REASON}`);
 
 type PageGlobals = { pareto?: PreloadBridge; seenEvents?: StudioEvent[] };
 
 test.describe('desktop app (Electron)', () => {
-  test.skip(binary === null, 'Electron binary not installed (ELECTRON_SKIP_BINARY_DOWNLOAD); desktop spec skipped — run on a machine with Electron to exercise it');
+  test.skip(binary === null, SKIP_REASON);
 
   let app: ElectronApplication;
   let page: Page;
