@@ -1,6 +1,7 @@
 import { ApiError } from '../contract';
 import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
+import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { MODELS_USAGE, models } from './models';
 import { SERVE_USAGE, serve } from './serve';
@@ -9,6 +10,7 @@ const USAGE = `Pareto Studio — offline stories and images with one quality/eff
 
 Usage:
   ${GENERATE_TEXT_USAGE}
+  ${GENERATE_IMAGE_USAGE}
   ${MODELS_USAGE}
   ${BENCH_USAGE}
   ${SERVE_USAGE}
@@ -19,7 +21,8 @@ async function dispatch(args: string[]): Promise<number> {
   switch (command) {
     case 'generate':
       if (subcommand === 'text') return generateText(rest);
-      throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text".`);
+      if (subcommand === 'image') return generateImage(rest);
+      throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
     case 'models':
       return models(args.slice(1));
     case 'bench':

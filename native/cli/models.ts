@@ -1,8 +1,9 @@
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
+import { ApiError } from '../contract';
 import { parseOptions, UsageError } from './args';
 
-export const MODELS_USAGE = 'pareto models list|import DIR [--json]';
+export const MODELS_USAGE = 'pareto models list|import DIR|verify ID [--json]';
 
 export async function models(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } });
@@ -19,6 +20,15 @@ export async function models(args: string[]): Promise<number> {
     if (!folder) throw new UsageError('pareto models import needs a model folder.');
     const model = await host.invoke('importModel', { path: folder });
     process.stdout.write(values.json ? JSON.stringify(model) + '\n' : `Imported ${model.id} (${model.path})\n`);
+    return 0;
+  }
+  if (action === 'verify') {
+    if (!folder) throw new UsageError('pareto models verify needs a model id or folder.');
+    const report = await host.invoke('verifyModel', { model: folder });
+    if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else if (!report.files) process.stdout.write(`${report.model}: no pareto.json, so no checksums to verify\n`);
+    else for (const file of report.files) process.stdout.write(`${file.ok ? 'ok ' : 'BAD'} ${file.file}${file.problem ? `: ${file.problem}` : ''}\n`);
+    if (!report.ok) throw new ApiError('invalid_model', `${report.model} failed verification: ${report.files!.filter((f) => !f.ok).map((f) => f.file).join(', ')}`);
     return 0;
   }
   throw new UsageError(`Unknown models action "${action ?? ''}". Usage: ${MODELS_USAGE}`);

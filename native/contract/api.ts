@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
+  ImageGenerationRequestSchema,
   ImportModelSchema,
+  ModelRefSchema,
+  ModelVerificationSchema,
   JobRefSchema,
   ModelInfoSchema,
   ProviderInfoSchema,
@@ -19,10 +22,12 @@ export * from './channels';
 export const apiMethods = {
   listModels: { params: z.undefined(), result: z.array(ModelInfoSchema) },
   importModel: { params: ImportModelSchema, result: ModelInfoSchema },
+  verifyModel: { params: ModelRefSchema, result: ModelVerificationSchema },
   listProviders: { params: z.undefined(), result: z.array(ProviderInfoSchema) },
   getSettings: { params: z.undefined(), result: SettingsSchema },
   updateSettings: { params: SettingsPatchSchema, result: SettingsSchema },
   startTextJob: { params: TextGenerationRequestSchema, result: JobRefSchema },
+  startImageJob: { params: ImageGenerationRequestSchema, result: JobRefSchema },
   cancelJob: { params: JobRefSchema, result: z.object({ cancelled: z.boolean() }) },
 } as const;
 

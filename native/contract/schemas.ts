@@ -202,8 +202,132 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = SettingsSchema.omit({ importedModels: true }).partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
+export const ModelVerificationSchema = z.object({
+  model: z.string(),
+  /** False when any listed file is missing or differs from its checksum. */
+  ok: z.boolean(),
+  /** Null for a folder without pareto.json: it declares no checksums. */
+  files: z.array(z.object({ file: z.string(), ok: z.boolean(), problem: z.string().nullable() })).nullable(),
+});
+export type ModelVerification = z.infer<typeof ModelVerificationSchema>;
+
+export const ModelRefSchema = z.strictObject({ model: z.string().min(1, 'model is required') });
+
 export const ImportModelSchema = z.strictObject({ path: z.string().min(1, 'path is required') });
 
 export const ERROR_CODES = ['bad_request', 'not_found', 'invalid_model', 'unauthorized', 'internal'] as const;
 export const ApiErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Images: diffusion pipelines (diffusers ONNX layout). Their job events travel beside JobEvent.
+
+export const IMAGE_SCHEDULERS = ['ddim', 'euler-a', 'dpm++2m', 'lcm'] as const;
+export const ImageSchedulerSchema = z.enum(IMAGE_SCHEDULERS);
+
+/** Per-step switching of the UNet: the cheap variant for the first, high-noise steps, the full one for the rest. */
+export const ImageDynamicPrecisionSchema = z
+  .strictObject({
+    cheap: z.string().min(1),
+    full: z.string().min(1),
+    /** How many of the first steps run on the cheap variant; or give cheapFraction. */
+    cheapSteps: z.number().int().min(0).max(1000).optional(),
+    cheapFraction: z.number().min(0).max(1).optional(),
+  })
+  .refine((value) => value.cheapSteps === undefined || value.cheapFraction === undefined, { message: 'give cheapSteps or cheapFraction, not both' });
+
+export const ImageGenerationRequestSchema = z.strictObject({
+  /** A registered model id or a model folder path. */
+  model: z.string().min(1, 'model must not be empty'),
+  prompt: z.string().max(10_000, 'prompt is longer than 10,000 characters'),
+  negativePrompt: z.string().max(10_000).optional(),
+  /** Diffusion steps; defaults to the operating point's (pareto.json), else 4 for LCM and 25 otherwise. */
+  steps: z.number().int().min(1).max(1000).optional(),
+  /** Classifier-free guidance scale; at 1 or below the unconditional pass is skipped. */
+  guidance: z.number().min(0).max(50).default(7.5),
+  seed: seedSchema.optional(),
+  /** The model's own scheduler_config.json class when absent (DDIM where it names one the engine lacks). */
+  scheduler: ImageSchedulerSchema.optional(),
+  /** A UNet precision variant (fp32, fp16, int8, q4). */
+  precision: z.string().min(1).optional(),
+  dynamicPrecision: ImageDynamicPrecisionSchema.optional(),
+  width: z.number().int().min(8).max(4096).optional(),
+  height: z.number().int().min(8).max(4096).optional(),
+  /** How classifier-free guidance runs the UNet: one batch-2 pass (when the graph allows) or two passes. */
+  cfgMode: z.enum(['auto', 'batched', 'two-pass']).default('auto'),
+  /** A preview of the predicted image every N steps; 0 = none; default about five per run. */
+  previewEvery: z.number().int().min(0).max(1000).optional(),
+  ep: ExecutionProviderSchema.default('cpu'),
+});
+export type ImageGenerationRequest = z.input<typeof ImageGenerationRequestSchema>;
+export type ResolvedImageGenerationRequest = z.output<typeof ImageGenerationRequestSchema>;
+
+/** Everything that fixes an image: stored in the PNG, and a request again when read back. */
+export const ImageParametersSchema = z.strictObject({
+  model: z.string(),
+  prompt: z.string(),
+  negativePrompt: z.string(),
+  steps: z.number().int(),
+  guidance: z.number(),
+  seed: seedSchema,
+  scheduler: ImageSchedulerSchema,
+  precision: z.string(),
+  dynamicPrecision: z.strictObject({ cheap: z.string(), full: z.string(), cheapSteps: z.number().int() }).nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+});
+export type ImageParameters = z.infer<typeof ImageParametersSchema>;
+
+export const ImageMetricsSchema = z.object({
+  msPerStep: z.number().nullable(),
+  sPerImage: z.number(),
+  textEncoderMs: z.number(),
+  decodeMs: z.number(),
+  steps: z.number().int(),
+  peakRssMb: z.number(),
+  energyJ: z.number().nullable(),
+  energySource: z.string().nullable(),
+  /** Steps run at each UNet precision (dynamic precision splits them). */
+  precisionSteps: z.record(z.string(), z.number().int()),
+});
+export type ImageMetrics = z.infer<typeof ImageMetricsSchema>;
+
+export const ImageResultSchema = z.object({
+  /** The PNG file (with its parameters chunks), base64. */
+  png: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  /** The A1111 `parameters` text written into the PNG. */
+  parametersText: z.string(),
+  parameters: ImageParametersSchema,
+  ep: ExecutionProviderSchema,
+  /** How guidance ran the UNet. */
+  cfg: z.enum(['none', 'batched', 'two-pass']),
+  metrics: ImageMetricsSchema,
+});
+export type ImageResult = z.infer<typeof ImageResultSchema>;
+
+export const ImageJobEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('queued'), jobId: z.string(), model: z.string(), position: z.number().int() }),
+  z.object({
+    type: z.literal('image-started'),
+    jobId: z.string(),
+    model: z.string(),
+    ep: ExecutionProviderSchema,
+    fallbackReason: z.string().nullable(),
+    parameters: ImageParametersSchema,
+  }),
+  z.object({
+    type: z.literal('progress'),
+    jobId: z.string(),
+    step: z.number().int(),
+    steps: z.number().int(),
+    /** The UNet precision this step ran at. */
+    precision: z.string(),
+    /** A small PNG data URL of the predicted clean image, every few steps. */
+    preview: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('image-done'), jobId: z.string(), result: ImageResultSchema }),
+  z.object({ type: z.literal('error'), jobId: z.string(), message: z.string() }),
+]);
+export type ImageJobEvent = z.infer<typeof ImageJobEventSchema>;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ModelInfo } from '../contract';
+import { imagePrecisions, isImageModelFolder, loadImageModelFolder, type ImageModelFolder } from '../engine/image/model-folder';
 import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
 import type { SettingsStore } from './settings-store';
 
@@ -26,6 +27,25 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
   };
 }
 
+function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['source']): ModelInfo {
+  return {
+    id,
+    name: folder.name,
+    kind: 'image',
+    path: folder.dir,
+    source,
+    architecture: folder.pipelineClass,
+    contextLength: folder.maxLength ?? 77,
+    family: folder.manifest?.family ?? null,
+    role: folder.manifest?.role ?? null,
+    variants: imagePrecisions(folder),
+    depths: [],
+    sizeBytes: folder.sizeBytes,
+  };
+}
+
+type Entry = { info: ModelInfo; folder: TextModelFolder; image?: undefined } | { info: ModelInfo; folder?: undefined; image: ImageModelFolder };
+
 function looksLikePath(value: string): boolean {
   return value.includes('/') || value.includes('\\') || value.startsWith('.') || path.isAbsolute(value);
 }
@@ -44,20 +64,23 @@ export class ModelRegistry {
 
   /** The folders of every known package in a family. */
   family(name: string): TextModelFolder[] {
-    return this.entries()
+    return this.textEntries()
       .filter((entry) => entry.folder.manifest?.family === name)
       .map((entry) => entry.folder);
   }
 
   /** The family to use when a generation names no model: that of the first bundled package with one. */
   defaultFamily(): string | null {
-    return this.entries().find((entry) => entry.info.source === 'bundled' && entry.info.family)?.info.family ?? null;
+    return this.textEntries().find((entry) => entry.info.source === 'bundled' && entry.info.family)?.info.family ?? null;
   }
 
   /** Finds a model by id, or loads the folder when given a path. */
   resolve(idOrPath: string): { info: ModelInfo; folder: TextModelFolder } {
     const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
-    if (known) return known;
+    if (known?.folder) return { info: known.info, folder: known.folder };
+    if (known || ((looksLikePath(idOrPath) || fs.existsSync(idOrPath)) && isImageModelFolder(idOrPath))) {
+      throw new ApiError('bad_request', `${idOrPath} is an image model; use it to generate images, not text.`);
+    }
     if (looksLikePath(idOrPath) || fs.existsSync(idOrPath)) {
       const folder = loadTextModelFolder(idOrPath);
       return { info: describe(folder, folder.dir, 'path'), folder };
@@ -66,8 +89,21 @@ export class ModelRegistry {
     throw new ApiError('not_found', `No model "${idOrPath}". ${ids.length ? `Known models: ${ids.join(', ')}.` : 'No models are installed.'} Pass a folder path to use another.`);
   }
 
+  /** Finds an image model by id, or loads the folder when given a path. */
+  resolveImage(idOrPath: string): { info: ModelInfo; folder: ImageModelFolder } {
+    const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
+    if (known?.image) return { info: known.info, folder: known.image };
+    if (known) throw new ApiError('bad_request', `${idOrPath} is a text model; image generation needs a diffusers pipeline folder.`);
+    if (looksLikePath(idOrPath) || fs.existsSync(idOrPath)) {
+      const folder = loadImageModelFolder(idOrPath);
+      return { info: describeImage(folder, folder.dir, 'path'), folder };
+    }
+    const ids = this.list().filter((model) => model.kind === 'image').map((model) => model.id);
+    throw new ApiError('not_found', `No image model "${idOrPath}". ${ids.length ? `Known image models: ${ids.join(', ')}.` : 'No image models are installed.'} Pass a folder path to use another.`);
+  }
+
   import(folderPath: string): ModelInfo {
-    const folder = loadTextModelFolder(folderPath);
+    const folder = isImageModelFolder(folderPath) ? loadImageModelFolder(folderPath) : loadTextModelFolder(folderPath);
     const imported = this.settings.get().importedModels;
     if (!imported.includes(folder.dir)) this.settings.update({ importedModels: [...imported, folder.dir] });
     return this.list().find((model) => model.path === folder.dir)!;
@@ -76,7 +112,7 @@ export class ModelRegistry {
   private candidates(): Candidate[] {
     const bundled = this.bundledDir && fs.existsSync(this.bundledDir)
       ? fs.readdirSync(this.bundledDir, { withFileTypes: true })
-          .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(this.bundledDir!, entry.name, 'config.json')))
+          .filter((entry) => entry.isDirectory() && ['config.json', 'model_index.json'].some((file) => fs.existsSync(path.join(this.bundledDir!, entry.name, file))))
           .map((entry) => ({ dir: path.join(this.bundledDir!, entry.name), source: 'bundled' as const }))
       : [];
     return [
@@ -86,23 +122,32 @@ export class ModelRegistry {
     ];
   }
 
-  private entries(): { info: ModelInfo; folder: TextModelFolder }[] {
+  private textEntries(): { info: ModelInfo; folder: TextModelFolder }[] {
+    return this.entries().flatMap((entry) => (entry.folder ? [{ info: entry.info, folder: entry.folder }] : []));
+  }
+
+  private entries(): Entry[] {
     const seen = new Set<string>();
     const ids = new Set<string>();
-    const entries: { info: ModelInfo; folder: TextModelFolder }[] = [];
+    const entries: Entry[] = [];
     for (const candidate of this.candidates()) {
       if (seen.has(candidate.dir)) continue;
       seen.add(candidate.dir);
-      let folder: TextModelFolder;
+      let loaded: { folder: TextModelFolder; image?: undefined } | { folder?: undefined; image: ImageModelFolder };
       try {
-        folder = loadTextModelFolder(candidate.dir);
+        loaded = isImageModelFolder(candidate.dir) ? { image: loadImageModelFolder(candidate.dir) } : { folder: loadTextModelFolder(candidate.dir) };
       } catch {
         continue; // A folder that broke since it was added is reported when it is asked for by path.
       }
-      let id = folder.name;
-      for (let n = 2; ids.has(id); n++) id = `${folder.name}-${n}`;
+      const name = loaded.folder?.name ?? loaded.image!.name;
+      let id = name;
+      for (let n = 2; ids.has(id); n++) id = `${name}-${n}`;
       ids.add(id);
-      entries.push({ info: describe(folder, id, candidate.source), folder });
+      entries.push(
+        loaded.folder
+          ? { info: describe(loaded.folder, id, candidate.source), folder: loaded.folder }
+          : { info: describeImage(loaded.image!, id, candidate.source), image: loaded.image! },
+      );
     }
     return entries;
   }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,5 +89,23 @@ describe('StudioHost', () => {
     expect((await again.invoke('getSettings')).maxNewTokens).toBe(321);
     expect((await again.invoke('listModels')).map((m) => m.id)).toEqual(['tinystories-656k-onnx']);
     await expect(again.call('updateSettings', { topP: 3 })).rejects.toThrowError(/topP/);
+  });
+});
+
+describe('verifying a package against its checksums', () => {
+  it('passes an intact package and names the file that changed', async () => {
+    const dir = copyModel(tinyStoriesOnnx());
+    const digest = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, file))).digest('hex');
+    const files = { 'onnx/model.onnx': digest('onnx/model.onnx'), 'tokenizer.json': digest('tokenizer.json') };
+    const manifest = { schemaVersion: 1, kind: 'text', family: 'f', name: 'n', operatingPoints: [{ precision: 'fp32', file: 'onnx/model.onnx' }], files };
+    fs.writeFileSync(path.join(dir, 'pareto.json'), JSON.stringify(manifest));
+    const host = makeHost();
+    expect(await host.invoke('verifyModel', { model: dir })).toMatchObject({ ok: true, files: [{ ok: true }, { ok: true }] });
+    const tokenizer = path.join(dir, 'tokenizer.json');
+    fs.writeFileSync(tokenizer, fs.readFileSync(tokenizer, 'utf8').replace('<unk>', '<UNK>'));
+    const report = await host.invoke('verifyModel', { model: dir });
+    expect(report.ok).toBe(false);
+    expect(report.files!.find((file) => !file.ok)).toMatchObject({ file: 'tokenizer.json', problem: expect.stringMatching(/sha256 is .*pareto\.json says/) });
+    expect(await host.invoke('verifyModel', { model: tinyStoriesOnnx() })).toEqual({ model: 'tinystories-656k-onnx', ok: true, files: null });
   });
 });

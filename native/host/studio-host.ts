@@ -1,10 +1,15 @@
 import crypto from 'node:crypto';
 import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, TextGenerationRequestSchema } from '../contract';
+import type { ImageJobEvent, ResolvedImageGenerationRequest } from '../contract';
+import type { GraphSession } from '../engine/image/graph-session';
+import { ImageGenerator } from '../engine/image/image-generator';
+import type { ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import { folderPrecisions, type TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool } from '../engine/onnx/session-pool';
+import { verifyPackage } from '../engine/package/verify-package';
 import { CalibrationStore } from '../policy/calibration-store';
 import { FamilyPlanner, type MeasurePoint } from '../policy/family-planner';
 import { JobEventBuffer } from './job-event-buffer';
@@ -36,6 +41,10 @@ export class StudioHost {
   readonly settings: SettingsStore;
   readonly registry: ModelRegistry;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
+  private readonly imageListeners = new Set<(event: ImageJobEvent) => void>();
+  private readonly imageGenerators = new Map<string, ImageGenerator>();
+  /** Diffusion sessions (text encoder, UNet variants, VAE decoder), under the same memory budget as the text pool. */
+  private readonly imageSessions: SessionPool<GraphSession>;
   private readonly generators = new Map<string, TextGenerator>();
   private readonly sessions: SessionPool<DecoderSession>;
   private readonly planner: FamilyPlanner;
@@ -46,12 +55,22 @@ export class StudioHost {
     this.settings = new SettingsStore(options.dataDir);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
+    this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir), this.measurePoint);
   }
 
   onEvent(listener: (event: StudioEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Image job events (queued, image-started, progress, image-done, error). They travel apart from
+   * StudioEvent until the desktop and web transports carry them.
+   */
+  onImageEvent(listener: (event: ImageJobEvent) => void): () => void {
+    this.imageListeners.add(listener);
+    return () => this.imageListeners.delete(listener);
   }
 
   /** The typed form of `call`, for callers in this process (the CLI). */
@@ -71,22 +90,32 @@ export class StudioHost {
   readonly handlers: Handlers = {
     listModels: async () => this.registry.list(),
     importModel: async ({ path }) => this.registry.import(path),
+    verifyModel: async ({ model }) => {
+      const { info, folder } = this.registry.resolve(model);
+      if (!folder.manifest) return { model: info.id, ok: true, files: null };
+      const files = await verifyPackage(folder.dir, folder.manifest);
+      return { model: info.id, ok: files.every((file) => file.ok), files };
+    },
     listProviders: async () => listProviders(),
     getSettings: async () => this.settings.get(),
     updateSettings: async (patch) => {
       const settings = this.settings.update(patch);
       this.sessions.setBudget(settings.sessionCacheMb * MB);
+      this.imageSessions.setBudget(settings.sessionCacheMb * MB);
       this.generators.clear();
+      this.imageGenerators.clear();
       return settings;
     },
     startTextJob: async (request) => this.startTextJob(request),
+    startImageJob: async (request) => this.startImageJob(request),
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
   };
 
   async dispose(): Promise<void> {
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
-    await this.sessions.closeAll();
+    this.imageGenerators.clear();
+    await Promise.all([this.sessions.closeAll(), this.imageSessions.closeAll()]);
   }
 
   private emit(event: StudioEvent): void {
@@ -177,6 +206,55 @@ export class StudioHost {
       },
     });
     this.emit({ type: 'queued', jobId, model: info.id, position });
+    return { jobId };
+  }
+
+  private emitImage(event: ImageJobEvent): void {
+    for (const listener of this.imageListeners) listener(event);
+  }
+
+  private imageGeneratorFor(folder: ImageModelFolder): ImageGenerator {
+    let generator = this.imageGenerators.get(folder.dir);
+    if (!generator) {
+      const { threads, graphOptimizationLevel } = this.settings.get();
+      generator = new ImageGenerator(folder, this.imageSessions, { threads: threads ?? undefined, graphOptimizationLevel });
+      this.imageGenerators.set(folder.dir, generator);
+    }
+    return generator;
+  }
+
+  /** An image job: checked and its sessions opened before it is queued, then run one per model at a time. */
+  private async startImageJob(request: ResolvedImageGenerationRequest): Promise<{ jobId: string }> {
+    const { info, folder } = this.registry.resolveImage(request.model);
+    const generator = this.imageGeneratorFor(folder);
+    const prepared = await generator.prepare(request);
+    const jobId = crypto.randomUUID();
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const run = async () => {
+      try {
+        const result = await generator.run(prepared, {
+          signal: controller.signal,
+          onStarted: (started) => this.emitImage({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters }),
+          onStep: (step) => this.emitImage({ type: 'progress', jobId, ...step }),
+        });
+        this.emitImage({ type: 'image-done', jobId, result });
+      } catch (error) {
+        this.emitImage({ type: 'error', jobId, message: error instanceof ApiError ? error.message : `Generation failed: ${(error as Error).message}` });
+      } finally {
+        this.running.delete(jobId);
+      }
+    };
+    const position = this.queue.enqueue(folder.dir, {
+      id: jobId,
+      run,
+      dropped: () => {
+        prepared.leases.forEach((lease) => lease.release());
+        this.running.delete(jobId);
+        this.emitImage({ type: 'error', jobId, message: 'Cancelled before it started.' });
+      },
+    });
+    this.emitImage({ type: 'queued', jobId, model: info.id, position });
     return { jobId };
   }
 

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { ApiError, EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, type ImageJobEvent, type ImageResult } from '../contract';
+import { writeFileAtomic } from '../host/atomic-file';
+import { defaultDataDir, defaultModelsDir } from '../host/paths';
+import { StudioHost } from '../host/studio-host';
+import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+
+export const GENERATE_IMAGE_USAGE = `pareto generate image --model DIR|ID --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
+    [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
+    [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]`;
+
+export interface ImageJobHooks {
+  onEvent?(event: ImageJobEvent): void;
+  signal?: AbortSignal;
+}
+
+/** Starts an image job on the host and waits for its result. */
+export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, hooks: ImageJobHooks = {}): Promise<ImageResult> {
+  let jobId: string | null = null;
+  const early: ImageJobEvent[] = [];
+  return new Promise<ImageResult>((resolve, reject) => {
+    const handle = (event: ImageJobEvent) => {
+      if (event.jobId !== jobId) return;
+      hooks.onEvent?.(event);
+      if (event.type === 'image-done') finish(() => resolve(event.result));
+      if (event.type === 'error') finish(() => reject(new ApiError('internal', event.message)));
+    };
+    const unsubscribe = host.onImageEvent((event) => (jobId ? handle(event) : early.push(event)));
+    const finish = (settle: () => void) => {
+      unsubscribe();
+      settle();
+    };
+    host
+      .invoke('startImageJob', request)
+      .then(({ jobId: started }) => {
+        jobId = started;
+        hooks.signal?.addEventListener('abort', () => void host.invoke('cancelJob', { jobId: started }));
+        early.splice(0).forEach(handle);
+      })
+      .catch((error: unknown) => finish(() => reject(error)));
+  });
+}
+
+/** `fp16:fp32:3` → the dynamic-precision request (the first 3 steps on fp16). */
+function dynamicPrecisionOption(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const [cheap, full, cheapSteps] = value.split(':');
+  if (!cheap || !full) throw new UsageError(`--dynamic-precision must be CHEAP:FULL[:CHEAP_STEPS], e.g. int8:fp32:10, got "${value}".`);
+  return { cheap, full, cheapSteps: integerOption('dynamic-precision cheap steps', cheapSteps, 0, 1000) };
+}
+
+export async function generateImage(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, {
+    model: { type: 'string' },
+    prompt: { type: 'string' },
+    'negative-prompt': { type: 'string' },
+    steps: { type: 'string' },
+    guidance: { type: 'string' },
+    seed: { type: 'string' },
+    scheduler: { type: 'string' },
+    precision: { type: 'string' },
+    'dynamic-precision': { type: 'string' },
+    width: { type: 'string' },
+    height: { type: 'string' },
+    cfg: { type: 'string' },
+    ep: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.model === undefined) throw new UsageError('--model is required: a diffusers ONNX folder or a model id.');
+  if (values.prompt === undefined) throw new UsageError('--prompt is required (it may be "").');
+  if (values.out === undefined) throw new UsageError('--out FILE.png is required.');
+  if (path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}".`);
+  if (values.precision !== undefined && values['dynamic-precision'] !== undefined) throw new UsageError('--precision cannot be combined with --dynamic-precision.');
+  const request: ImageGenerationRequest = {
+    model: values.model,
+    prompt: values.prompt,
+    negativePrompt: values['negative-prompt'],
+    steps: integerOption('steps', values.steps, 1, 1000),
+    guidance: numberOption('guidance', values.guidance, 0, 50),
+    seed: integerOption('seed', values.seed, 0, 0xffff_ffff),
+    scheduler: choiceOption('scheduler', values.scheduler, IMAGE_SCHEDULERS),
+    precision: values.precision,
+    dynamicPrecision: dynamicPrecisionOption(values['dynamic-precision']),
+    width: integerOption('width', values.width, 8, 4096),
+    height: integerOption('height', values.height, 8, 4096),
+    cfgMode: choiceOption('cfg', values.cfg, ['auto', 'batched', 'two-pass'] as const),
+    ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
+  };
+
+  const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const result = await runImageJob(host, request, {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'image-started' && event.fallbackReason) process.stderr.write(`pareto: ${event.fallbackReason}\n`);
+        if (event.type === 'progress' && !values.json && process.stderr.isTTY) process.stderr.write(`\rstep ${event.step}/${event.steps} (${event.precision})`);
+      },
+    });
+    const out = path.resolve(values.out);
+    writeFileAtomic(out, Buffer.from(result.png, 'base64'));
+    if (values.json) {
+      const { png: _png, ...rest } = result;
+      process.stdout.write(JSON.stringify({ pngPath: out, ...rest }) + '\n');
+    } else {
+      const { metrics } = result;
+      const split = Object.entries(metrics.precisionSteps).map(([precision, count]) => `${count} ${precision}`).join(' + ');
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      process.stdout.write(`${out}\n`);
+      process.stderr.write(`[${result.width}x${result.height}, ${metrics.steps} steps (${split}), ${metrics.msPerStep?.toFixed(1)} ms/step, ${metrics.sPerImage.toFixed(2)} s/image, guidance ${result.cfg}, peak ${metrics.peakRssMb.toFixed(0)} MB, ${result.ep}]\n`);
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await host.dispose();
+  }
+}
