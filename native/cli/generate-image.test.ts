@@ -74,6 +74,7 @@ describe('pareto generate image', () => {
       [['--model', model, '--prompt', 'hi', '--out', out, '--width', '100'], /width must be a multiple of 8/],
       [['--model', model, '--prompt', 'hi', '--out', out, '--precision', 'int8'], /has no int8 UNet; it offers fp32/],
       [['--prompt', 'hi', '--out', out], /--model is required/],
+      [['--model', model, '--prompt', 'hi', '--out', out, '--lambda', '0.5'], /--lambda for images .* Set --precision and --steps instead/],
     ];
     const results = await Promise.all(cases.map(([args]) => pareto('generate', 'image', ...args)));
     results.forEach((result, index) => expectOneLineError(result, cases[index]![1]));

@@ -66,7 +66,11 @@ export async function generateImage(args: string[]): Promise<number> {
     ep: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    lambda: { type: 'string' },
   });
+  if (values.lambda !== undefined) {
+    throw new UsageError('--lambda for images needs an image family with measured quality (pareto.json); it is not wired yet. Set --precision and --steps instead.');
+  }
   if (values.model === undefined) throw new UsageError('--model is required: a diffusers ONNX folder or a model id.');
   if (values.prompt === undefined) throw new UsageError('--prompt is required (it may be "").');
   if (values.out === undefined) throw new UsageError('--out FILE.png is required.');

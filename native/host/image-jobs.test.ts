@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type ImageGenerationRequest, type ImageJobEvent, type ImageResult } from '../contract';
-import { decodePng } from '../engine/png/png';
-import { readGenerationParameters } from '../engine/image/generation-parameters';
+import { decodePng, encodePng } from '../engine/png/png';
+import { readGenerationParameters, restoreRequest } from '../engine/image/generation-parameters';
 import { copyModel, sdFixture, temporaryDir } from '../testing/fixtures';
 import { StudioHost } from './studio-host';
 
@@ -40,6 +40,8 @@ async function generate(request: ImageGenerationRequest, onEvent?: (event: Image
   }
 }
 
+/** A PNG without any text chunk. */
+const textlessPng = () => encodePng({ width: 1, height: 1, data: Uint8Array.of(0, 0, 0) });
 const pixels = (result: ImageResult) => decodePng(Buffer.from(result.png, 'base64')).data;
 
 describe('image jobs on the SD fixture', () => {
@@ -68,6 +70,15 @@ describe('image jobs on the SD fixture', () => {
     const [a, b, c] = [await generate({ model, prompt: 'a cat', steps: 3, seed: 9 }), await generate({ model, prompt: 'a cat', steps: 3, seed: 9 }), await generate({ model, prompt: 'a cat', steps: 3, seed: 10 })];
     expect(a.result.png).toBe(b.result.png);
     expect(c.result.png).not.toBe(a.result.png);
+  });
+
+  it('makes the same PNG again from the request restored from a PNG', async () => {
+    const first = await generate({ model, prompt: 'a yellow sun', negativePrompt: 'black', steps: 3, seed: 11, scheduler: 'dpm++2m', guidance: 4 });
+    const again = await generate(restoreRequest(Buffer.from(first.result.png, 'base64')));
+    expect(again.result.png).toBe(first.result.png);
+    const dynamic = await generate({ model, prompt: 'a yellow sun', steps: 3, seed: 11, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 1 } });
+    expect((await generate(restoreRequest(Buffer.from(dynamic.result.png, 'base64')))).result.png).toBe(dynamic.result.png);
+    expect(() => restoreRequest(textlessPng())).toThrow(/carries no Pareto Studio parameters/);
   });
 
   it('gives the same image with guidance batched and in two passes', async () => {
@@ -100,6 +111,15 @@ describe('image jobs on the SD fixture', () => {
     expect(fraction.result.metrics.precisionSteps).toEqual({ fp16: 2, fp32: 2 });
     const int8 = await generate({ model, prompt: 'a heart', steps: 2, seed: 4, precision: 'int8' });
     expect(int8.result.metrics.precisionSteps).toEqual({ int8: 2 });
+  });
+
+  it('feeds a float16 UNet (fp16 I/O) and stays close to fp32', async () => {
+    const request = { model, prompt: 'a green triangle', steps: 3, seed: 6 };
+    const fp32 = pixels((await generate(request)).result);
+    const fp16 = pixels((await generate({ ...request, precision: 'fp16' })).result);
+    let total = 0;
+    for (let i = 0; i < fp32.length; i++) total += Math.abs(fp32[i]! - fp16[i]!);
+    expect(total / fp32.length).toBeLessThan(4); // mean absolute difference in 0..255 levels
   });
 
   it('honours width and height where the UNet allows', async () => {

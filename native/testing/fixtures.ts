@@ -85,3 +85,39 @@ export function fixtureLayout(layout: FixtureLayout): string {
 export function heldOutText(characters = 4000): string {
   return fs.readFileSync(sharedPath('data', 'tinystories', 'tinystories_valid_head_807KB.txt'), 'utf8').slice(0, characters);
 }
+
+/** Flags of scripts/make_sd_fixture.py. */
+export interface SdFixtureOptions {
+  variants?: boolean;
+  timestepInt64?: boolean;
+  fixedBatch?: boolean;
+  noVae?: boolean;
+}
+
+/**
+ * A tiny random-weight Stable Diffusion pipeline in the diffusers ONNX layout, made by
+ * scripts/make_sd_fixture.py into a temporary folder once per machine and flag set (seconds; ~0.5 MB).
+ */
+export function sdFixture(options: SdFixtureOptions = {}): string {
+  const flags = [
+    options.variants ? '--variants' : null,
+    options.timestepInt64 ? '--timestep-int64' : null,
+    options.fixedBatch ? '--fixed-batch' : null,
+    options.noVae ? '--no-vae' : null,
+  ].filter((flag): flag is string => flag !== null);
+  const target = path.join(os.tmpdir(), `pareto-sd-fixture-v2${flags.join('')}`);
+  if (fs.existsSync(target)) return target; // Renamed into place only once complete.
+  const staging = `${target}.${process.pid}`;
+  const script = path.resolve(__dirname, '../../scripts/make_sd_fixture.py');
+  const result = spawnSync('/usr/bin/python3', [script, '--out', staging, ...flags], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`Making the Stable Diffusion fixture needs /usr/bin/python3 with torch and onnx (bash scripts/install.sh): ${result.stderr || result.error}`);
+  }
+  try {
+    fs.renameSync(staging, target);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
+  }
+  return target;
+}

@@ -12,6 +12,10 @@ export function int64Tensor(values: BigInt64Array, dims: readonly number[]): ort
   return new ort.Tensor('int64', values, dims);
 }
 
+export function int32Tensor(values: Int32Array, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor('int32', values, dims);
+}
+
 export function float32Tensor(values: Float32Array, dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('float32', values, dims);
 }

@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { ApiError, type ExecutionProvider } from '../../contract';
+import { floatArrayToHalf, halfArrayToFloat } from '../onnx/float16';
+import { openSession, type SessionTuning } from '../onnx/open-session';
+import { needsSerialRuns } from '../onnx/providers';
+import { float16Tensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
+
+/** A graph input as the file declares it: element type and dims (numbers fixed, strings symbolic). */
+export interface GraphInput {
+  name: string;
+  type: string;
+  shape: readonly (number | string)[];
+}
+
+/** One ONNX component of a diffusion pipeline (text encoder, UNet, VAE decoder) with what its graph declares. */
+export class GraphSession {
+  private lastRun: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly session: OrtSession,
+    /** The file relative to its model folder, for error messages. */
+    readonly displayName: string,
+    readonly ep: ExecutionProvider,
+    readonly fallbackReason: string | null,
+  ) {}
+
+  static async open(file: string, modelDir: string, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<GraphSession> {
+    const displayName = path.relative(modelDir, file).split(path.sep).join('/');
+    const opened = await openSession(file, { ep, displayName, ...tuning });
+    return new GraphSession(opened.session, displayName, opened.ep, opened.fallbackReason);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  input(name: string): GraphInput | null {
+    const meta = this.session.inputMetadata.find((entry) => entry.name === name);
+    if (!meta) return null;
+    return meta.isTensor ? { name, type: meta.type, shape: meta.shape } : { name, type: 'unknown', shape: [] };
+  }
+
+  /** The input, or an error naming the file and what it has instead. */
+  requireInput(name: string, role: string): GraphInput {
+    const input = this.input(name);
+    if (!input) {
+      throw new ApiError('invalid_model', `${this.displayName} is not ${role}: it has no '${name}' input (its inputs are ${this.inputNames.join(', ')}).`);
+    }
+    return input;
+  }
+
+  /** The named output, else the graph's only/first output. */
+  outputName(preferred: string): string {
+    return this.outputNames.includes(preferred) ? preferred : this.outputNames[0]!;
+  }
+
+  async run(feeds: TensorMap): Promise<TensorMap> {
+    if (!needsSerialRuns(this.ep)) return this.session.run(feeds);
+    const running = this.lastRun.then(() => this.session.run(feeds));
+    this.lastRun = running.catch(() => undefined);
+    return running;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** A float tensor of the type a graph input declares (float16 inputs take half-precision bits). */
+export function floatTensorFor(input: GraphInput, values: Float32Array, dims: readonly number[]): Tensor {
+  return input.type === 'float16' ? float16Tensor(floatArrayToHalf(values), dims) : float32Tensor(values, dims);
+}
+
+/** Token ids as the graph's integer type (diffusers' exports use int32, Optimum's int64). */
+export function idsTensorFor(input: GraphInput, ids: readonly number[], dims: readonly number[]): Tensor {
+  return input.type === 'int32' ? int32Tensor(Int32Array.from(ids), dims) : int64Tensor(BigInt64Array.from(ids, BigInt), dims);
+}
+
+/** A timestep tensor of the graph's type: integer graphs get the rounded timestep. */
+export function timestepTensorFor(input: GraphInput, values: readonly number[], dims: readonly number[]): Tensor {
+  if (input.type === 'int64') return int64Tensor(BigInt64Array.from(values, (v) => BigInt(Math.round(v))), dims);
+  if (input.type === 'int32') return int32Tensor(Int32Array.from(values, Math.round), dims);
+  return floatTensorFor(input, Float32Array.from(values), dims);
+}
+
+/** An output as float32, whatever float precision the graph returns. */
+export function floatData(tensor: Tensor, displayName: string): Float32Array {
+  if (tensor.type === 'float32') return tensor.data as Float32Array;
+  if (tensor.type === 'float16') return halfArrayToFloat(tensor.data as Uint16Array);
+  throw new ApiError('invalid_model', `${displayName} returns ${tensor.type}; the engine reads float32 or float16 outputs.`);
+}
