@@ -1,8 +1,8 @@
 import type { RunMetrics } from '../contract';
 
 const MB = 1024 * 1024;
-/** Reading RSS costs microseconds; memory moves slowly, so a sample this often is enough. */
-const RSS_SAMPLE_INTERVAL_MS = 20;
+/** Reading RSS goes through /proc and can take a good part of a millisecond; memory moves slowly, so this often is enough. */
+const RSS_SAMPLE_INTERVAL_MS = 250;
 
 /**
  * Times one generation: time to first token, then the mean decode step after it.
