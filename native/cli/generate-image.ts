@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ApiError, EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, type ImageJobEvent, type ImageResult } from '../contract';
+import { ApiError, EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult, type StudioEvent } from '../contract';
 import { writeFileAtomic } from '../host/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
@@ -17,15 +17,15 @@ export interface ImageJobHooks {
 /** Starts an image job on the host and waits for its result. */
 export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, hooks: ImageJobHooks = {}): Promise<ImageResult> {
   let jobId: string | null = null;
-  const early: ImageJobEvent[] = [];
+  const early: StudioEvent[] = [];
   return new Promise<ImageResult>((resolve, reject) => {
-    const handle = (event: ImageJobEvent) => {
-      if (event.jobId !== jobId) return;
+    const handle = (event: StudioEvent) => {
+      if (!isImageJobEvent(event) || event.jobId !== jobId) return;
       hooks.onEvent?.(event);
       if (event.type === 'image-done') finish(() => resolve(event.result));
       if (event.type === 'error') finish(() => reject(new ApiError('internal', event.message)));
     };
-    const unsubscribe = host.onImageEvent((event) => (jobId ? handle(event) : early.push(event)));
+    const unsubscribe = host.onEvent((event) => (jobId ? handle(event) : early.push(event)));
     const finish = (settle: () => void) => {
       unsubscribe();
       settle();
@@ -101,7 +101,7 @@ export async function generateImage(args: string[]): Promise<number> {
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'image-started' && event.fallbackReason) process.stderr.write(`pareto: ${event.fallbackReason}\n`);
-        if (event.type === 'progress' && !values.json && process.stderr.isTTY) process.stderr.write(`\rstep ${event.step}/${event.steps} (${event.precision})`);
+        if (event.type === 'image-progress' && !values.json && process.stderr.isTTY) process.stderr.write(`\rstep ${event.step}/${event.steps} (${event.precision})`);
       },
     });
     const out = path.resolve(values.out);

@@ -12,6 +12,21 @@ export const ProviderInfoSchema = z.object({
 });
 export type ProviderInfo = z.infer<typeof ProviderInfoSchema>;
 
+export const IMAGE_SCHEDULERS = ['ddim', 'euler-a', 'dpm++2m', 'lcm'] as const;
+export const ImageSchedulerSchema = z.enum(IMAGE_SCHEDULERS);
+
+/** What an image model makes when a request leaves size, scheduler and steps out. */
+export const ImageModelDefaultsSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Sizes must be multiples of this (the VAE's pixels per latent cell). */
+  sizeStep: z.number().int().positive(),
+  scheduler: ImageSchedulerSchema,
+  /** The steps pareto.json recommends for the default precision; null when it names none (then LCM 4, others 25). */
+  steps: z.number().int().positive().nullable(),
+});
+export type ImageModelDefaults = z.infer<typeof ImageModelDefaultsSchema>;
+
 export const ModelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -27,6 +42,8 @@ export const ModelInfoSchema = z.object({
   /** Active-layer counts the package offers (depth exits); the full depth is the largest. */
   depths: z.array(z.number().int().positive()),
   sizeBytes: z.number().int().nonnegative(),
+  /** For image models: their default size, scheduler and steps. */
+  image: ImageModelDefaultsSchema.nullable().optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
@@ -150,8 +167,13 @@ export type TextResult = z.infer<typeof TextResultSchema>;
 export const JobRefSchema = z.strictObject({ jobId: z.string().min(1) });
 export type JobRef = z.infer<typeof JobRefSchema>;
 
+/** Sent for every job, text or image, when it enters the queue. */
+const QueuedEventSchema = z.object({ type: z.literal('queued'), jobId: z.string(), model: z.string(), position: z.number().int() });
+/** Ends a job, text or image, that did not finish (cancelled image runs say "Cancelled after k of N steps."). */
+const JobErrorEventSchema = z.object({ type: z.literal('error'), jobId: z.string(), message: z.string() });
+
 export const JobEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('queued'), jobId: z.string(), model: z.string(), position: z.number().int() }),
+  QueuedEventSchema,
   z.object({
     type: z.literal('started'),
     jobId: z.string(),
@@ -167,7 +189,7 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tokens'), jobId: z.string(), ids: z.array(z.number().int()), text: z.string() }),
   z.object({ type: z.literal('metrics'), jobId: z.string(), metrics: RunMetricsSchema }),
   z.object({ type: z.literal('done'), jobId: z.string(), result: TextResultSchema }),
-  z.object({ type: z.literal('error'), jobId: z.string(), message: z.string() }),
+  JobErrorEventSchema,
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;
 
@@ -179,8 +201,6 @@ export const HostEventSchema = z.object({
 });
 export type HostEvent = z.infer<typeof HostEventSchema>;
 
-export const StudioEventSchema = z.union([JobEventSchema, HostEventSchema]);
-export type StudioEvent = z.infer<typeof StudioEventSchema>;
 
 export const SettingsSchema = z.object({
   defaultModel: z.string().nullable(),
@@ -220,10 +240,8 @@ export const ApiErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.s
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Images: diffusion pipelines (diffusers ONNX layout). Their job events travel beside JobEvent.
+// Images: diffusion pipelines (diffusers ONNX layout).
 
-export const IMAGE_SCHEDULERS = ['ddim', 'euler-a', 'dpm++2m', 'lcm'] as const;
-export const ImageSchedulerSchema = z.enum(IMAGE_SCHEDULERS);
 
 /** Per-step switching of the UNet: the cheap variant for the first, high-noise steps, the full one for the rest. */
 export const ImageDynamicPrecisionSchema = z
@@ -307,27 +325,40 @@ export const ImageResultSchema = z.object({
 });
 export type ImageResult = z.infer<typeof ImageResultSchema>;
 
-export const ImageJobEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('queued'), jobId: z.string(), model: z.string(), position: z.number().int() }),
-  z.object({
-    type: z.literal('image-started'),
-    jobId: z.string(),
-    model: z.string(),
-    ep: ExecutionProviderSchema,
-    fallbackReason: z.string().nullable(),
-    parameters: ImageParametersSchema,
-  }),
-  z.object({
-    type: z.literal('progress'),
-    jobId: z.string(),
-    step: z.number().int(),
-    steps: z.number().int(),
-    /** The UNet precision this step ran at. */
-    precision: z.string(),
-    /** A small PNG data URL of the predicted clean image, every few steps. */
-    preview: z.string().nullable(),
-  }),
-  z.object({ type: z.literal('image-done'), jobId: z.string(), result: ImageResultSchema }),
-  z.object({ type: z.literal('error'), jobId: z.string(), message: z.string() }),
-]);
+const ImageStartedEventSchema = z.object({
+  type: z.literal('image-started'),
+  jobId: z.string(),
+  model: z.string(),
+  ep: ExecutionProviderSchema,
+  fallbackReason: z.string().nullable(),
+  parameters: ImageParametersSchema,
+});
+const ImageProgressEventSchema = z.object({
+  type: z.literal('image-progress'),
+  jobId: z.string(),
+  step: z.number().int(),
+  steps: z.number().int(),
+  /** The UNet precision this step ran at. */
+  precision: z.string(),
+  /** A small PNG data URL of the predicted clean image, every few steps. */
+  preview: z.string().nullable(),
+});
+const ImageDoneEventSchema = z.object({ type: z.literal('image-done'), jobId: z.string(), result: ImageResultSchema });
+
+/** An image job's events: `queued` and `error` are shared with text jobs, the rest are its own. */
+export const ImageJobEventSchema = z.discriminatedUnion('type', [QueuedEventSchema, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, JobErrorEventSchema]);
 export type ImageJobEvent = z.infer<typeof ImageJobEventSchema>;
+
+/**
+ * Everything a host sends on its one event stream: text and image job events and the shell's
+ * host events. Every transport (SSE, Electron IPC, the CLI in process) carries exactly this.
+ */
+export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, HostEventSchema]);
+export type StudioEvent = z.infer<typeof StudioEventSchema>;
+
+const IMAGE_JOB_EVENT_TYPES: ReadonlySet<string> = new Set(ImageJobEventSchema.options.map((option) => option.shape.type.value));
+
+/** True for the events an image job sends: its own, and the `queued`/`error` it shares with text jobs. */
+export function isImageJobEvent(event: StudioEvent): event is ImageJobEvent {
+  return IMAGE_JOB_EVENT_TYPES.has(event.type);
+}

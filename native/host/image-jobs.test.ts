@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type ImageGenerationRequest, type ImageJobEvent, type ImageResult } from '../contract';
+import { ApiError, isImageJobEvent, type ImageGenerationRequest, type ImageJobEvent, type ImageResult, type StudioEvent } from '../contract';
 import { decodePng, encodePng } from '../engine/png/png';
 import { readGenerationParameters, restoreRequest } from '../engine/image/generation-parameters';
 import { copyModel, sdFixture, temporaryDir } from '../testing/fixtures';
@@ -19,18 +19,18 @@ afterAll(() => host.dispose());
 /** Runs an image job to its end, collecting every event (those sent before the job id is known included). */
 async function generate(request: ImageGenerationRequest, onEvent?: (event: ImageJobEvent, jobId: string) => void) {
   const events: ImageJobEvent[] = [];
-  const early: ImageJobEvent[] = [];
+  const early: StudioEvent[] = [];
   let jobId = '';
   let settle: { resolve: (result: ImageResult) => void; reject: (error: Error) => void } | null = null;
   const finished = new Promise<ImageResult>((resolve, reject) => (settle = { resolve, reject }));
-  const handle = (event: ImageJobEvent) => {
-    if (event.jobId !== jobId) return;
+  const handle = (event: StudioEvent) => {
+    if (!isImageJobEvent(event) || event.jobId !== jobId) return;
     events.push(event);
     onEvent?.(event, jobId);
     if (event.type === 'image-done') settle!.resolve(event.result);
     if (event.type === 'error') settle!.reject(new Error(event.message));
   };
-  const off = host.onImageEvent((event) => (jobId ? handle(event) : early.push(event)));
+  const off = host.onEvent((event) => (jobId ? handle(event) : early.push(event)));
   try {
     ({ jobId } = await host.invoke('startImageJob', request));
     early.splice(0).forEach(handle);
@@ -48,8 +48,8 @@ describe('image jobs on the SD fixture', () => {
   it('runs end to end with progress, previews and the parameters in the PNG', async () => {
     const request = { model, prompt: 'a red circle', negativePrompt: 'blurry', steps: 4, seed: 1, previewEvery: 2 };
     const { result, events } = await generate(request);
-    expect(events.map((event) => event.type)).toEqual(['queued', 'image-started', 'progress', 'progress', 'progress', 'progress', 'image-done']);
-    const progress = events.filter((event) => event.type === 'progress');
+    expect(events.map((event) => event.type)).toEqual(['queued', 'image-started', 'image-progress', 'image-progress', 'image-progress', 'image-progress', 'image-done']);
+    const progress = events.filter((event) => event.type === 'image-progress');
     expect(progress.map((event) => [event.step, event.steps])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
     expect(progress[1]!.preview).toMatch(/^data:image\/png;base64,/);
     expect(progress[0]!.preview).toBeNull();
@@ -105,7 +105,7 @@ describe('image jobs on the SD fixture', () => {
   it('runs the cheap UNet for the early steps and the full one for the rest', async () => {
     const { result, events } = await generate({ model, prompt: 'a heart', steps: 5, seed: 4, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 3 } });
     expect(result.metrics.precisionSteps).toEqual({ int8: 3, fp32: 2 });
-    expect(events.filter((event) => event.type === 'progress').map((event) => event.precision)).toEqual(['int8', 'int8', 'int8', 'fp32', 'fp32']);
+    expect(events.filter((event) => event.type === 'image-progress').map((event) => event.precision)).toEqual(['int8', 'int8', 'int8', 'fp32', 'fp32']);
     expect(result.parameters.dynamicPrecision).toEqual({ cheap: 'int8', full: 'fp32', cheapSteps: 3 });
     const fraction = await generate({ model, prompt: 'a heart', steps: 4, seed: 4, dynamicPrecision: { cheap: 'fp16', full: 'fp32', cheapFraction: 0.5 } });
     expect(fraction.result.metrics.precisionSteps).toEqual({ fp16: 2, fp32: 2 });
@@ -132,7 +132,7 @@ describe('image jobs on the SD fixture', () => {
     const steps: number[] = [];
     await expect(
       generate({ model, prompt: 'a dog', steps: 20, seed: 5 }, (event, jobId) => {
-        if (event.type !== 'progress') return;
+        if (event.type !== 'image-progress') return;
         steps.push(event.step);
         if (event.step === 2) void host.invoke('cancelJob', { jobId });
       }),

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ModelInfo } from '../contract';
-import { imagePrecisions, isImageModelFolder, loadImageModelFolder, type ImageModelFolder } from '../engine/image/model-folder';
+import { findUnetPoint, imagePrecisions, isImageModelFolder, loadImageModelFolder, type ImageModelFolder } from '../engine/image/model-folder';
+import { defaultSchedulerName } from '../engine/image/schedulers';
 import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
 import type { SettingsStore } from './settings-store';
 
@@ -27,6 +28,13 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
   };
 }
 
+/** The size, scheduler and steps a request that leaves them out gets (the engine's own defaults, from the folder's configs). */
+function imageDefaults(folder: ImageModelFolder): ModelInfo['image'] {
+  // A UNet graph with fixed spatial dimensions is only known once opened; the trained size is its default too.
+  const side = (folder.unetSampleSize ?? 64) * folder.vaeScaleFactor;
+  return { width: side, height: side, sizeStep: folder.vaeScaleFactor, scheduler: defaultSchedulerName(folder.schedulerConfig), steps: findUnetPoint(folder).steps };
+}
+
 function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['source']): ModelInfo {
   return {
     id,
@@ -41,6 +49,7 @@ function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['
     variants: imagePrecisions(folder),
     depths: [],
     sizeBytes: folder.sizeBytes,
+    image: imageDefaults(folder),
   };
 }
 

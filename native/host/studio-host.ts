@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, TextGenerationRequestSchema } from '../contract';
-import type { ImageJobEvent, ResolvedImageGenerationRequest } from '../contract';
+import type { ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
@@ -41,7 +41,6 @@ export class StudioHost {
   readonly settings: SettingsStore;
   readonly registry: ModelRegistry;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
-  private readonly imageListeners = new Set<(event: ImageJobEvent) => void>();
   private readonly imageGenerators = new Map<string, ImageGenerator>();
   /** Diffusion sessions (text encoder, UNet variants, VAE decoder), under the same memory budget as the text pool. */
   private readonly imageSessions: SessionPool<GraphSession>;
@@ -59,18 +58,10 @@ export class StudioHost {
     this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir), this.measurePoint);
   }
 
+  /** The one event stream: text and image job events alike, for every transport. */
   onEvent(listener: (event: StudioEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * Image job events (queued, image-started, progress, image-done, error). They travel apart from
-   * StudioEvent until the desktop and web transports carry them.
-   */
-  onImageEvent(listener: (event: ImageJobEvent) => void): () => void {
-    this.imageListeners.add(listener);
-    return () => this.imageListeners.delete(listener);
   }
 
   /** The typed form of `call`, for callers in this process (the CLI). */
@@ -209,10 +200,6 @@ export class StudioHost {
     return { jobId };
   }
 
-  private emitImage(event: ImageJobEvent): void {
-    for (const listener of this.imageListeners) listener(event);
-  }
-
   private imageGeneratorFor(folder: ImageModelFolder): ImageGenerator {
     let generator = this.imageGenerators.get(folder.dir);
     if (!generator) {
@@ -235,12 +222,12 @@ export class StudioHost {
       try {
         const result = await generator.run(prepared, {
           signal: controller.signal,
-          onStarted: (started) => this.emitImage({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters }),
-          onStep: (step) => this.emitImage({ type: 'progress', jobId, ...step }),
+          onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters }),
+          onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
         });
-        this.emitImage({ type: 'image-done', jobId, result });
+        this.emit({ type: 'image-done', jobId, result });
       } catch (error) {
-        this.emitImage({ type: 'error', jobId, message: error instanceof ApiError ? error.message : `Generation failed: ${(error as Error).message}` });
+        this.emit({ type: 'error', jobId, message: error instanceof ApiError ? error.message : `Generation failed: ${(error as Error).message}` });
       } finally {
         this.running.delete(jobId);
       }
@@ -251,10 +238,10 @@ export class StudioHost {
       dropped: () => {
         prepared.leases.forEach((lease) => lease.release());
         this.running.delete(jobId);
-        this.emitImage({ type: 'error', jobId, message: 'Cancelled before it started.' });
+        this.emit({ type: 'error', jobId, message: 'Cancelled before it started.' });
       },
     });
-    this.emitImage({ type: 'queued', jobId, model: info.id, position });
+    this.emit({ type: 'queued', jobId, model: info.id, position });
     return { jobId };
   }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
+import { StudioEventSchema } from '../contract';
+import { sdFixture, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { StudioHost } from './studio-host';
 import { startWebServer, type RunningWebServer } from './web-server';
 
@@ -72,6 +73,20 @@ describe('web server', () => {
     const events = received.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['queued', 'started', 'tokens', 'done']));
     expect(events.every((e) => e.jobId === jobId)).toBe(true);
+  });
+
+  it('streams image job events on the same stream, each valid against the contract', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/api/events?token=${server.token}`, { signal: controller.signal });
+    const started = await call('startImageJob', { model: sdFixture(), prompt: 'a red circle', steps: 4, seed: 1, previewEvery: 2 });
+    const { jobId } = (await started.json()) as { jobId: string };
+    const reader = response.body!.getReader();
+    let received = '';
+    while (!received.includes('"type":"image-done"')) received += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const events = received.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
+    expect(events.map((e) => e.type)).toEqual(['queued', 'image-started', 'image-progress', 'image-progress', 'image-progress', 'image-progress', 'image-done']);
+    expect(events.every((e) => e.jobId === jobId && StudioEventSchema.safeParse(e).success)).toBe(true);
   });
 
   it('serves the UI but never a file outside it', async () => {

@@ -6,6 +6,7 @@ import { TokenPage } from './components/TokenPage';
 import { useModels } from './state/queries';
 import { useStudioEvents } from './state/useStudioEvents';
 import { GenerateView } from './views/GenerateView';
+import { ImagesView } from './views/ImagesView';
 import { ModelsView } from './views/ModelsView';
 import { SettingsView } from './views/SettingsView';
 
@@ -25,6 +26,9 @@ export function App() {
         <HostBanner live={live} />
         <div className="view" hidden={view !== 'generate'}>
           <GenerateView />
+        </div>
+        <div className="view" hidden={view !== 'images'}>
+          <ImagesView />
         </div>
         <div className="view view-scroll" hidden={view !== 'models'}>
           <ModelsView />

@@ -9,6 +9,7 @@ import { TokenPage } from './components/TokenPage';
 import './styles/base.css';
 import './styles/shell.css';
 import './styles/generate.css';
+import './styles/images.css';
 import './styles/pages.css';
 
 const container = document.getElementById('root');

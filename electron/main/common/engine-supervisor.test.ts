@@ -122,6 +122,22 @@ describe('EngineSupervisor', () => {
     await expect(next).resolves.toEqual({ ok: true, result: 'fresh' });
   });
 
+  it('on a crash: ends open image jobs too, after forwarding their progress', () => {
+    const { supervisor, current, events } = setup();
+    supervisor.start();
+    const parameters = { model: 'sd', prompt: 'a cat', negativePrompt: '', steps: 6, guidance: 7.5, seed: 1, scheduler: 'ddim' as const, precision: 'fp32', dynamicPrecision: null, width: 64, height: 64 };
+    current().emit({ type: 'queued', jobId: 'img', model: 'sd', position: 0 });
+    current().emit({ type: 'image-started', jobId: 'img', model: 'sd', ep: 'cpu', fallbackReason: null, parameters });
+    current().emit({ type: 'image-progress', jobId: 'img', step: 1, steps: 6, precision: 'fp32', preview: null });
+    expect(events.map((event) => event.type)).toEqual(['queued', 'image-started', 'image-progress']);
+    events.length = 0;
+    current().crash(134);
+    expect(events).toEqual([
+      { type: 'host', status: 'crashed', message: CRASH_MESSAGE },
+      { type: 'error', jobId: 'img', message: 'The engine stopped while this job ran (exit code 134). Saved work is kept. Run it again.' },
+    ]);
+  });
+
   it('backs off, then stays down after too many crashes in the window, until restarted by hand', async () => {
     const { supervisor, children, current, events, advance } = setup();
     supervisor.start();

@@ -1,7 +1,8 @@
 import type { StudioEvent } from '../../../native/contract';
 
 /**
- * Which jobs the host has announced (`queued`/`started`) and not yet ended (`done`/`error`).
+ * Which jobs, text or image, the host has announced (`queued`, `started`/`image-started`) and not yet
+ * ended (`done`/`image-done`/`error`).
  * When the host dies those jobs will never end on their own, so the supervisor ends them with an
  * `error` event and the window does not wait forever.
  */
@@ -16,9 +17,11 @@ export class JobTracker {
     switch (event.type) {
       case 'queued':
       case 'started':
+      case 'image-started':
         this.#open.add(event.jobId);
         break;
       case 'done':
+      case 'image-done':
       case 'error':
         this.#open.delete(event.jobId);
         break;

@@ -90,7 +90,8 @@ export function GenerationSettingsPanel({ form, onChange, onReset, providers, kn
   );
 }
 
-function SliderField({ id, label, min, max, step, value, onChange }: { id: string; label: string; min: number; max: number; step: number; value: string; onChange: (value: string) => void }) {
+/** A range slider beside a number field for the same value. */
+export function SliderField({ id, label, min, max, step, value, onChange, testId }: { id: string; label: string; min: number; max: number; step: number; value: string; onChange: (value: string) => void; testId?: string }) {
   return (
     <div className="field">
       <label className="field-label" htmlFor={id}>
@@ -98,7 +99,7 @@ function SliderField({ id, label, min, max, step, value, onChange }: { id: strin
       </label>
       <div className="slider-row">
         <input type="range" aria-label={`${label} slider`} min={min} max={max} step={step} value={value} onChange={(event) => onChange(event.target.value)} />
-        <input id={id} type="number" className="slider-number" min={min} max={max} step={step} value={value} onChange={(event) => onChange(event.target.value)} />
+        <input id={id} data-testid={testId} type="number" className="slider-number" min={min} max={max} step={step} value={value} onChange={(event) => onChange(event.target.value)} />
       </div>
     </div>
   );

@@ -3,7 +3,8 @@ import { epLabel, formatLambda, formatLayers, formatNumber, formatPrecisionShare
 import type { JobState } from '../state/jobState';
 import { Sparkline } from './Sparkline';
 
-function Metric({ label, value, unit, testId, title, children }: { label: string; value: string; unit?: string; testId?: string; title?: string; children?: ReactNode }) {
+/** One labelled number of the profiler strip. */
+export function Metric({ label, value, unit, testId, title, children }: { label: string; value: string; unit?: string; testId?: string; title?: string; children?: ReactNode }) {
   return (
     <div className="metric" title={title}>
       <span className="metric-label">{label}</span>

@@ -1,11 +1,12 @@
 import type { ReactNode } from 'react';
 import type { StudioLiveStatus } from '../state/useStudioEvents';
-import { CubeIcon, GearIcon, LogoIcon, SparkIcon } from './icons';
+import { CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
 
-export type View = 'generate' | 'models' | 'settings';
+export type View = 'generate' | 'images' | 'models' | 'settings';
 
 const NAV: { view: View; label: string; icon: ReactNode }[] = [
   { view: 'generate', label: 'Generate', icon: <SparkIcon /> },
+  { view: 'images', label: 'Images', icon: <ImageIcon /> },
   { view: 'models', label: 'Models', icon: <CubeIcon /> },
   { view: 'settings', label: 'Settings', icon: <GearIcon /> },
 ];
@@ -28,7 +29,7 @@ export function Sidebar({ view, onNavigate, transportKind, live }: { view: View;
       <ul className="sidebar-nav">
         {NAV.map((item) => (
           <li key={item.view}>
-            <button type="button" className="nav-item" aria-current={view === item.view ? 'page' : undefined} title={item.label} onClick={() => onNavigate(item.view)}>
+            <button type="button" className="nav-item" data-testid={`${item.view}-nav`} aria-current={view === item.view ? 'page' : undefined} title={item.label} onClick={() => onNavigate(item.view)}>
               {item.icon}
               {item.label}
             </button>

@@ -1,6 +1,7 @@
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiError, ApiParams, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
+import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
 
 export const queryKeys = {
@@ -9,7 +10,14 @@ export const queryKeys = {
   settings: ['settings'] as const,
   jobs: ['job'] as const,
   job: (jobId: string) => ['job', jobId] as const,
+  imageJobs: ['image-job'] as const,
+  imageJob: (jobId: string) => ['image-job', jobId] as const,
 };
+
+/** Keys of state that only the event stream writes, never refetched. */
+export function isEventFedKey(key: readonly unknown[]): boolean {
+  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0];
+}
 
 export function useModels() {
   const api = useStudioApi();
@@ -39,6 +47,25 @@ export function useStartTextJob() {
     onSuccess: ({ jobId }) => {
       // Events may have arrived before the reply; only seed the job if none did.
       queryClient.setQueryData<JobState>(queryKeys.job(jobId), (current) => current ?? initialJobState);
+    },
+  });
+}
+
+/** An image job's state, written by the event stream like a text job's. */
+export function useImageJob(jobId: string | null) {
+  return useQuery<ImageJobState>({ queryKey: queryKeys.imageJob(jobId ?? ''), queryFn: skipToken }).data;
+}
+
+export function useStartImageJob() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<{ jobId: string }, ApiError, ApiParams<'startImageJob'>>({
+    mutationFn: (request) => api.startImageJob(request),
+    onSuccess: ({ jobId }) => {
+      // The host announces `queued` before it replies, when this job's id was not yet known to be an image job's.
+      const misfiled = queryClient.getQueryData<JobState>(queryKeys.job(jobId));
+      queryClient.removeQueries({ queryKey: queryKeys.job(jobId), exact: true });
+      queryClient.setQueryData<ImageJobState>(queryKeys.imageJob(jobId), (current) => seedImageJob(current, misfiled?.queuePosition ?? null));
     },
   });
 }

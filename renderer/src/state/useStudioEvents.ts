@@ -3,8 +3,9 @@ import { useEffect, useState } from 'react';
 import type { HostEvent } from '../../../native/contract';
 import { subscribeStudioEvents } from '../api/client';
 import { useStudioConnection } from '../api/StudioApiContext';
+import { applyImageJobEvent, failImageJob, routeJobEvent, type ImageJobState } from './imageJobState';
 import { applyJobEvent, failJob, type JobState } from './jobState';
-import { queryKeys } from './queries';
+import { isEventFedKey, queryKeys } from './queries';
 
 export interface StudioLiveStatus {
   /** The latest word from the shell about the engine host; null until one arrives. */
@@ -17,9 +18,12 @@ function failActiveJobs(queryClient: QueryClient, message: string): void {
   for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.jobs })) {
     queryClient.setQueryData<JobState>(query.queryKey, (current) => (current ? failJob(current, message) : current));
   }
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.imageJobs })) {
+    queryClient.setQueryData<ImageJobState>(query.queryKey, (current) => (current ? failImageJob(current, message) : current));
+  }
 }
 
-/** The app's one event subscription: job events go into the query cache, host events into state. */
+/** The app's one event subscription: text and image job events go into the query cache, host events into state. */
 export function useStudioEvents(): StudioLiveStatus {
   const { transport } = useStudioConnection();
   const queryClient = useQueryClient();
@@ -30,12 +34,15 @@ export function useStudioEvents(): StudioLiveStatus {
       transport,
       (event) => {
         if (event.type !== 'host') {
-          queryClient.setQueryData<JobState>(queryKeys.job(event.jobId), (current) => applyJobEvent(current, event));
+          const imageKey = queryKeys.imageJob(event.jobId);
+          const routed = routeJobEvent(event, queryClient.getQueryData(imageKey) !== undefined);
+          if (routed.store === 'image') queryClient.setQueryData<ImageJobState>(imageKey, (current) => applyImageJobEvent(current, routed.event));
+          else queryClient.setQueryData<JobState>(queryKeys.job(event.jobId), (current) => applyJobEvent(current, routed.event));
           return;
         }
         setStatus((previous) => ({ ...previous, host: event }));
         if (event.status === 'crashed') failActiveJobs(queryClient, `The engine stopped unexpectedly${event.message ? `: ${event.message}` : ''}.`);
-        if (event.status === 'ready') void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== queryKeys.jobs[0] });
+        if (event.status === 'ready') void queryClient.invalidateQueries({ predicate: (query) => !isEventFedKey(query.queryKey) });
       },
       (connected) => {
         // Events sent while the stream is down are lost, so a running job could never finish here.

@@ -1,0 +1,106 @@
+import { IMAGE_SCHEDULERS, type ModelInfo, type ProviderInfo } from '../../../native/contract';
+import { randomSeed } from '../generate/generationForm';
+import { SCHEDULER_LABELS, defaultSteps, sizeOptions, type ImageForm } from '../images/imageForm';
+import { SliderField } from './GenerationSettingsPanel';
+import { DiceIcon } from './icons';
+import { ProviderSelect } from './ProviderSelect';
+
+interface Props {
+  form: ImageForm;
+  model: ModelInfo | null;
+  providers: ProviderInfo[] | undefined;
+  onChange: (patch: Partial<ImageForm>) => void;
+  onReset: () => void;
+}
+
+/** The right-hand panel of the Images view: how many steps, how strongly to follow the prompt, the seed, and how to run. */
+export function ImageSettingsPanel({ form, model, providers, onChange, onReset }: Props) {
+  const defaults = model?.image ?? null;
+  const sizes = sizeOptions(defaults);
+  const defaultSize = defaults ? `${defaults.width}x${defaults.height}` : '';
+  const customSize = form.size !== '' && form.size !== defaultSize && !sizes.some((option) => option.value === form.size);
+  return (
+    <aside className="settings-panel" aria-label="Image settings">
+      <h2 className="panel-title">Image</h2>
+
+      <div className="field">
+        <label className="field-label" htmlFor="image-steps">
+          Steps <span className="field-aside">blank = {defaultSteps(defaults, form.scheduler)}</span>
+        </label>
+        <input id="image-steps" data-testid="image-steps-input" type="number" min={1} max={1000} step={1} placeholder={String(defaultSteps(defaults, form.scheduler))} value={form.steps} onChange={(event) => onChange({ steps: event.target.value })} />
+      </div>
+
+      <SliderField id="image-guidance" testId="image-guidance-input" label="Guidance" min={0} max={20} step={0.5} value={form.guidance} onChange={(guidance) => onChange({ guidance })} />
+      {Number(form.guidance) <= 1 && <p className="field-hint">At 1 or below the negative prompt is not used (one UNet pass per step).</p>}
+
+      <div className="field">
+        <label className="field-label" htmlFor="image-seed">
+          Seed <span className="field-aside">blank = random</span>
+        </label>
+        <div className="input-with-button">
+          <input id="image-seed" data-testid="image-seed-input" type="number" min={0} max={4294967295} step={1} placeholder="random" value={form.seed} onChange={(event) => onChange({ seed: event.target.value })} />
+          <button type="button" className="icon-button" data-testid="image-seed-dice" title="Pick a random seed" aria-label="Pick a random seed" onClick={() => onChange({ seed: String(randomSeed()) })}>
+            <DiceIcon />
+          </button>
+        </div>
+      </div>
+
+      <div className="field">
+        <label className="field-label" htmlFor="image-scheduler">
+          Scheduler
+        </label>
+        <select id="image-scheduler" data-testid="image-scheduler-select" value={form.scheduler} onChange={(event) => onChange({ scheduler: event.target.value as ImageForm['scheduler'] })}>
+          <option value="">Model default{defaults ? ` (${SCHEDULER_LABELS[defaults.scheduler]})` : ''}</option>
+          {IMAGE_SCHEDULERS.map((scheduler) => (
+            <option key={scheduler} value={scheduler}>
+              {SCHEDULER_LABELS[scheduler]}
+            </option>
+          ))}
+        </select>
+      </div>
+
+      <div className="field">
+        <label className="field-label" htmlFor="image-precision">
+          Precision <span className="field-aside">UNet variant</span>
+        </label>
+        <select id="image-precision" data-testid="image-precision-select" value={form.precision} disabled={!model || model.variants.length < 2} onChange={(event) => onChange({ precision: event.target.value })}>
+          <option value="">Model default{model?.variants.includes('fp32') ? ' (fp32)' : model?.variants[0] ? ` (${model.variants[0]})` : ''}</option>
+          {model?.variants.map((variant) => (
+            <option key={variant} value={variant}>
+              {variant}
+            </option>
+          ))}
+        </select>
+        {model && model.variants.length < 2 && <p className="field-hint">This model has one precision.</p>}
+      </div>
+
+      <div className="field">
+        <label className="field-label" htmlFor="image-size">
+          Size <span className="field-aside">pixels</span>
+        </label>
+        <select id="image-size" data-testid="image-size-select" value={form.size} disabled={!defaults} onChange={(event) => onChange({ size: event.target.value })}>
+          <option value="">Model default{defaults ? ` (${defaults.width} × ${defaults.height})` : ''}</option>
+          {sizes.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+          {customSize && <option value={form.size}>{form.size.replace('x', ' × ')} · restored</option>}
+        </select>
+        {defaults && defaults.sizeStep > 1 && <p className="field-hint">Multiples of {defaults.sizeStep} px; a model exported at one size makes only that size.</p>}
+      </div>
+
+      <h2 className="panel-title">Hardware</h2>
+      <div className="field">
+        <label className="field-label" htmlFor="image-ep-select">
+          Execution provider
+        </label>
+        <ProviderSelect id="image-ep-select" testId="image-ep-select" value={form.ep} onChange={(ep) => onChange({ ep })} providers={providers} />
+      </div>
+
+      <button type="button" className="button button-quiet panel-reset" title="Reset steps, guidance, seed, scheduler, precision and size to the model's defaults" onClick={onReset}>
+        Reset to defaults
+      </button>
+    </aside>
+  );
+}

@@ -1,0 +1,200 @@
+import { useState } from 'react';
+import type { ExecutionProvider, ImageResult } from '../../../native/contract';
+import { epLabel } from '../format';
+import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
+import { imageProgressFraction, type ImageJobState } from '../state/imageJobState';
+import { CopyIcon, DownloadIcon, ImageIcon } from './icons';
+
+/** An image made in this session, for the gallery strip. */
+export interface GalleryImage {
+  id: string;
+  result: ImageResult;
+  /** A data URL of the PNG, for display. */
+  url: string;
+}
+
+interface Props {
+  job: ImageJobState | undefined;
+  /** The start call is in flight: the host checks the request and opens the model's sessions. */
+  pending: boolean;
+  /** A gallery image the user picked, shown instead of the current run. */
+  shown: GalleryImage | null;
+  gallery: GalleryImage[];
+  /** The gallery image on the stage: the one picked, else the latest run's. */
+  selectedId: string | null;
+  onSelect: (image: GalleryImage) => void;
+  onShowCurrent: () => void;
+  errorMessage: string | null;
+  requestedEp: ExecutionProvider;
+}
+
+function progressText(job: ImageJobState | undefined, pending: boolean): string {
+  if (!job) return pending ? 'Loading the model…' : '';
+  switch (job.status) {
+    case 'queued':
+      return job.queuePosition ? `Queued, position ${job.queuePosition}` : 'Queued…';
+    case 'running':
+      return job.step === 0 ? 'Encoding the prompt…' : `Step ${job.step} / ${job.steps ?? '?'}`;
+    case 'done':
+      return `Done · ${job.steps} steps${job.metrics ? ` in ${job.metrics.sPerImage.toFixed(2)} s` : ''}`;
+    case 'stopped':
+      return `Stopped after ${job.step} of ${job.steps ?? '?'} steps`;
+    case 'error':
+      return job.step > 0 ? `Failed at step ${job.step} of ${job.steps ?? '?'}` : 'Failed';
+  }
+}
+
+/** The image area: live progress and previews, the finished image with its parameters, and the session's gallery. */
+export function ImageStage({ job, pending, shown, gallery, selectedId, onSelect, onShowCurrent, errorMessage, requestedEp }: Props) {
+  const result = shown?.result ?? job?.result ?? null;
+  const resultUrl = shown?.url ?? (job?.result ? `data:image/png;base64,${job.result.png}` : null);
+  const preview = !shown && !job?.result ? (job?.preview ?? null) : null;
+  const status = shown ? null : job?.status ?? (pending ? 'starting' : null);
+  const fraction = shown ? 1 : imageProgressFraction(job);
+  const previewSize = job?.parameters ?? null;
+
+  return (
+    <section className="output-panel image-stage" aria-label="Image">
+      <header className="output-header image-stage-header">
+        <h2 className="panel-title">{shown ? 'From this session' : 'Image'}</h2>
+        {status && (
+          <div className="image-progress" data-testid="image-progress" data-state={status} role="progressbar" aria-valuemin={0} aria-valuemax={job?.steps ?? 0} aria-valuenow={job?.step ?? 0} aria-label="Image progress">
+            <div className="image-progress-track">
+              <div className={`image-progress-fill${status === 'running' || status === 'queued' || status === 'starting' ? ' image-progress-live' : ''}`} style={{ width: `${Math.round(fraction * 100)}%` }} />
+            </div>
+            <span className="image-progress-text" data-testid="image-progress-text">
+              {progressText(job, pending)}
+            </span>
+            {job?.precision && status === 'running' && <span className="chip chip-muted">{job.precision}</span>}
+          </div>
+        )}
+        <span className="spacer" />
+        {shown && (
+          <button type="button" className="button button-quiet" onClick={onShowCurrent} title="Back to the latest run">
+            Latest run
+          </button>
+        )}
+      </header>
+
+      {!shown && job?.fallbackReason && (
+        <p className="fallback-notice" role="status">
+          {epLabel(requestedEp)} unavailable: {job.fallbackReason}
+        </p>
+      )}
+      {errorMessage && !shown && (
+        <p className="error-line" role="alert" data-testid="image-error">
+          {errorMessage}
+        </p>
+      )}
+
+      <div className="image-stage-body">
+        <div className="image-frame">
+          {result && resultUrl ? (
+            <img className={`image-canvas${isPixelArt(result.width, result.height) ? ' pixelated' : ''}`} data-testid="image-result" src={resultUrl} width={result.width} height={result.height} alt={result.parameters.prompt || 'Generated image'} />
+          ) : preview ? (
+            <img
+              className={`image-canvas image-canvas-preview${previewSize && isPixelArt(previewSize.width, previewSize.height) ? ' pixelated' : ''}${status === 'stopped' || status === 'error' ? ' image-canvas-ended' : ''}`}
+              data-testid="image-preview"
+              src={preview}
+              alt="Preview of the image being generated"
+            />
+          ) : (
+            <div className="image-empty">
+              <ImageIcon width={40} height={40} />
+              <p>{status && status !== 'error' && status !== 'stopped' ? 'The preview appears after the first steps.' : 'Describe an image and press Generate (Ctrl+Enter). Previews appear as it denoises.'}</p>
+            </div>
+          )}
+        </div>
+        {result && <ImageDetails result={result} />}
+      </div>
+
+      {gallery.length > 0 && (
+        <div className="image-gallery" data-testid="image-gallery" role="list" aria-label="Images from this session">
+          {gallery.map((image) => (
+            <button
+              key={image.id}
+              type="button"
+              role="listitem"
+              className="gallery-item"
+              data-testid="gallery-item"
+              aria-current={image.id === selectedId ? 'true' : undefined}
+              title={`${image.result.parameters.prompt || '(no prompt)'} · seed ${image.result.parameters.seed} — click to restore its parameters`}
+              onClick={() => onSelect(image)}
+            >
+              <img src={image.url} alt="" className={isPixelArt(image.result.width, image.result.height) ? 'pixelated' : undefined} />
+            </button>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ImageDetails({ result }: { result: ImageResult }) {
+  const { parameters } = result;
+  return (
+    <aside className="image-details">
+      <dl className="image-parameters" data-testid="image-parameters">
+        <div className="param-prompt">
+          <dt>Prompt</dt>
+          <dd data-testid="param-prompt">{parameters.prompt || <span className="muted">(empty)</span>}</dd>
+        </div>
+        {parameters.negativePrompt && (
+          <div className="param-prompt">
+            <dt>Negative</dt>
+            <dd>{parameters.negativePrompt}</dd>
+          </div>
+        )}
+        {parameterRows(parameters).map((row) => (
+          <div key={row.label}>
+            <dt>{row.label}</dt>
+            <dd data-testid={row.testId}>{row.value}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="image-actions">
+        <SaveButton result={result} />
+        <CopyParametersButton text={result.parametersText} />
+      </div>
+    </aside>
+  );
+}
+
+function SaveButton({ result }: { result: ImageResult }) {
+  function save() {
+    // The engine's own bytes, so the PNG keeps its parameters chunk.
+    const url = URL.createObjectURL(new Blob([pngBytes(result.png)], { type: 'image/png' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = pngFileName(result.parameters);
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  return (
+    <button type="button" className="button button-primary" data-testid="image-save-button" title="Save the PNG, with its parameters inside" onClick={save}>
+      <DownloadIcon />
+      Save PNG
+    </button>
+  );
+}
+
+function CopyParametersButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied('copied');
+    } catch {
+      setCopied('failed');
+    }
+    setTimeout(() => setCopied('idle'), 1500);
+  }
+  return (
+    <button type="button" className="button" data-testid="image-copy-parameters" title="Copy the prompt and settings as text (Automatic1111 format)" onClick={() => void copy()}>
+      <CopyIcon />
+      {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed' : 'Copy parameters'}
+    </button>
+  );
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { ImageParameters, ModelInfo } from '../../../native/contract';
+import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
+
+const model: ModelInfo = {
+  id: 'sd-tiny',
+  name: 'sd-tiny',
+  kind: 'image',
+  path: '/models/sd-tiny',
+  source: 'path',
+  architecture: 'OnnxStableDiffusionPipeline',
+  contextLength: 77,
+  variants: ['fp32', 'fp16', 'int8'],
+  family: null,
+  role: null,
+  depths: [],
+  sizeBytes: 500_000,
+  image: { width: 64, height: 64, sizeStep: 8, scheduler: 'ddim', steps: null },
+};
+
+const form = (patch: Partial<ImageForm> = {}): ImageForm => ({ ...initialImageForm('cpu'), prompt: 'a red circle', ...patch });
+
+describe('buildImageRequest', () => {
+  it('sends only what the user set, so the model decides the rest', () => {
+    expect(buildImageRequest(model, form())).toEqual({ ok: true, request: { model: 'sd-tiny', prompt: 'a red circle', ep: 'cpu', guidance: 7.5 } });
+  });
+
+  it('sends every knob that is set', () => {
+    const built = buildImageRequest(model, form({ negativePrompt: 'blurry', steps: '6', guidance: '5', seed: '1', scheduler: 'euler-a', precision: 'int8', size: '96x64', ep: 'cuda' }));
+    expect(built).toEqual({
+      ok: true,
+      request: { model: 'sd-tiny', prompt: 'a red circle', negativePrompt: 'blurry', steps: 6, guidance: 5, seed: 1, scheduler: 'euler-a', precision: 'int8', width: 96, height: 64, ep: 'cuda' },
+    });
+  });
+
+  it('answers bad input with one sentence naming the field', () => {
+    expect(buildImageRequest(null, form())).toEqual({ ok: false, message: 'Choose an image model first, or add a diffusers ONNX folder.' });
+    expect(buildImageRequest(model, form({ steps: '2.5' }))).toEqual({ ok: false, message: 'Steps must be a whole number.' });
+    expect(buildImageRequest(model, form({ guidance: 'lots' }))).toEqual({ ok: false, message: 'Guidance must be a number.' });
+    expect(buildImageRequest(model, form({ steps: '0' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Steps: /) });
+    expect(buildImageRequest(model, form({ seed: '-1' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Seed: /) });
+    expect(buildImageRequest(model, form({ guidance: '80' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Guidance: /) });
+    expect(buildImageRequest(model, form({ size: '100x64' }))).toEqual({ ok: false, message: 'sd-tiny makes sizes in multiples of 8 pixels; 100 × 64 is not.' });
+  });
+});
+
+describe('the form and the model', () => {
+  it('offers sizes around the default in the model’s size step', () => {
+    expect(sizeOptions(model.image).map((option) => option.value)).toEqual(['32x32', '96x64', '64x96', '128x128']);
+    expect(sizeOptions(null)).toEqual([]);
+    expect(sizeOptions({ width: 32, height: 32, sizeStep: 1, scheduler: 'ddim', steps: null }).map((option) => option.value)).toEqual(['16x16', '48x32', '32x48', '64x64']);
+  });
+
+  it('gives the steps the engine would pick when the field is blank', () => {
+    expect(defaultSteps(model.image, '')).toBe(25);
+    expect(defaultSteps(model.image, 'lcm')).toBe(4);
+    expect(defaultSteps({ ...model.image!, scheduler: 'lcm' }, '')).toBe(4);
+    expect(defaultSteps({ ...model.image!, steps: 8 }, 'lcm')).toBe(8);
+  });
+
+  it('drops a precision the chosen model does not have', () => {
+    const set = form({ precision: 'int8' });
+    expect(fitImageForm(set, model)).toBe(set);
+    expect(fitImageForm(form({ precision: 'q4' }), model).precision).toBe('');
+  });
+
+  it('restores an image’s parameters into the form, seed included, and they build the same request', () => {
+    const parameters: ImageParameters = { model: 'sd-tiny', prompt: 'a cat', negativePrompt: 'ugly', steps: 6, guidance: 4, seed: 42, scheduler: 'dpm++2m', precision: 'fp16', dynamicPrecision: null, width: 64, height: 64 };
+    const restored = formFromParameters(parameters, form({ ep: 'cuda' }), model.image);
+    expect(restored).toEqual({ prompt: 'a cat', negativePrompt: 'ugly', steps: '6', guidance: '4', seed: '42', scheduler: 'dpm++2m', precision: 'fp16', size: '', ep: 'cuda' });
+    expect(buildImageRequest(model, restored)).toEqual({
+      ok: true,
+      request: { model: 'sd-tiny', prompt: 'a cat', negativePrompt: 'ugly', steps: 6, guidance: 4, seed: 42, scheduler: 'dpm++2m', precision: 'fp16', ep: 'cuda' },
+    });
+    expect(formFromParameters({ ...parameters, width: 128, height: 64, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 3 } }, form(), model.image)).toMatchObject({ size: '128x64', precision: 'fp32' });
+  });
+});
+
+describe('showing and saving a result', () => {
+  const parameters: ImageParameters = { model: 'sd-tiny', prompt: 'A Red Circle, on a blue square!', negativePrompt: '', steps: 6, guidance: 7.5, seed: 1, scheduler: 'ddim', precision: 'fp32', dynamicPrecision: null, width: 64, height: 64 };
+
+  it('lists the parameters', () => {
+    expect(parameterRows(parameters).map((row) => `${row.label}: ${row.value}`)).toEqual(['Seed: 1', 'Steps: 6', 'Guidance: 7.5', 'Scheduler: DDIM', 'Precision: fp32', 'Size: 64 × 64']);
+    expect(parameterRows({ ...parameters, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 2 } }).find((row) => row.label === 'Precision')?.value).toBe('int8 for 2 steps, then fp32');
+  });
+
+  it('names the file after the prompt and seed', () => {
+    expect(pngFileName(parameters)).toBe('a-red-circle-on-a-blue-1.png');
+    expect(pngFileName({ ...parameters, prompt: '' })).toBe('image-1.png');
+  });
+
+  it('draws small images with hard pixels', () => {
+    expect(isPixelArt(32, 32)).toBe(true);
+    expect(isPixelArt(64, 64)).toBe(true);
+    expect(isPixelArt(512, 512)).toBe(false);
+  });
+
+  it('decodes the PNG bytes exactly', () => {
+    expect([...pngBytes('iVBORw0KGgo=')]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+});

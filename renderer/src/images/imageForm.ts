@@ -1,0 +1,190 @@
+import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo } from '../../../native/contract';
+
+export type ImageScheduler = ImageParameters['scheduler'];
+
+/** The Images form as typed: numbers stay text until a request is built, blank leaves a knob to the model. */
+export interface ImageForm {
+  prompt: string;
+  negativePrompt: string;
+  /** Blank: the model's default (pareto.json's, else LCM 4 and others 25). */
+  steps: string;
+  guidance: string;
+  /** Blank lets the engine draw a seed. */
+  seed: string;
+  /** Blank: the model's own scheduler. */
+  scheduler: '' | ImageScheduler;
+  /** Blank: fp32 where the model has it, else its first variant. */
+  precision: string;
+  /** "WxH", or blank for the model's default size. */
+  size: string;
+  ep: ExecutionProvider;
+}
+
+export const DEFAULT_GUIDANCE = 7.5;
+
+export function initialImageForm(ep: ExecutionProvider): ImageForm {
+  return { prompt: '', negativePrompt: '', steps: '', guidance: String(DEFAULT_GUIDANCE), seed: '', scheduler: '', precision: '', size: '', ep };
+}
+
+export const SCHEDULER_LABELS: Record<ImageScheduler, string> = {
+  ddim: 'DDIM',
+  'euler-a': 'Euler a',
+  'dpm++2m': 'DPM++ 2M',
+  lcm: 'LCM',
+};
+
+/** The steps a run gets when the form leaves them blank, as the engine decides them. */
+export function defaultSteps(defaults: ImageModelDefaults | null | undefined, scheduler: ImageForm['scheduler']): number {
+  const effective = scheduler || defaults?.scheduler || 'ddim';
+  return defaults?.steps ?? (effective === 'lcm' ? 4 : 25);
+}
+
+export interface SizeOption {
+  value: string;
+  width: number;
+  height: number;
+  label: string;
+}
+
+/**
+ * Sizes to offer for a model: its default, half and double, and 3:2 / 2:3 around it, each a multiple
+ * of the model's size step. Graphs fixed to one size reject the others with a message naming it.
+ */
+export function sizeOptions(defaults: ImageModelDefaults | null | undefined): SizeOption[] {
+  if (!defaults) return [];
+  const step = defaults.sizeStep;
+  const round = (value: number) => Math.max(step, Math.round(value / step) * step);
+  const { width, height } = defaults;
+  const candidates: [number, number, string][] = [
+    [round(width / 2), round(height / 2), 'half'],
+    [round(width * 1.5), round(height), 'landscape'],
+    [round(width), round(height * 1.5), 'portrait'],
+    [round(width * 2), round(height * 2), 'double'],
+  ];
+  const seen = new Set([`${width}x${height}`]);
+  const options: SizeOption[] = [];
+  for (const [w, h, label] of candidates) {
+    const value = `${w}x${h}`;
+    if (seen.has(value) || w * h > 4096 * 4096) continue;
+    seen.add(value);
+    options.push({ value, width: w, height: h, label: `${w} × ${h} · ${label}` });
+  }
+  return options;
+}
+
+/** A precision the chosen model cannot run falls back to the model's default. */
+export function fitImageForm(form: ImageForm, model: ModelInfo | null): ImageForm {
+  if (!form.precision || !model || model.variants.includes(form.precision)) return form;
+  return { ...form, precision: '' };
+}
+
+export type BuiltImageRequest = { ok: true; request: ImageGenerationRequest } | { ok: false; message: string };
+
+const FIELD_NAMES: Record<string, string> = {
+  model: 'Model',
+  prompt: 'Prompt',
+  negativePrompt: 'Negative prompt',
+  steps: 'Steps',
+  guidance: 'Guidance',
+  seed: 'Seed',
+  scheduler: 'Scheduler',
+  precision: 'Precision',
+  width: 'Width',
+  height: 'Height',
+  ep: 'Execution provider',
+};
+
+function parseField(name: string, text: string, integer: boolean): number | string {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '' || !Number.isFinite(value)) return `${FIELD_NAMES[name]} must be a number.`;
+  if (integer && !Number.isInteger(value)) return `${FIELD_NAMES[name]} must be a whole number.`;
+  return value;
+}
+
+/** Turns the form into a request the host accepts, or one sentence saying what to fix. Blank knobs are left out. */
+export function buildImageRequest(model: ModelInfo | null, form: ImageForm): BuiltImageRequest {
+  if (!model) return { ok: false, message: 'Choose an image model first, or add a diffusers ONNX folder.' };
+  const request: ImageGenerationRequest = { model: model.id, prompt: form.prompt, ep: form.ep };
+  if (form.negativePrompt.trim() !== '') request.negativePrompt = form.negativePrompt;
+  const numbers: [keyof typeof FIELD_NAMES, string, boolean][] = [['guidance', form.guidance, false]];
+  if (form.steps.trim() !== '') numbers.push(['steps', form.steps, true]);
+  if (form.seed.trim() !== '') numbers.push(['seed', form.seed, true]);
+  for (const [name, text, integer] of numbers) {
+    const parsed = parseField(name, text, integer);
+    if (typeof parsed === 'string') return { ok: false, message: parsed };
+    (request as Record<string, unknown>)[name] = parsed;
+  }
+  if (form.scheduler) request.scheduler = form.scheduler;
+  if (form.precision) request.precision = form.precision;
+  if (form.size) {
+    const match = /^(\d+)x(\d+)$/.exec(form.size);
+    if (!match) return { ok: false, message: `Size must read WIDTHxHEIGHT, e.g. 512x512; got "${form.size}".` };
+    const [width, height] = [Number(match[1]), Number(match[2])];
+    const step = model.image?.sizeStep ?? 1;
+    if (width % step !== 0 || height % step !== 0) return { ok: false, message: `${model.name} makes sizes in multiples of ${step} pixels; ${width} × ${height} is not.` };
+    request.width = width;
+    request.height = height;
+  }
+  const checked = ImageGenerationRequestSchema.safeParse(request);
+  if (checked.success) return { ok: true, request };
+  const issue = checked.error.issues[0];
+  const field = issue?.path.find((segment): segment is string => typeof segment === 'string' && segment in FIELD_NAMES);
+  return { ok: false, message: `${field ? FIELD_NAMES[field] : 'Request'}: ${issue?.message ?? 'invalid value'}.` };
+}
+
+/** The form that makes an image again: its parameters, with the seed fixed. The provider stays as chosen. */
+export function formFromParameters(parameters: ImageParameters, current: ImageForm, defaults: ImageModelDefaults | null | undefined): ImageForm {
+  const isDefaultSize = defaults && parameters.width === defaults.width && parameters.height === defaults.height;
+  return {
+    ...current,
+    prompt: parameters.prompt,
+    negativePrompt: parameters.negativePrompt,
+    steps: String(parameters.steps),
+    guidance: String(parameters.guidance),
+    seed: String(parameters.seed),
+    scheduler: parameters.scheduler,
+    precision: parameters.dynamicPrecision ? parameters.dynamicPrecision.full : parameters.precision,
+    size: isDefaultSize ? '' : `${parameters.width}x${parameters.height}`,
+  };
+}
+
+/** The parameters as the result panel lists them. */
+export function parameterRows(parameters: ImageParameters): { label: string; value: string; testId: string }[] {
+  const precision = parameters.dynamicPrecision
+    ? `${parameters.dynamicPrecision.cheap} for ${parameters.dynamicPrecision.cheapSteps} steps, then ${parameters.dynamicPrecision.full}`
+    : parameters.precision;
+  return [
+    { label: 'Seed', value: String(parameters.seed), testId: 'param-seed' },
+    { label: 'Steps', value: String(parameters.steps), testId: 'param-steps' },
+    { label: 'Guidance', value: String(parameters.guidance), testId: 'param-guidance' },
+    { label: 'Scheduler', value: SCHEDULER_LABELS[parameters.scheduler], testId: 'param-scheduler' },
+    { label: 'Precision', value: precision, testId: 'param-precision' },
+    { label: 'Size', value: `${parameters.width} × ${parameters.height}`, testId: 'param-size' },
+  ];
+}
+
+/** Images this small are drawn with hard pixel edges when scaled up, not blurred. */
+export function isPixelArt(width: number, height: number): boolean {
+  return Math.max(width, height) <= 128;
+}
+
+/** A file name for a saved image: the prompt's first words and the seed. */
+export function pngFileName(parameters: ImageParameters): string {
+  const slug = parameters.prompt
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .split('-')
+    .slice(0, 6)
+    .join('-');
+  return `${slug || 'image'}-${parameters.seed}.png`;
+}
+
+/** The PNG file's bytes from the result's base64, exactly as the engine wrote them (text chunks included). */
+export function pngBytes(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

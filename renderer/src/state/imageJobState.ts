@@ -1,0 +1,136 @@
+import type { ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
+
+/** `stopped`: the job ended with an error after the user asked it to stop. */
+export type ImageJobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';
+
+/** What the UI knows about one image job, folded from its stream of events. */
+export interface ImageJobState {
+  status: ImageJobStatus;
+  queuePosition: number | null;
+  ep: ExecutionProvider | null;
+  fallbackReason: string | null;
+  /** The parameters in force once the job started (the seed the engine drew included). */
+  parameters: ImageParameters | null;
+  /** Steps done so far and the run's total; 0 of null until the first step. */
+  step: number;
+  steps: number | null;
+  /** The UNet precision of the latest step (dynamic precision switches it mid-run). */
+  precision: string | null;
+  /** The latest preview of the predicted image, a PNG data URL. */
+  preview: string | null;
+  /** When the first and the latest step arrived (ms), for a live ms/step before the measured one. */
+  firstStep: { step: number; at: number } | null;
+  lastStepAt: number | null;
+  result: ImageResult | null;
+  metrics: ImageMetrics | null;
+  /** Set when the user asked to stop, so the cancellation error reads as a stop. */
+  stopRequested: boolean;
+  error: string | null;
+}
+
+export const initialImageJobState: ImageJobState = {
+  status: 'queued',
+  queuePosition: null,
+  ep: null,
+  fallbackReason: null,
+  parameters: null,
+  step: 0,
+  steps: null,
+  precision: null,
+  preview: null,
+  firstStep: null,
+  lastStepAt: null,
+  result: null,
+  metrics: null,
+  stopRequested: false,
+  error: null,
+};
+
+export function isImageJobActive(job: ImageJobState | undefined): boolean {
+  return job?.status === 'queued' || job?.status === 'running';
+}
+
+function ended(state: ImageJobState): boolean {
+  return state.status === 'done' || state.status === 'stopped' || state.status === 'error';
+}
+
+/** Folds one event into the job's state; `now` (ms) times the steps for the live ms/step. */
+export function applyImageJobEvent(state: ImageJobState = initialImageJobState, event: ImageJobEvent, now: number = Date.now()): ImageJobState {
+  if (ended(state)) return state;
+  switch (event.type) {
+    case 'queued':
+      return { ...state, status: 'queued', queuePosition: event.position };
+    case 'image-started':
+      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, parameters: event.parameters, steps: event.parameters.steps };
+    case 'image-progress':
+      return {
+        ...state,
+        status: 'running',
+        step: event.step,
+        steps: event.steps,
+        precision: event.precision,
+        // Steps without a preview keep showing the latest one.
+        preview: event.preview ?? state.preview,
+        firstStep: state.firstStep ?? { step: event.step, at: now },
+        lastStepAt: now,
+      };
+    case 'image-done':
+      return { ...state, status: 'done', parameters: event.result.parameters, ep: event.result.ep, step: event.result.metrics.steps, steps: event.result.metrics.steps, result: event.result, metrics: event.result.metrics };
+    case 'error':
+      return { ...state, status: state.stopRequested ? 'stopped' : 'error', error: event.message };
+  }
+}
+
+/** Marks that the user asked the job to stop; its cancellation then ends it as `stopped`. */
+export function requestImageStop(state: ImageJobState): ImageJobState {
+  return ended(state) ? state : { ...state, stopRequested: true };
+}
+
+/** A job that can no longer finish, e.g. because the engine host crashed under it. */
+export function failImageJob(state: ImageJobState, message: string): ImageJobState {
+  return ended(state) ? state : { ...state, status: 'error', error: message };
+}
+
+/** Milliseconds per step: measured once done, else between the first and latest step seen; null before two steps. */
+export function liveMsPerStep(state: ImageJobState | undefined): number | null {
+  if (!state) return null;
+  if (state.metrics) return state.metrics.msPerStep;
+  if (!state.firstStep || state.lastStepAt === null || state.step <= state.firstStep.step) return null;
+  return (state.lastStepAt - state.firstStep.at) / (state.step - state.firstStep.step);
+}
+
+/** The share of the run done, 0..1. */
+export function imageProgressFraction(state: ImageJobState | undefined): number {
+  if (!state) return 0;
+  if (state.status === 'done') return 1;
+  return state.steps ? Math.min(1, state.step / state.steps) : 0;
+}
+
+/** A job event and the store it belongs to. */
+export type RoutedJobEvent = { store: 'image'; event: ImageJobEvent } | { store: 'text'; event: JobEvent };
+
+/**
+ * Which job store an event belongs to. Image jobs have their own event types; `queued` and
+ * `error` are shared, so they go to the image store when it already holds the job.
+ */
+export function routeJobEvent(event: Exclude<StudioEvent, HostEvent>, knownImageJob: boolean): RoutedJobEvent {
+  switch (event.type) {
+    case 'image-started':
+    case 'image-progress':
+    case 'image-done':
+      return { store: 'image', event };
+    case 'queued':
+    case 'error':
+      return knownImageJob ? { store: 'image', event } : { store: 'text', event };
+    default:
+      return { store: 'text', event };
+  }
+}
+
+/**
+ * The image job's first state once its id is known: events that arrived before the reply are kept;
+ * a `queued` that was filed as a text job (its id was not known yet) gives the queue position.
+ */
+export function seedImageJob(current: ImageJobState | undefined, misfiledQueuePosition: number | null): ImageJobState {
+  return current ?? { ...initialImageJobState, queuePosition: misfiledQueuePosition };
+}
