@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ModelInfo } from '../contract';
+import type { ParetoManifest } from '../engine/package/pareto-manifest';
 import { findUnetPoint, imagePrecisions, isImageModelFolder, loadImageModelFolder, type ImageModelFolder } from '../engine/image/model-folder';
 import { defaultSchedulerName } from '../engine/image/schedulers';
 import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
@@ -96,6 +97,14 @@ export class ModelRegistry {
     }
     const ids = this.list().map((model) => model.id);
     throw new ApiError('not_found', `No model "${idOrPath}". ${ids.length ? `Known models: ${ids.join(', ')}.` : 'No models are installed.'} Pass a folder path to use another.`);
+  }
+
+  /** A model of either kind with its pareto.json, for what works on any package (verifying checksums). */
+  resolvePackage(idOrPath: string): { info: ModelInfo; manifest: ParetoManifest | null } {
+    const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
+    const isImage = known ? known.image !== undefined : (looksLikePath(idOrPath) || fs.existsSync(idOrPath)) && isImageModelFolder(idOrPath);
+    const { info, folder } = isImage ? this.resolveImage(idOrPath) : this.resolve(idOrPath);
+    return { info, manifest: folder.manifest };
   }
 
   /** Finds an image model by id, or loads the folder when given a path. */

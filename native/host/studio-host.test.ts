@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent, StudioEvent } from '../contract';
-import { copyModel, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
+import { copyModel, sdFixture, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { StudioHost } from './studio-host';
 
 const hosts: StudioHost[] = [];
@@ -107,5 +107,17 @@ describe('verifying a package against its checksums', () => {
     expect(report.ok).toBe(false);
     expect(report.files!.find((file) => !file.ok)).toMatchObject({ file: 'tokenizer.json', problem: expect.stringMatching(/sha256 is .*pareto\.json says/) });
     expect(await host.invoke('verifyModel', { model: tinyStoriesOnnx() })).toEqual({ model: 'tinystories-656k-onnx', ok: true, files: null });
+  });
+
+  it('verifies image packages too', async () => {
+    const dir = copyModel(sdFixture());
+    const unet = 'unet/model.onnx';
+    const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, unet))).digest('hex');
+    const manifest = { schemaVersion: 1, kind: 'image', family: 'f', name: 'n', operatingPoints: [{ precision: 'fp32', steps: 4, file: unet }], files: { [unet]: digest } };
+    fs.writeFileSync(path.join(dir, 'pareto.json'), JSON.stringify(manifest));
+    const host = makeHost();
+    expect(await host.invoke('verifyModel', { model: dir })).toMatchObject({ ok: true, files: [{ file: unet, ok: true }] });
+    fs.truncateSync(path.join(dir, unet), 1000);
+    expect(await host.invoke('verifyModel', { model: dir })).toMatchObject({ ok: false, files: [{ file: unet, ok: false }] });
   });
 });

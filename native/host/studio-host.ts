@@ -82,9 +82,9 @@ export class StudioHost {
     listModels: async () => this.registry.list(),
     importModel: async ({ path }) => this.registry.import(path),
     verifyModel: async ({ model }) => {
-      const { info, folder } = this.registry.resolve(model);
-      if (!folder.manifest) return { model: info.id, ok: true, files: null };
-      const files = await verifyPackage(folder.dir, folder.manifest);
+      const { info, manifest } = this.registry.resolvePackage(model);
+      if (!manifest) return { model: info.id, ok: true, files: null };
+      const files = await verifyPackage(info.path, manifest);
       return { model: info.id, ok: files.every((file) => file.ok), files };
     },
     listProviders: async () => listProviders(),
