@@ -5,7 +5,7 @@ import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
 
-export const GENERATE_IMAGE_USAGE = `pareto generate image --model DIR|ID --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
+export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
     [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
     [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]`;
 
@@ -68,16 +68,13 @@ export async function generateImage(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     lambda: { type: 'string' },
   });
-  if (values.lambda !== undefined) {
-    throw new UsageError('--lambda for images needs an image family with measured quality (pareto.json); it is not wired yet. Set --precision and --steps instead.');
-  }
-  if (values.model === undefined) throw new UsageError('--model is required: a diffusers ONNX folder or a model id.');
   if (values.prompt === undefined) throw new UsageError('--prompt is required (it may be "").');
   if (values.out === undefined) throw new UsageError('--out FILE.png is required.');
   if (path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}".`);
   if (values.precision !== undefined && values['dynamic-precision'] !== undefined) throw new UsageError('--precision cannot be combined with --dynamic-precision.');
   const request: ImageGenerationRequest = {
     model: values.model,
+    lambda: numberOption('lambda', values.lambda, 0, 1),
     prompt: values.prompt,
     negativePrompt: values['negative-prompt'],
     steps: integerOption('steps', values.steps, 1, 1000),
@@ -101,6 +98,13 @@ export async function generateImage(args: string[]): Promise<number> {
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'image-started' && event.fallbackReason) process.stderr.write(`pareto: ${event.fallbackReason}\n`);
+        if (event.type === 'image-started' && event.operatingPoint) {
+          const point = event.operatingPoint;
+          process.stderr.write(
+            `pareto: λ ${point.lambda.toFixed(2)} → ${point.model} ${point.precision} at ${point.steps} steps ` +
+              `(Fréchet distance ${point.frechetDistance.toFixed(2)}, ${point.sPerImage.toFixed(2)} s/image here, utility ${point.utility.toFixed(3)})\n`,
+          );
+        }
         if (event.type === 'image-progress' && !values.json && process.stderr.isTTY) process.stderr.write(`\rstep ${event.step}/${event.steps} (${event.precision})`);
       },
     });

@@ -254,9 +254,26 @@ export const ImageDynamicPrecisionSchema = z
   })
   .refine((value) => value.cheapSteps === undefined || value.cheapFraction === undefined, { message: 'give cheapSteps or cheapFraction, not both' });
 
+/** What λ selected for an image: the paper's utility over the image family's Pareto front. */
+export const ImageOperatingPointSchema = z.object({
+  lambda: z.number(),
+  model: z.string(),
+  precision: z.string(),
+  steps: z.number().int(),
+  utility: z.number(),
+  quality: z.number(),
+  efficiency: z.number(),
+  frechetDistance: z.number(),
+  faithfulness: z.number().nullable(),
+  sPerImage: z.number(),
+});
+export type ImageOperatingPoint = z.infer<typeof ImageOperatingPointSchema>;
+
 export const ImageGenerationRequestSchema = z.strictObject({
-  /** A registered model id or a model folder path. */
-  model: z.string().min(1, 'model must not be empty'),
+  /** A registered model id or a model folder path; without it the bundled image family is used. */
+  model: z.string().min(1, 'model must not be empty').optional(),
+  /** The quality↔efficiency slider for images: picks model, UNet precision and step count. */
+  lambda: z.number().min(0).max(1).optional(),
   prompt: z.string().max(10_000, 'prompt is longer than 10,000 characters'),
   negativePrompt: z.string().max(10_000).optional(),
   /** Diffusion steps; defaults to the operating point's (pareto.json), else 4 for LCM and 25 otherwise. */
@@ -332,6 +349,7 @@ const ImageStartedEventSchema = z.object({
   ep: ExecutionProviderSchema,
   fallbackReason: z.string().nullable(),
   parameters: ImageParametersSchema,
+  operatingPoint: ImageOperatingPointSchema.nullable().default(null),
 });
 const ImageProgressEventSchema = z.object({
   type: z.literal('image-progress'),

@@ -79,9 +79,16 @@ export class ModelRegistry {
       .map((entry) => entry.folder);
   }
 
-  /** The family to use when a generation names no model: that of the first bundled package with one. */
-  defaultFamily(): string | null {
-    return this.textEntries().find((entry) => entry.info.source === 'bundled' && entry.info.family)?.info.family ?? null;
+  /** The folders of every known image package in a family. */
+  imageFamily(name: string): ImageModelFolder[] {
+    return this.entries()
+      .map((entry) => entry.image)
+      .filter((image): image is ImageModelFolder => image?.manifest?.family === name);
+  }
+
+  /** The family to use when a generation names no model: that of the first bundled package of the kind with one. */
+  defaultFamily(kind: ModelInfo['kind']): string | null {
+    return this.entries().find((entry) => entry.info.kind === kind && entry.info.source === 'bundled' && entry.info.family)?.info.family ?? null;
   }
 
   /** Finds a model by id, or loads the folder when given a path. */

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, TextGenerationRequestSchema } from '../contract';
+import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { ImageGenerator } from '../engine/image/image-generator';
-import type { ImageModelFolder } from '../engine/image/model-folder';
+import { findUnetPoint, type ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import { folderPrecisions, type TextModelFolder } from '../engine/text/model-folder';
@@ -11,7 +11,8 @@ import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { CalibrationStore } from '../policy/calibration-store';
-import { FamilyPlanner, type MeasurePoint } from '../policy/family-planner';
+import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
+import { OperatingPointResolver } from './operating-point-resolver';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
@@ -27,6 +28,7 @@ export interface StudioHostOptions {
 
 const MB = 1024 * 1024;
 const CALIBRATION_PROMPT = 'Once upon a time';
+const CALIBRATION_IMAGE_PROMPT = 'a smiling face';
 
 type Handlers = { [M in ApiMethod]: (params: z.output<(typeof apiMethods)[M]['params']>) => Promise<ApiResult<M>> };
 
@@ -47,6 +49,7 @@ export class StudioHost {
   private readonly generators = new Map<string, TextGenerator>();
   private readonly sessions: SessionPool<DecoderSession>;
   private readonly planner: FamilyPlanner;
+  private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
 
@@ -55,7 +58,8 @@ export class StudioHost {
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
-    this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir), this.measurePoint);
+    this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir));
+    this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, this.planner, { text: this.measureTextPoint, image: this.measureImagePoint });
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -124,40 +128,20 @@ export class StudioHost {
     return generator;
   }
 
-  /** A short greedy run on one operating point, timing it for λ's first-use calibration. */
-  private readonly measurePoint: MeasurePoint = async (folder, precision, depth) => {
+  /** A short greedy run on one text operating point, timing it for λ's first-use calibration. */
+  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth) => {
     const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: 24, minNewTokens: 24, doSample: false, precision, depth });
     return (await this.generatorFor(folder).generate(request)).metrics.msPerToken!;
   };
 
-  /**
-   * Where λ (or the absence of a model) applies, the family planner picks the model folder,
-   * precision and depth; knobs the request fixes by hand are kept.
-   */
-  private async resolveOperatingPoint(request: ResolvedTextGenerationRequest) {
-    const settings = this.settings.get();
-    if (request.model !== undefined && request.lambda === undefined) return { request, model: this.registry.resolve(request.model), operatingPoint: null };
-    const named = request.model === undefined ? null : this.registry.resolve(request.model);
-    const family = named ? named.info.family : this.registry.defaultFamily();
-    if (!family) {
-      if (named) throw new ApiError('bad_request', `λ needs a model family with measured quality (pareto.json); ${named.info.id} has none. Set precision and depth directly.`);
-      const fallback = settings.defaultModel ?? this.registry.list()[0]?.id;
-      if (!fallback) throw new ApiError('not_found', 'No model given and none is installed; import a model folder first.');
-      return { request, model: this.registry.resolve(fallback), operatingPoint: null };
-    }
-    const lambda = request.lambda ?? settings.lambda;
-    // With dynamic precision, λ chooses among models that have both variants, judged at the full one.
-    const dynamic = request.dynamicPrecision;
-    const folders = this.registry.family(family).filter((folder) => !dynamic || [dynamic.cheap, dynamic.full].every((p) => folderPrecisions(folder).includes(p)));
-    const precision = dynamic ? dynamic.full : request.precision;
-    const plan = await this.planner.plan(folders, { lambda, family, ep: request.ep, precision, depth: request.depth });
-    const planned = { ...request, model: plan.modelDir, precision: plan.precision, depth: plan.depth };
-    const { modelDir: _modelDir, ...operatingPoint } = plan;
-    return { request: planned, model: this.registry.resolve(plan.modelDir), operatingPoint };
-  }
+  /** One image at an image operating point, timed for λ's first-use calibration. */
+  private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => {
+    const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0, previewEvery: 0 });
+    return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir })).metrics.sPerImage;
+  };
 
   private async startTextJob(original: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {
-    const { request, model, operatingPoint } = await this.resolveOperatingPoint(original);
+    const { request, model, operatingPoint } = await this.operatingPoints.text(original);
     const { info, folder } = model;
     const generator = this.generatorFor(folder);
     const prepared = await generator.prepare(request);
@@ -211,8 +195,9 @@ export class StudioHost {
   }
 
   /** An image job: checked and its sessions opened before it is queued, then run one per model at a time. */
-  private async startImageJob(request: ResolvedImageGenerationRequest): Promise<{ jobId: string }> {
-    const { info, folder } = this.registry.resolveImage(request.model);
+  private async startImageJob(original: ResolvedImageGenerationRequest): Promise<{ jobId: string }> {
+    const { request, model, operatingPoint } = await this.operatingPoints.image(original);
+    const { info, folder } = model;
     const generator = this.imageGeneratorFor(folder);
     const prepared = await generator.prepare(request);
     const jobId = crypto.randomUUID();
@@ -222,9 +207,13 @@ export class StudioHost {
       try {
         const result = await generator.run(prepared, {
           signal: controller.signal,
-          onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters }),
+          onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint }),
           onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
         });
+        if (operatingPoint) {
+          const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
+          this.planner.calibration.record(key, result.metrics.sPerImage);
+        }
         this.emit({ type: 'image-done', jobId, result });
       } catch (error) {
         this.emit({ type: 'error', jobId, message: error instanceof ApiError ? error.message : `Generation failed: ${(error as Error).message}` });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { writeFileAtomic } from '../host/atomic-file';
 
 interface Measurement {
-  msPerToken: number;
+  /** ms per token for text points, seconds per image for image points. */
+  cost: number;
   runs: number;
   updatedAt: string;
 }
@@ -24,20 +25,21 @@ export class CalibrationStore {
     this.measurements = this.read();
   }
 
-  static key(modelFile: string, ep: string): string {
+  /** `detail` separates points that share a file, such as one UNet at several step counts. */
+  static key(modelFile: string, ep: string, detail = ''): string {
     const stat = fs.statSync(modelFile);
-    return [ep, modelFile, stat.size, Math.round(stat.mtimeMs)].join('|');
+    return [ep, modelFile, stat.size, Math.round(stat.mtimeMs), detail].join('|');
   }
 
-  msPerToken(key: string): number | null {
-    return this.measurements[key]?.msPerToken ?? null;
+  cost(key: string): number | null {
+    return this.measurements[key]?.cost ?? null;
   }
 
-  record(key: string, msPerToken: number): void {
-    if (!(msPerToken > 0)) return;
+  record(key: string, cost: number): void {
+    if (!(cost > 0)) return;
     const previous = this.measurements[key];
     this.measurements[key] = {
-      msPerToken: previous ? previous.msPerToken * (1 - NEWEST_RUN_WEIGHT) + msPerToken * NEWEST_RUN_WEIGHT : msPerToken,
+      cost: previous ? previous.cost * (1 - NEWEST_RUN_WEIGHT) + cost * NEWEST_RUN_WEIGHT : cost,
       runs: (previous?.runs ?? 0) + 1,
       updatedAt: new Date().toISOString(),
     };
@@ -46,7 +48,8 @@ export class CalibrationStore {
 
   private read(): Record<string, Measurement> {
     try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, Measurement>;
+      const stored = JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, Partial<Measurement>>;
+      return Object.fromEntries(Object.entries(stored).filter((entry): entry is [string, Measurement] => typeof entry[1].cost === 'number'));
     } catch {
       return {};
     }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JobEvent } from '../contract';
+import type { JobEvent, StudioEvent } from '../contract';
 import { StudioHost } from '../host/studio-host';
-import { fixtureVariants, temporaryDir } from '../testing/fixtures';
+import { fixtureVariants, sdFixture, temporaryDir } from '../testing/fixtures';
 import { CalibrationStore } from './calibration-store';
 
 /** Two packages of one family built from the fixture's variants, with declared quality per point. */
@@ -85,7 +85,7 @@ describe('λ through the host', () => {
     const config = await configOf(host, { prompt: 'Once', maxNewTokens: 3, lambda: 0.5 });
     expect(config.operatingPoint!.msPerToken).toBeGreaterThan(0);
     const calibration = new CalibrationStore(dataDirOf.get(host)!);
-    for (const file of Object.keys(costs)) expect(calibration.msPerToken(CalibrationStore.key(path.join(models, file), 'cpu'))).toBeGreaterThan(0);
+    for (const file of Object.keys(costs)) expect(calibration.cost(CalibrationStore.key(path.join(models, file), 'cpu'))).toBeGreaterThan(0);
   });
 
   it('with dynamic precision, chooses only among models that have both variants', async () => {
@@ -98,5 +98,54 @@ describe('λ through the host', () => {
   it('says why λ cannot apply to a model without a family', async () => {
     const host = hostWithCosts(models, costs);
     await expect(host.call('startTextJob', { model: fixtureVariants(), prompt: 'x', lambda: 0.5 })).rejects.toThrowError(/λ needs a model family/);
+  });
+});
+
+describe('λ for images through the host', () => {
+  function makeImageFamily(): string {
+    const root = temporaryDir('pareto-image-family-');
+    const packages = { 'emoji-teacher': ['teacher', 50, 20], 'emoji-student': ['student', 4, 24] } as const;
+    for (const [name, [role, steps, frechetDistance]] of Object.entries(packages)) {
+      const dir = path.join(root, name);
+      fs.cpSync(sdFixture(), dir, { recursive: true });
+      const manifest = {
+        schemaVersion: 1,
+        kind: 'image',
+        family: 'test-emoji',
+        name,
+        role,
+        operatingPoints: [{ precision: 'fp32', steps, file: 'unet/model.onnx', quality: { frechetDistance, faithfulness: 0.5 } }],
+      };
+      fs.writeFileSync(path.join(dir, 'pareto.json'), JSON.stringify(manifest));
+    }
+    return root;
+  }
+
+  async function imagePointOf(host: StudioHost, request: object) {
+    const started: Extract<StudioEvent, { type: 'image-started' }>[] = [];
+    const unsubscribe = host.onEvent((event) => event.type === 'image-started' && started.push(event));
+    const { jobId } = (await host.call('startImageJob', request)) as { jobId: string };
+    await expect.poll(() => started.some((event) => event.jobId === jobId)).toBe(true);
+    unsubscribe();
+    return started.find((event) => event.jobId === jobId)!;
+  }
+
+  it('picks the lower Fréchet distance at λ = 1 and the cheaper image at λ = 0, and uses the family with no model named', async () => {
+    const models = makeImageFamily();
+    const unet = (name: string) => path.join(models, name, 'unet', 'model.onnx');
+    const dataDir = temporaryDir();
+    const calibration = new CalibrationStore(dataDir);
+    calibration.record(CalibrationStore.key(unet('emoji-teacher'), 'cpu', 'steps=50'), 2.0);
+    calibration.record(CalibrationStore.key(unet('emoji-student'), 'cpu', 'steps=4'), 0.1);
+    const host = new StudioHost({ dataDir, bundledModelsDir: models });
+    hosts.push(host);
+    const best = await imagePointOf(host, { prompt: 'a cat', lambda: 1, seed: 1 });
+    expect(best.operatingPoint).toMatchObject({ model: 'emoji-teacher', steps: 50, frechetDistance: 20 });
+    expect(best.parameters.steps).toBe(50);
+    const cheapest = await imagePointOf(host, { prompt: 'a cat', lambda: 0, seed: 1 });
+    expect(cheapest.operatingPoint).toMatchObject({ model: 'emoji-student', steps: 4, quality: expect.closeTo(20 / 24, 9) });
+    expect(cheapest.parameters.steps).toBe(4);
+    await host.invoke('updateSettings', { lambda: 0 });
+    expect((await imagePointOf(host, { prompt: 'a cat', seed: 1 })).operatingPoint?.model).toBe('emoji-student');
   });
 });

@@ -116,7 +116,8 @@ export class ImageGenerator {
   }
 
   /** Checks a request against the model and opens its sessions, so errors come before queueing. */
-  async prepare(request: ResolvedImageGenerationRequest): Promise<PreparedImageRun> {
+  /** `model` is resolved by then: the host's λ policy fills it in when the request names none. */
+  async prepare(request: ResolvedImageGenerationRequest & { model: string }): Promise<PreparedImageRun> {
     const folder = this.folder;
     const schedulerName = request.scheduler ?? defaultSchedulerName(folder.schedulerConfig);
     const dynamic = request.dynamicPrecision;
@@ -227,7 +228,7 @@ export class ImageGenerator {
     }
   }
 
-  async generate(request: ResolvedImageGenerationRequest, hooks: ImageGenerationHooks = {}): Promise<ImageResult> {
+  async generate(request: ResolvedImageGenerationRequest & { model: string }, hooks: ImageGenerationHooks = {}): Promise<ImageResult> {
     return this.run(await this.prepare(request), hooks);
   }
 

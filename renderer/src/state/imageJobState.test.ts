@@ -41,7 +41,7 @@ describe('applyImageJobEvent', () => {
 
     const events: ImageJobEvent[] = [
       { type: 'queued', jobId: 'j', model: 'sd-tiny', position: 0 },
-      { type: 'image-started', jobId: 'j', model: 'sd-tiny', ep: 'cpu', fallbackReason: null, parameters },
+      { type: 'image-started', jobId: 'j', model: 'sd-tiny', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null },
       progress(1),
       progress(2, 'data:image/png;base64,AAA'),
       progress(3),
