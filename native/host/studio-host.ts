@@ -6,7 +6,7 @@ import { ImageGenerator } from '../engine/image/image-generator';
 import { findUnetPoint, type ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
-import { folderPrecisions, type TextModelFolder } from '../engine/text/model-folder';
+import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';

@@ -127,7 +127,7 @@ describe('EngineSupervisor', () => {
     supervisor.start();
     const parameters = { model: 'sd', prompt: 'a cat', negativePrompt: '', steps: 6, guidance: 7.5, seed: 1, scheduler: 'ddim' as const, precision: 'fp32', dynamicPrecision: null, width: 64, height: 64 };
     current().emit({ type: 'queued', jobId: 'img', model: 'sd', position: 0 });
-    current().emit({ type: 'image-started', jobId: 'img', model: 'sd', ep: 'cpu', fallbackReason: null, parameters });
+    current().emit({ type: 'image-started', jobId: 'img', model: 'sd', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null });
     current().emit({ type: 'image-progress', jobId: 'img', step: 1, steps: 6, precision: 'fp32', preview: null });
     expect(events.map((event) => event.type)).toEqual(['queued', 'image-started', 'image-progress']);
     events.length = 0;

@@ -23,9 +23,9 @@ describe('JobTracker', () => {
     const jobs = new JobTracker();
     // The tracker reads only the job id and type; parameters and results are irrelevant here.
     jobs.observe({ type: 'queued', jobId: 'i1', model: 'sd', position: 0 });
-    jobs.observe({ type: 'image-started', jobId: 'i2', model: 'sd', ep: 'cpu', fallbackReason: null, parameters: {} as never });
+    jobs.observe({ type: 'image-started', jobId: 'i2', model: 'sd', ep: 'cpu', fallbackReason: null, parameters: {} as never, operatingPoint: null });
     jobs.observe({ type: 'image-progress', jobId: 'i2', step: 1, steps: 6, precision: 'fp32', preview: null });
-    jobs.observe({ type: 'image-started', jobId: 'i3', model: 'sd', ep: 'cpu', fallbackReason: null, parameters: {} as never });
+    jobs.observe({ type: 'image-started', jobId: 'i3', model: 'sd', ep: 'cpu', fallbackReason: null, parameters: {} as never, operatingPoint: null });
     jobs.observe({ type: 'image-done', jobId: 'i3', result: {} as never });
     expect(jobs.openJobs).toEqual(['i1', 'i2']);
     expect(jobs.abandonAll('engine gone').map((event) => event.type === 'error' && event.jobId)).toEqual(['i1', 'i2']);

@@ -103,7 +103,7 @@ describe('routeJobEvent', () => {
   });
 
   it('the contract carries every image event on the studio event stream', () => {
-    for (const event of [progress(1, 'data:image/png;base64,AAA'), { type: 'image-done', jobId: 'j', result }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters }]) {
+    for (const event of [progress(1, 'data:image/png;base64,AAA'), { type: 'image-done', jobId: 'j', result }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null }]) {
       expect(StudioEventSchema.parse(event)).toEqual(event);
     }
     expect(StudioEventSchema.safeParse({ type: 'image-progress', jobId: 'j', step: 'one' }).success).toBe(false);
