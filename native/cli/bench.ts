@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../contract';
+import { benchImage } from '../bench/image-bench';
 import { benchText, TEXT_PEERS, type TextPeer } from '../bench/text-bench';
+import { defaultModelsDir } from '../host/paths';
 import { choiceOption, integerOption, parseOptions, UsageError } from './args';
 
 export const BENCH_USAGE = `pareto bench text [--model DIR --safetensors DIR] [--new-tokens N] [--repeats R] [--prompt S]
-    [--peers ${TEXT_PEERS.join(',')}|none] [--ep EP] [--json]`;
+    [--peers ${TEXT_PEERS.join(',')}|none] [--ep EP] [--json]
+  pareto bench image [--repeats R] [--ep EP] [--json]`;
 
 const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
 const FIXTURE_SAFETENSORS = path.resolve('../shared/fixtures/tinystories-656k');
@@ -29,6 +32,7 @@ export async function bench(args: string[]): Promise<number> {
     ep: { type: 'string' },
     json: { type: 'boolean' },
   });
+  if (positionals[0] === 'image') return benchImages(values);
   if (positionals[0] !== 'text') throw new UsageError(`Unknown bench "${positionals[0] ?? ''}". Usage: ${BENCH_USAGE}`);
   const modelDir = values.model ?? FIXTURE_MODEL;
   if (!values.model && !fs.existsSync(modelDir)) throw new UsageError(`No --model given and the reference fixture ${modelDir} is missing.`);
@@ -58,6 +62,32 @@ export async function bench(args: string[]): Promise<number> {
       ratio('vsTransformersJs', report.ratios.vsTransformersJs, '≥ 1.5') +
       ratio('vsPytorchEager', report.ratios.vsPytorchEager, '≥ 2') +
       ratio('int8VsFp32', report.ratios.int8VsFp32, '≥ 2') +
+      Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
+  );
+  return 0;
+}
+
+async function benchImages(values: { repeats?: string; ep?: string; json?: boolean }): Promise<number> {
+  const report = await benchImage({
+    modelsDir: defaultModelsDir(),
+    recipeDir: path.join(defaultModelsDir(), 'recipes'),
+    repeats: integerOption('repeats', values.repeats, 1, 100) ?? 5,
+    ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS) ?? 'cpu',
+  });
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return 0;
+  }
+  const role = (label: string, t: typeof report.teacher) =>
+    `  ${label.padEnd(8)} ${t.model}: ${t.steps} steps, ${t.sPerImageMedian.toFixed(3)} s/image, ${t.msPerStepMedian.toFixed(2)} ms/step` +
+    (t.pytorchMsPerStepMedian === null ? '' : ` (PyTorch eager ${t.pytorchMsPerStepMedian.toFixed(2)} ms/step)`) +
+    '\n';
+  process.stdout.write(
+    `image family, median of ${report.repeats} images each, ${report.ep}\n` +
+      role('teacher', report.teacher) +
+      role('student', report.student) +
+      (report.ratios.vsPytorchEager === undefined ? '' : `  vsPytorchEager         ${report.ratios.vsPytorchEager.toFixed(2)}× (target ≥ 1.5)\n`) +
+      `  teacher/student image  ${report.ratios.teacherVsStudentPerImage.toFixed(2)}× (target ≥ 8)\n` +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;
