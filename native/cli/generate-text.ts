@@ -77,7 +77,6 @@ export async function generateText(args: string[]): Promise<number> {
   process.once('SIGINT', onInterrupt);
   try {
     const stream = values.json ? undefined : (text: string) => process.stdout.write(text);
-    if (stream && request.prompt) process.stdout.write(request.prompt);
     const result = await runTextJob(host, request, {
       onStarted: (config) => {
         const point = config.operatingPoint;
@@ -87,6 +86,7 @@ export async function generateText(args: string[]): Promise<number> {
               `(${point.bitsPerByte.toFixed(3)} bits/byte, ${point.msPerToken.toFixed(2)} ms/token here, utility ${point.utility.toFixed(3)})\n`,
           );
         }
+        if (stream && request.prompt) process.stdout.write(request.prompt);
       },
       onText: stream,
       onFallback: (reason) => process.stderr.write(`pareto: ${reason}\n`),
