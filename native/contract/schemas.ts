@@ -279,7 +279,8 @@ export const ImageGenerationRequestSchema = z.strictObject({
   /** Diffusion steps; defaults to the operating point's (pareto.json), else 4 for LCM and 25 otherwise. */
   steps: z.number().int().min(1).max(1000).optional(),
   /** Classifier-free guidance scale; at 1 or below the unconditional pass is skipped. */
-  guidance: z.number().min(0).max(50).default(7.5),
+  /** Absent: the model's own default (model_index.json default_guidance_scale), else 7.5. */
+  guidance: z.number().min(0).max(50).optional(),
   seed: seedSchema.optional(),
   /** The model's own scheduler_config.json class when absent (DDIM where it names one the engine lacks). */
   scheduler: ImageSchedulerSchema.optional(),

@@ -151,7 +151,8 @@ export class ImageGenerator {
       if (vae) vae.requireInput('latent_sample', 'a VAE decoder');
 
       const { latentHeight, latentWidth, width, height } = this.resolveSize(request, layout);
-      const cfg = this.resolveCfg(request, layout);
+      const guidance = request.guidance ?? folder.defaultGuidance;
+      const cfg = this.resolveCfg(request, guidance, layout);
       const idsInput = textEncoder.requireInput('input_ids', 'a text encoder');
       const tokenLength = (typeof idsInput.shape[1] === 'number' && idsInput.shape[1] > 0 ? idsInput.shape[1] : null) ?? folder.maxLength ?? DEFAULT_TOKEN_LENGTH;
       const parameters: ImageParameters = {
@@ -159,7 +160,7 @@ export class ImageGenerator {
         prompt: request.prompt,
         negativePrompt: request.negativePrompt ?? '',
         steps,
-        guidance: request.guidance,
+        guidance,
         seed: request.seed ?? crypto.randomInt(0, 2 ** 32),
         scheduler: schedulerName,
         precision: fullPoint.precision,
@@ -209,8 +210,8 @@ export class ImageGenerator {
     return { width, height, latentWidth: width / scale, latentHeight: height / scale };
   }
 
-  private resolveCfg(request: ResolvedImageGenerationRequest, layout: UnetLayout): ImageResult['cfg'] {
-    if (request.guidance <= 1) return 'none';
+  private resolveCfg(request: ResolvedImageGenerationRequest, guidance: number, layout: UnetLayout): ImageResult['cfg'] {
+    if (guidance <= 1) return 'none';
     if (request.cfgMode === 'two-pass') return 'two-pass';
     if (!layout.dynamicBatch) {
       if (request.cfgMode === 'batched') throw new ApiError('bad_request', `${this.folder.name}'s UNet takes batch 1 only, so guidance cannot run batched; use cfgMode "two-pass" or "auto".`);

@@ -6,7 +6,13 @@ import { modelFileBytes } from '../onnx/open-session';
 import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
 import { SchedulerConfigJson, type SchedulerConfigInput } from './schedulers/scheduler';
 
-const ModelIndexJson = z.looseObject({ _class_name: z.string().optional() });
+const SD_DEFAULT_GUIDANCE = 7.5;
+
+const ModelIndexJson = z.looseObject({
+  _class_name: z.string().optional(),
+  /** The guidance scale the model was made for (a guidance-distilled student runs at 1). */
+  default_guidance_scale: z.number().min(0).max(50).optional(),
+});
 const UnetConfigJson = z.looseObject({
   in_channels: z.number().int().positive().max(64).optional(),
   sample_size: z.union([z.number().int().positive().max(1024), z.array(z.number().int().positive().max(1024))]).optional(),
@@ -43,6 +49,8 @@ export interface ImageModelFolder {
   tokenizerConfig: object;
   /** The tokenizer's model_max_length, when it says (CLIP: 77). */
   maxLength: number | null;
+  /** The guidance scale to use when a request gives none: model_index.json's, else the SD default. */
+  defaultGuidance: number;
   schedulerConfig: SchedulerConfigInput;
   textEncoderPath: string;
   unetPoints: UnetPoint[];
@@ -177,6 +185,7 @@ export function loadImageModelFolder(folder: string): ImageModelFolder {
     dir,
     name: manifest?.name ?? path.basename(dir),
     pipelineClass: modelIndex._class_name ?? null,
+    defaultGuidance: modelIndex.default_guidance_scale ?? SD_DEFAULT_GUIDANCE,
     tokenizerJson: tokenizer.json,
     tokenizerConfig: tokenizer.config,
     // transformers writes a huge sentinel when a tokenizer has no limit.

@@ -1,0 +1,121 @@
+"""ONNX export in the diffusers ONNX layout (SPEC §2), opset 17, and the precision variants.
+
+* text_encoder/model.onnx: input_ids int64 [B, L] (any L; padded with [PAD] = 0 / truncated to 16 inside
+  the graph) → last_hidden_state float32 [B, 16, D].
+* unet/model.onnx: sample float32 [B, 3, 32, 32], timestep int64 [B], encoder_hidden_states float32
+  [B, 16, D] → out_sample float32 [B, 3, 32, 32] (a v-prediction).
+* unet/model_fp16.onnx: every float weight stored as float16 and Cast to float32 in the graph; I/O and
+  compute stay float32 (half the file; same speed on CPU).
+* unet/model_int8.onnx: Conv / MatMul / Gemm weights stored as int8, symmetric per output channel,
+  with a DequantizeLinear in front of their consumer; activations stay float32 (¼ of the weight bytes).
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+def export_text_encoder(te, path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ids = torch.zeros((1, te.c.max_length), dtype=torch.int64)
+    torch.onnx.export(te, (ids,), path, input_names=["input_ids"], output_names=["last_hidden_state"],
+                      dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch"}},
+                      opset_version=OPSET, do_constant_folding=True)
+    _strip_doc(path)
+
+
+def export_unet(unet, path: str, context_len: int, context_dim: int) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    args = (torch.randn(2, 3, 32, 32), torch.tensor([999, 10], dtype=torch.int64), torch.randn(2, context_len, context_dim))
+    torch.onnx.export(unet, args, path, input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["out_sample"],
+                      dynamic_axes={"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
+                                    "out_sample": {0: "batch"}},
+                      opset_version=OPSET, do_constant_folding=True)
+    _strip_doc(path)
+
+
+def _strip_doc(path: str) -> None:
+    m = onnx.load(path)
+    for n in m.graph.node:
+        n.doc_string = ""
+    m.producer_name = "pareto-emoji-recipe"
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def to_fp16_weights(src: str, dst: str, min_elems: int = 16) -> None:
+    """float32 initializers (≥ `min_elems` elements) → float16 + Cast(to=float) feeding the old name."""
+    m = onnx.load(src)
+    g = m.graph
+    casts, keep = [], []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= min_elems:
+            arr = numpy_helper.to_array(init).astype(np.float16)
+            keep.append(numpy_helper.from_array(arr, init.name + "_fp16"))
+            casts.append(helper.make_node("Cast", [init.name + "_fp16"], [init.name], to=TensorProto.FLOAT, name=init.name + "_cast"))
+        else:
+            keep.append(init)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend(casts + nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, dst)
+
+
+def to_int8_weights(src: str, dst: str) -> int:
+    """Conv (axis 0), MatMul with a 2-D weight (axis 1) and Gemm (axis 0 when transB) weights → int8 per
+    output channel (symmetric, zero point 0) + DequantizeLinear; one DequantizeLinear per consumer.
+    Returns the number of quantised weights."""
+    m = onnx.load(src)
+    g = m.graph
+    inits = {t.name: t for t in g.initializer}
+    uses = Counter(i for n in g.node for i in n.input)
+    done, removed, new_nodes, n_q = {}, set(), [], 0
+    for node in g.node:
+        axis = None
+        if node.op_type == "Conv" and node.input[1] in inits:
+            axis = 0
+        elif node.op_type == "MatMul" and node.input[1] in inits and len(inits[node.input[1]].dims) == 2:
+            axis = 1
+        elif node.op_type == "Gemm" and node.input[1] in inits:
+            trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+            axis = 0 if trans_b else 1
+        if axis is not None and inits[node.input[1]].data_type == TensorProto.FLOAT:
+            base = node.input[1]
+            if base not in done:
+                w = numpy_helper.to_array(inits[base]).astype(np.float32)
+                red = tuple(i for i in range(w.ndim) if i != axis)
+                scale = (np.abs(w).max(axis=red) / 127.0).astype(np.float32)
+                scale[scale == 0] = 1.0
+                shape = [1] * w.ndim
+                shape[axis] = -1
+                q = np.clip(np.rint(w / scale.reshape(shape)), -127, 127).astype(np.int8)
+                names = (base + "_int8", base + "_scale", base + "_zero_point")
+                g.initializer.extend([numpy_helper.from_array(q, names[0]), numpy_helper.from_array(scale, names[1]),
+                                      numpy_helper.from_array(np.zeros(scale.shape, np.int8), names[2])])
+                done[base] = names
+            dq = f"{base}_dequant_{n_q}"
+            new_nodes.append(helper.make_node("DequantizeLinear", list(done[base]), [dq], name=dq, axis=axis))
+            uses[base] -= 1
+            if uses[base] == 0:
+                removed.add(base)
+            node.input[1] = dq
+            n_q += 1
+        new_nodes.append(node)
+    kept = [t for t in g.initializer if t.name not in removed]
+    del g.initializer[:]
+    g.initializer.extend(kept)
+    del g.node[:]
+    g.node.extend(new_nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, dst)
+    return len(done)

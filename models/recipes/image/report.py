@@ -1,0 +1,254 @@
+"""Report stage: speed through onnxruntime-node (image_tools.mjs bench / step) and PyTorch eager (same
+weights), sizes, compression; writes each package's pareto.json (operating points with the quality
+measured by the evaluate stage, sha256 of every file) and MODEL_CARD.md, and the Table-1 report
+`reports/image-table1.{md,json}`."""
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import time
+
+import diffusion as D
+from data import LICENCES
+
+FAMILY = "pareto-emoji"
+DATA_PROVENANCE = ["emoji-datasource-twitter@16 (Twemoji images, CC-BY-4.0)", "emoji-datasource-google@16 (Noto Emoji images, Apache-2.0)",
+                   "emoji-datasource@16 metadata (MIT)", "emojibase-data@17 tags (MIT)"]
+LICENCE = "Weights: MIT (recipe). Trained on Twemoji (CC-BY-4.0, © Twitter, Inc. and contributors) and Noto Emoji (Apache-2.0, © Google); see MODEL_CARD.md for attribution."
+
+
+def sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files(pkg: str) -> dict:
+    out = {}
+    for root, _, names in os.walk(pkg):
+        for n in sorted(names):
+            rel = os.path.relpath(os.path.join(root, n), pkg).replace(os.sep, "/")
+            if rel != "pareto.json" and not rel.endswith(".tmp"):
+                out[rel] = sha256(os.path.join(root, n))
+    return dict(sorted(out.items()))
+
+
+def build(r) -> dict:
+    from image_pipeline import UNET_FILES, node_tool
+    from bench_torch_unet import time_step
+    import torch
+    cfg, exported, ev = r.cfg, r.done("export"), r.done("evaluate")
+    runs = cfg["bench_runs"]
+    threads = torch.get_num_threads()
+    speed, steps_ms = {}, {}
+    teacher_pkg, student_pkg = exported["teacher"]["dir"], exported["student"]["dir"]
+    t_steps = max(s for p, s in cfg["teacher_points"] if p == "fp32")
+    # s/image, one image at a time, as the studio generates (teacher guided = 2 UNet rows per step)
+    plan = [("teacher", teacher_pkg, "fp32", t_steps, exported["teacher"]["guidance"])]
+    plan += [("student", student_pkg, p, s, 1.0) for p, s in cfg["student_points"]]
+    for role, pkg, precision, steps, g in plan:
+        key = f"{role}/{precision}/{steps}"
+        speed[key] = node_tool("bench", pkg, "--unet", UNET_FILES[precision], "--steps", str(steps), "--guidance", str(g),
+                               "--runs", str(runs if role == "student" else max(1, runs // 2)), "--threads", str(threads))
+        r.log(f"[report] {key}: {speed[key]['sPerImage'] * 1000:.1f} ms/image, {speed[key]['msPerStep']:.2f} ms/UNet call, "
+              f"peak RSS {speed[key]['peakRssMb']:.0f} MB")
+    # ms per UNet step at batch 2 (one guided step): onnxruntime-node vs PyTorch eager, same weights
+    for role, pkg in (("teacher", teacher_pkg), ("student", student_pkg)):
+        ort = node_tool("step", pkg, "--unet", UNET_FILES["fp32"], "--batch", "2", "--runs", str(max(5, runs * 4)), "--threads", str(threads))
+        eager = time_step(r.path(f"{role}_unet.pt"), 2, max(5, runs * 4))
+        eager_ms = sorted(eager)[len(eager) // 2]
+        steps_ms[role] = {"onnxruntimeMs": round(ort["msPerStep"], 3), "pytorchEagerMs": round(eager_ms, 3),
+                          "vsPytorchEager": round(eager_ms / ort["msPerStep"], 2)}
+        r.log(f"[report] {role} UNet step batch 2: ORT {ort['msPerStep']:.2f} ms, PyTorch eager {eager_ms:.2f} ms")
+
+    pts = ev["points"]
+    t_key, s_key = f"teacher/fp32/{t_steps}", f"student/fp32/{cfg['student_steps']}"
+    t_q, s_q = pts[t_key], pts[s_key]
+    sizes = {role: exported[role]["sizes"] for role in ("teacher", "student")}
+    total_bytes = 0
+    for role in ("teacher", "student"):
+        pkg = exported[role]["dir"]
+        total_bytes += sum(os.path.getsize(os.path.join(pkg, f)) for f in _files(pkg) if f.endswith(".onnx"))
+    targets = {
+        "frechetRatio": {"value": round(s_q["frechetDistance"] / t_q["frechetDistance"], 3), "target": "≤ 1.25",
+                         "met": s_q["frechetDistance"] <= 1.25 * t_q["frechetDistance"]},
+        "speedup": {"value": round(speed[t_key]["sPerImage"] / speed[s_key]["sPerImage"], 1), "target": "≥ 8",
+                    "met": speed[t_key]["sPerImage"] >= 8 * speed[s_key]["sPerImage"]},
+        "faithfulness": {"teacher": t_q["faithfulness"], "student": s_q["faithfulness"], "realFloor": ev["floor"]["faithfulness"]},
+        "imageWeightsMB": {"value": round(total_bytes / 1e6, 2), "target": "≤ 40", "met": total_bytes <= 40e6},
+        "vsPytorchEager": {"value": steps_ms["student"]["vsPytorchEager"], "target": "≥ 1.5 (lead's bench)",
+                           "met": steps_ms["student"]["vsPytorchEager"] >= 1.5},
+    }
+    params = {role: exported[role]["unet_parameters"] for role in ("teacher", "student")}
+    te_params = exported["teacher"]["text_encoder_parameters"]
+    report = {
+        "title": "Pareto Emoji — Table 1 (teacher vs student), measured in one run",
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "config": r.name,
+        "device": {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads, "provider": "onnxruntime-node CPU"},
+        "evaluation": {"images": ev["images"], "prompts": "canonical captions (name, group) of the held-out emoji, fixed seeds",
+                       "reference": "the held-out real images", "floor": ev["floor"]},
+        "parameters": {"teacherUnet": params["teacher"], "studentUnet": params["student"], "textEncoder": te_params,
+                       "compression": round(params["teacher"] / params["student"], 2)},
+        "sizes": sizes, "imageWeightsBytes": total_bytes,
+        "quality": pts, "speed": speed, "unetStep": steps_ms, "targets": targets,
+        "parity": {k: ev.get(k) for k in ("teacher_parity", "student_parity")},
+        "training": {s: {k: v for k, v in (r.done(s) or {}).items() if k in ("steps", "minutes", "loss", "stage_seconds", "count",
+                                                                               "heldout_accuracy", "loss_after_pruning")}
+                     for s in ("classifier", "teacher", "trajectories", "student")},
+    }
+    rep_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reports") if r.name == "full" else r.path("reports")
+    os.makedirs(rep_dir, exist_ok=True)
+    D.write_json(os.path.join(rep_dir, "image-table1.json"), report)
+    with open(os.path.join(rep_dir, "image-table1.md"), "w", encoding="utf-8") as f:
+        f.write(_markdown(report, t_key, s_key))
+    for role in ("teacher", "student"):
+        _manifest(r, role, exported[role], pts, speed, report)
+    r.log(f"[report] targets {targets}")
+    return {"targets": targets, "report": os.path.abspath(rep_dir)}
+
+
+def _manifest(r, role: str, exp: dict, pts: dict, speed: dict, report: dict) -> None:
+    from image_pipeline import UNET_FILES
+    pkg = exp["dir"]
+    name = r.cfg["names"][role]
+    points = [{"precision": p["precision"], "steps": p["steps"], "guidance": p["guidance"], "file": UNET_FILES[p["precision"]],
+               "quality": {"frechetDistance": p["frechetDistance"], "faithfulness": p["faithfulness"]}}
+              for k, p in pts.items() if p["role"] == role]
+    with open(os.path.join(pkg, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
+        f.write(_card(r, role, exp, points, report))
+    manifest = {
+        "schemaVersion": 1, "kind": "image", "family": FAMILY, "name": name, "role": role,
+        "parameters": exp["unet_parameters"] + exp["text_encoder_parameters"],
+        "parametersUnet": exp["unet_parameters"], "parametersTextEncoder": exp["text_encoder_parameters"],
+        "provenance": {"teacher": None if role == "teacher" else r.cfg["names"]["teacher"], "data": DATA_PROVENANCE,
+                       "licence": LICENCE, "recipe": f"models/recipes/image/image_pipeline.py --config {r.name}"},
+        "pixelSpace": True, "sampleSize": 32, "timestepDtype": "int64", "predictionType": "v_prediction",
+        "defaults": {"steps": 50 if role == "teacher" else r.cfg["student_steps"], "guidance": exp["guidance"]},
+        "operatingPoints": points,
+        "files": _files(pkg),
+    }
+    D.write_json(os.path.join(pkg, "pareto.json"), manifest)
+
+
+def _fmt_size(b: int) -> str:
+    return f"{b / 1e6:.2f} MB"
+
+
+def _markdown(rep: dict, t_key: str, s_key: str) -> str:
+    q, sp, tg = rep["quality"], rep["speed"], rep["targets"]
+    lines = [f"# {rep['title']}", "", f"{rep['date']}, config `{rep['config']}`, {rep['device']['cpus']} CPU cores, "
+             f"{rep['device']['threads']} threads, {rep['device']['provider']}. Quality on {rep['evaluation']['images']} images "
+             f"({rep['evaluation']['prompts']}); reference {rep['evaluation']['reference']}.", "",
+             "## Table 1", "",
+             f"| | teacher ({q[t_key]['steps']} steps, fp32) | student ({q[s_key]['steps']} steps, fp32) |", "|---|---|---|"]
+    p = rep["parameters"]
+    lines += [
+        f"| UNet parameters | {p['teacherUnet']:,} | {p['studentUnet']:,} (÷{p['compression']}) |",
+        f"| text encoder parameters (shared) | {p['textEncoder']:,} | {p['textEncoder']:,} |",
+        f"| UNet file fp32 / fp16 / int8 | " + " / ".join(_fmt_size(rep['sizes']['teacher'][f]) for f in ('unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx'))
+        + " | " + " / ".join(_fmt_size(rep['sizes']['student'][f]) for f in ('unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx')) + " |",
+        f"| guidance | {q[t_key]['guidance']} (2 UNet rows per step) | {q[s_key]['guidance']} (distilled in; 1 row per step) |",
+        f"| s/image (ONNX Runtime, batch 1, incl. text encoder) | {sp[t_key]['sPerImage'] * 1000:.1f} ms | {sp[s_key]['sPerImage'] * 1000:.1f} ms |",
+        f"| ms per UNet call (as generated) | {sp[t_key]['msPerStep']:.2f} (2 rows) | {sp[s_key]['msPerStep']:.2f} (1 row) |",
+        f"| ms per UNet step, batch 2: ONNX Runtime / PyTorch eager | {rep['unetStep']['teacher']['onnxruntimeMs']} / {rep['unetStep']['teacher']['pytorchEagerMs']} "
+        f"(×{rep['unetStep']['teacher']['vsPytorchEager']}) | {rep['unetStep']['student']['onnxruntimeMs']} / {rep['unetStep']['student']['pytorchEagerMs']} "
+        f"(×{rep['unetStep']['student']['vsPytorchEager']}) |",
+        f"| throughput | {1 / sp[t_key]['sPerImage']:.1f} images/s | {1 / sp[s_key]['sPerImage']:.1f} images/s |",
+        f"| peak RSS (node process) | {sp[t_key]['peakRssMb']:.0f} MB | {sp[s_key]['peakRssMb']:.0f} MB |",
+        f"| Fréchet distance (classifier features) ↓ | {q[t_key]['frechetDistance']:.3f} | {q[s_key]['frechetDistance']:.3f} |",
+        f"| prompt faithfulness ↑ | {q[t_key]['faithfulness']:.3f} | {q[s_key]['faithfulness']:.3f} |",
+        "| energy / sample | measured by the studio (`pareto report`), not by the recipe | same |",
+        "",
+        f"Real-data floor: real training images vs the held-out reference give FD {rep['evaluation']['floor']['frechetDistance']:.3f}; "
+        f"the classifier's accuracy on held-out real images (the ceiling for faithfulness) is {rep['evaluation']['floor']['faithfulness']:.3f}.",
+        "", "## Targets", "",
+        f"* student at 4 steps within +25 % of the teacher's FD at 50 steps: ratio {tg['frechetRatio']['value']} → **{'met' if tg['frechetRatio']['met'] else 'NOT met'}**",
+        f"* ≥ 8× faster per image: {tg['speedup']['value']}× → **{'met' if tg['speedup']['met'] else 'NOT met'}**",
+        f"* prompt faithfulness: teacher {tg['faithfulness']['teacher']:.3f}, student {tg['faithfulness']['student']:.3f} (real images {tg['faithfulness']['realFloor']:.3f})",
+        f"* all image weights (every .onnx of both packages): {tg['imageWeightsMB']['value']} MB (≤ 40) → **{'met' if tg['imageWeightsMB']['met'] else 'NOT met'}**",
+        f"* UNet step vs PyTorch eager (student, batch 2): ×{tg['vsPytorchEager']['value']}",
+        "", "## Every operating point", "", "| package | precision | steps | guidance | FD ↓ | faithfulness ↑ | s/image |", "|---|---|---|---|---|---|---|"]
+    for k, v in q.items():
+        s = sp.get(k)
+        lines.append(f"| {v['role']} | {v['precision']} | {v['steps']} | {v['guidance']} | {v['frechetDistance']:.3f} | {v['faithfulness']:.3f} | "
+                     f"{'%.1f ms' % (s['sPerImage'] * 1000) if s else '—'} |")
+    par = rep["parity"]
+    lines += ["", f"PyTorch vs ONNX Runtime (fp32, same seeds, 4 images): max |Δpixel| teacher {par.get('teacher_parity')}, student {par.get('student_parity')}.",
+              "", "## Training (this run)", "", "```", *[f"{k}: {v}" for k, v in rep["training"].items()], "```", ""]
+    return "\n".join(lines)
+
+
+def _card(r, role: str, exp: dict, points: list, rep: dict) -> str:
+    c = r.cfg
+    t = rep["targets"]
+    pts = "\n".join(f"| {p['precision']} | {p['steps']} | {p['guidance']} | `{p['file']}` | {p['quality']['frechetDistance']:.3f} | {p['quality']['faithfulness']:.3f} |" for p in points)
+    what = ("the teacher: a text-conditioned pixel-space UNet trained from scratch with v-prediction on a cosine schedule, "
+            f"classifier-free guidance (captions dropped {int(c['caption_dropout'] * 100)} %); sample it with DDIM, 50 steps, guidance {c['guidance']}."
+            if role == "teacher" else
+            f"the student: the teacher's UNet channel-pruned (half of every ResBlock's inner channels, half the attention heads, "
+            f"by L1 importance) and step-distilled to {c['student_steps']} DDIM steps (progressive distillation collapsed into one "
+            f"round: one student step matches {c['trajectories']['sub_steps']} guided teacher DDIM steps), with the teacher's guidance "
+            f"({c['guidance']}) distilled in — run it with guidance 1 (one UNet row per step) and exactly {c['student_steps']} steps "
+            f"(timesteps {D.trailing_timesteps(c['student_steps'])}).")
+    return f"""# {c['names'][role]} — Pareto Emoji ({role})
+
+32×32 emoji from a short text prompt, on any CPU in milliseconds. This package is {what}
+
+## Files (diffusers ONNX layout, pixel space)
+
+* `text_encoder/model.onnx` — `input_ids` int64 [B, L] → `last_hidden_state` float32 [B, 16, {r.cfg['text']['dim']}]. Word-level
+  vocabulary; the graph pads with [PAD] = 0 / truncates to 16 itself, so unpadded ids work. The empty prompt is the
+  unconditional input for guidance. Shared by teacher and student (same weights).
+* `unet/model.onnx` (fp32), `unet/model_fp16.onnx` (float16 weights cast to float32 inside the graph; I/O and compute
+  float32), `unet/model_int8.onnx` (int8 weights per output channel + DequantizeLinear; activations float32) —
+  `sample` float32 [B, 3, 32, 32], `timestep` **int64** [B] (0…999), `encoder_hidden_states` float32 [B, 16, D] →
+  `out_sample` float32 [B, 3, 32, 32], a **v-prediction**.
+* No `vae_decoder/`: pixel space. The final denoised sample is the RGB image in [−1, 1] → `(x + 1) · 127.5`.
+* `scheduler/scheduler_config.json` — DDIMScheduler, squaredcos_cap_v2, v_prediction, timestep_spacing "trailing",
+  set_alpha_to_one, η = 0.
+* `tokenizer/tokenizer.json` (+ `tokenizer_config.json`) — Hugging Face `tokenizers` format (a word-level vocabulary
+  as a WordPiece model without continuation pieces; NFD → StripAccents → Lowercase; Whitespace pre-tokenizer),
+  read by `@huggingface/tokenizers`.
+
+## Operating points (quality measured by the recipe through onnxruntime-node)
+
+FD = Fréchet distance on the 64-d features of the recipe's emoji-group classifier between {rep['evaluation']['images']} generated images
+(prompts: name + group of held-out emoji, fixed seeds) and the held-out real images (real training images score
+{rep['evaluation']['floor']['frechetDistance']:.3f}). Faithfulness = share classified as the prompted group (real images: {rep['evaluation']['floor']['faithfulness']:.3f}).
+
+| precision | steps | guidance | file | FD ↓ | faithfulness ↑ |
+|---|---|---|---|---|---|
+{pts}
+
+Student vs teacher: FD ratio {t['frechetRatio']['value']} (target ≤ 1.25: {'met' if t['frechetRatio']['met'] else 'not met'}), {t['speedup']['value']}× faster per image
+(target ≥ 8: {'met' if t['speedup']['met'] else 'not met'}). Full table: `models/recipes/reports/image-table1.md`.
+
+## Why pixel space
+
+At 32×32×3 = 3,072 values an image is already smaller than a typical VAE latent; a VAE would add a decoder
+to every generation and its own reconstruction error, and would need training data and time this recipe does
+not have. Pixel space keeps one small UNet, exact parity between PyTorch and ONNX Runtime, and no decoder cost.
+
+## Data and licences
+
+Trained on the 32×32 white-background renders of the 64×64 emoji images of `emoji-datasource-twitter` 16 and
+`emoji-datasource-google` 16 (nine groups; one skin-tone variant per emoji; 8 % of the emoji held out for evaluation),
+captions from names, short names, group, subgroup and `emojibase-data` 17 tags.
+
+* {LICENCES['twitter']}. Twemoji attribution: "Emoji graphics licensed under CC-BY 4.0 by Twitter, Inc. and other contributors (https://twemoji.twitter.com/)".
+* {LICENCES['google']}.
+* {LICENCES['emojibase']}.
+
+The generated images are derived from these graphics; keep the attribution above when redistributing them.
+
+## Limits
+
+32×32 only; nine emoji groups; word-level vocabulary of the training captions (other words become [UNK]);
+trained for minutes on a 2-core CPU — images are recognisable blobs of the right colours and shapes more than
+crisp emoji. Not for faces of real people or anything safety-relevant.
+
+Recipe: `npm run models:image` (`models/recipes/image/image_pipeline.py --config {r.name}`).
+"""

@@ -1,0 +1,112 @@
+"""Wall-clock-budgeted training loop shared by the teacher and the student: AdamW, linear warmup then
+cosine decay over the time budget (so a run ends on time whatever the machine's load), an EMA of the
+weights, atomic checkpoints every few minutes and resume from the last one."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import os
+import time
+from typing import Callable, Dict
+
+import numpy as np
+import torch
+
+
+THREADS_POLICY: Callable[[], int] = torch.get_num_threads  # set by the pipeline (e.g. 1 while another recipe trains)
+
+
+def apply_threads(log: Callable[[str], None] = print) -> None:
+    n = THREADS_POLICY()
+    if n != torch.get_num_threads():
+        torch.set_num_threads(n)
+        log(f"[threads] torch now uses {n} thread(s)")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    minutes: float = 10.0
+    max_steps: int = 10 ** 9  # smoke runs stop on steps; full runs on minutes
+    lr: float = 1e-3
+    min_lr_frac: float = 0.05
+    warmup: int = 100
+    weight_decay: float = 0.0
+    clip: float = 1.0
+    ema: float = 0.999  # EMA decay (warmed up as min(ema, (1 + step) / (10 + step)))
+    checkpoint_seconds: float = 180.0
+    log_every: int = 50
+    seed: int = 0
+
+
+def _save(obj, path: str) -> None:
+    torch.save(obj, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tuple], cfg: TrainConfig, ckpt: str,
+          log: Callable[[str], None], tag: str) -> Dict[str, float]:
+    """Trains every parameter of `module` that requires grad on `loss_fn(rng) -> (loss, {metric: float})`.
+    Ends with the EMA weights loaded into `module`. Returns running-mean metrics of the last 100 steps."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    ema = copy.deepcopy(module.state_dict())
+    step, elapsed = 0, 0.0
+    rng = np.random.default_rng(cfg.seed)
+    if os.path.exists(ckpt):
+        blob = torch.load(ckpt)
+        module.load_state_dict(blob["model"])
+        opt.load_state_dict(blob["opt"])
+        ema, step, elapsed = blob["ema"], blob["step"], blob["elapsed"]
+        rng = np.random.default_rng(cfg.seed + step)
+        log(f"[{tag}] resumed at step {step} ({elapsed / 60:.1f} min)")
+    budget = cfg.minutes * 60
+    start = time.time() - elapsed
+    last_ckpt = last_threads = time.time()
+    hist: Dict[str, list] = {}
+    module.train()
+    while step < cfg.max_steps:
+        elapsed = time.time() - start
+        if elapsed >= budget:
+            break
+        lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup)
+        if step >= cfg.warmup:
+            p = min(1.0, elapsed / budget)
+            lr = cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        loss, metrics = loss_fn(rng)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gnorm = torch.nn.utils.clip_grad_norm_(params, cfg.clip)
+        opt.step()
+        step += 1
+        d = min(cfg.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for k, v in module.state_dict().items():
+                if v.dtype.is_floating_point:
+                    ema[k].mul_(d).add_(v.detach(), alpha=1 - d)
+                else:
+                    ema[k].copy_(v)
+        metrics = {"loss": loss.item(), "gnorm": float(gnorm), **metrics}
+        for k, v in metrics.items():
+            hist.setdefault(k, []).append(v)
+            hist[k] = hist[k][-100:]
+        if step % cfg.log_every == 0:
+            m = " ".join(f"{k} {np.mean(v):.4f}" for k, v in hist.items())
+            log(f"[{tag}] step {step} {(time.time() - start) / 60:.1f}min lr {lr:.2e} {m}")
+        if time.time() - last_threads > 60:
+            apply_threads(log)
+            last_threads = time.time()
+        if time.time() - last_ckpt > cfg.checkpoint_seconds:
+            _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step,
+                   "elapsed": time.time() - start}, ckpt)
+            last_ckpt = time.time()
+    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step,
+           "elapsed": time.time() - start}, ckpt)
+    module.load_state_dict(ema)
+    module.eval()
+    out = {k: float(np.mean(v)) for k, v in hist.items()}
+    out.update({"steps": step, "minutes": (time.time() - start) / 60})
+    log(f"[{tag}] done: {step} steps in {out['minutes']:.1f} min; {out}")
+    return out
