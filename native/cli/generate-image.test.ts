@@ -1,34 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readGenerationParameters } from '../engine/image/generation-parameters';
 import { copyModel, sdFixture, temporaryDir } from '../testing/fixtures';
-
-const run = promisify(execFile);
-const PARETO = path.resolve(__dirname, '../../bin/pareto.js');
-
-async function pareto(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    // An empty bundled-models folder, so these tests see only the models they name.
-    const env = { ...process.env, PARETO_HOME: temporaryDir(), PARETO_MODELS_DIR: temporaryDir() };
-    const { stdout, stderr } = await run(process.execPath, [PARETO, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-function expectOneLineError(result: { code: number; stderr: string }, pattern: RegExp) {
-  expect(result.code).not.toBe(0);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^pareto: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
+import { expectOneLineError, pareto } from '../testing/cli';
 
 describe('pareto generate image', () => {
   it('writes the same PNG twice for a seed, with the request inside it', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
+import { parseModelJson, readModelJson } from '../package/model-json';
 import { modelFileBytes } from '../onnx/open-session';
 import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
 import { SchedulerConfigJson, type SchedulerConfigInput } from './schedulers/scheduler';
@@ -67,26 +68,6 @@ export interface ImageModelFolder {
   sizeBytes: number;
 }
 
-function readJson(dir: string, file: string, required: boolean): unknown {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) {
-    if (required) throw new ApiError('invalid_model', `${file} is missing from ${dir}.`);
-    return undefined;
-  }
-  try {
-    return JSON.parse(fs.readFileSync(full, 'utf8'));
-  } catch (error) {
-    throw new ApiError('invalid_model', `${file} in ${dir} is not valid JSON (${(error as Error).message}).`);
-  }
-}
-
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, dir: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new ApiError('invalid_model', `${file} in ${dir}: ${issue.path.join('.') || 'value'} ${issue.message.toLowerCase()}.`);
-}
-
 /** True when a folder looks like a diffusers pipeline (it has model_index.json). */
 export function isImageModelFolder(folder: string): boolean {
   return fs.existsSync(path.join(folder, 'model_index.json'));
@@ -111,8 +92,8 @@ function readTokenizer(dir: string): { json: object; config: object } {
     throw new ApiError('invalid_model', `tokenizer/tokenizer.json is missing from ${dir}: the prompt cannot be tokenized without it.`);
   }
   return {
-    json: readJson(dir, 'tokenizer/tokenizer.json', true) as object,
-    config: (readJson(dir, 'tokenizer/tokenizer_config.json', false) ?? {}) as object,
+    json: readModelJson(dir, 'tokenizer/tokenizer.json', true) as object,
+    config: (readModelJson(dir, 'tokenizer/tokenizer_config.json', false) ?? {}) as object,
   };
 }
 
@@ -161,7 +142,7 @@ export function loadImageModelFolder(folder: string): ImageModelFolder {
   if (!isImageModelFolder(dir)) {
     throw new ApiError('invalid_model', `model_index.json is missing from ${dir}: an image model needs the diffusers ONNX layout (model_index.json, unet/, text_encoder/, tokenizer/, scheduler/).`);
   }
-  const modelIndex = parseWith(ModelIndexJson, readJson(dir, 'model_index.json', true), 'model_index.json', dir);
+  const modelIndex = parseModelJson(ModelIndexJson, readModelJson(dir, 'model_index.json', true), 'model_index.json', dir);
   const manifest = readParetoManifest(dir);
   if (manifest && manifest.kind !== 'image') throw new ApiError('invalid_model', `pareto.json in ${dir} says kind "${manifest.kind}", but the folder is a diffusers image pipeline.`);
   const unetDir = path.join(dir, 'unet');
@@ -169,12 +150,12 @@ export function loadImageModelFolder(folder: string): ImageModelFolder {
   if (unetPoints.length === 0) throw new ApiError('invalid_model', `unet/model.onnx is missing from ${dir} (nor is there any precision variant of it): the denoiser is required.`);
   const textEncoderPath = requireFile(dir, path.join('text_encoder', 'model.onnx'), 'the prompt cannot be encoded without it.');
   const tokenizer = readTokenizer(dir);
-  const schedulerConfig = parseWith(SchedulerConfigJson, readJson(dir, 'scheduler/scheduler_config.json', true), 'scheduler/scheduler_config.json', dir);
+  const schedulerConfig = parseModelJson(SchedulerConfigJson, readModelJson(dir, 'scheduler/scheduler_config.json', true), 'scheduler/scheduler_config.json', dir);
   const vaeFile = path.join(dir, 'vae_decoder', 'model.onnx');
   const vaeDecoderPath = fs.existsSync(vaeFile) ? vaeFile : null;
-  const unetConfig = parseWith(UnetConfigJson, readJson(dir, 'unet/config.json', false) ?? {}, 'unet/config.json', dir);
-  const vaeConfig = parseWith(VaeConfigJson, readJson(dir, 'vae_decoder/config.json', false) ?? {}, 'vae_decoder/config.json', dir);
-  const tokenizerConfig = parseWith(TokenizerConfigJson, tokenizer.config, 'tokenizer/tokenizer_config.json', dir);
+  const unetConfig = parseModelJson(UnetConfigJson, readModelJson(dir, 'unet/config.json', false) ?? {}, 'unet/config.json', dir);
+  const vaeConfig = parseModelJson(VaeConfigJson, readModelJson(dir, 'vae_decoder/config.json', false) ?? {}, 'vae_decoder/config.json', dir);
+  const tokenizerConfig = parseModelJson(TokenizerConfigJson, tokenizer.config, 'tokenizer/tokenizer_config.json', dir);
 
   const realRoot = fs.realpathSync(dir);
   for (const file of [textEncoderPath, ...unetPoints.map((p) => p.path), ...(vaeDecoderPath ? [vaeDecoderPath] : [])]) checkInside(file, realRoot, dir);

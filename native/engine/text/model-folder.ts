@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
+import { parseModelJson, readModelJson } from '../package/model-json';
 import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
 
 const dim = (max: number) => z.number().int().positive().max(max);
@@ -95,28 +96,6 @@ export function findOperatingPoint(folder: TextModelFolder, precision?: string, 
 
 const DEFAULT_CONTEXT = 2048;
 
-function readJson(dir: string, file: string, required: true): unknown;
-function readJson(dir: string, file: string, required: false): unknown | undefined;
-function readJson(dir: string, file: string, required: boolean): unknown {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) {
-    if (required) throw new ApiError('invalid_model', `${file} is missing from ${dir}.`);
-    return undefined;
-  }
-  try {
-    return JSON.parse(fs.readFileSync(full, 'utf8'));
-  } catch (error) {
-    throw new ApiError('invalid_model', `${file} in ${dir} is not valid JSON (${(error as Error).message}).`);
-  }
-}
-
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, dir: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new ApiError('invalid_model', `${file} in ${dir}: ${issue.path.join('.') || 'value'} ${issue.message.toLowerCase()}.`);
-}
-
 function asIdList(value: number | number[] | null | undefined): number[] {
   if (value === null || value === undefined) return [];
   return Array.isArray(value) ? value : [value];
@@ -162,10 +141,10 @@ export function loadTextModelFolder(folder: string): TextModelFolder {
   if (!fs.existsSync(onnxDir)) {
     throw new ApiError('invalid_model', `${folder} has no onnx/ folder: a text model needs onnx/model.onnx (transformers.js layout).`);
   }
-  const configJson = parseWith(DecoderConfigJson, readJson(dir, 'config.json', true), 'config.json', dir);
-  const generationDefaults = parseWith(GenerationConfigJson, readJson(dir, 'generation_config.json', false) ?? {}, 'generation_config.json', dir);
-  const tokenizerJson = readJson(dir, 'tokenizer.json', true) as object;
-  const tokenizerConfig = (readJson(dir, 'tokenizer_config.json', false) ?? {}) as object;
+  const configJson = parseModelJson(DecoderConfigJson, readModelJson(dir, 'config.json', true), 'config.json', dir);
+  const generationDefaults = parseModelJson(GenerationConfigJson, readModelJson(dir, 'generation_config.json', false) ?? {}, 'generation_config.json', dir);
+  const tokenizerJson = readModelJson(dir, 'tokenizer.json', true) as object;
+  const tokenizerConfig = (readModelJson(dir, 'tokenizer_config.json', false) ?? {}) as object;
 
   const manifest = readParetoManifest(dir);
   const points = manifest ? pointsFromManifest(manifest, dir, configJson.num_hidden_layers) : pointsFromFileNames(onnxDir, configJson.num_hidden_layers);
