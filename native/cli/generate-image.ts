@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { ApiError, EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult, type StudioEvent } from '../contract';
+import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
 import { writeFileAtomic } from '../host/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { followJob } from './run-job';
 
 export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
     [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
@@ -15,29 +16,13 @@ export interface ImageJobHooks {
 }
 
 /** Starts an image job on the host and waits for its result. */
-export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, hooks: ImageJobHooks = {}): Promise<ImageResult> {
-  let jobId: string | null = null;
-  const early: StudioEvent[] = [];
-  return new Promise<ImageResult>((resolve, reject) => {
-    const handle = (event: StudioEvent) => {
-      if (!isImageJobEvent(event) || event.jobId !== jobId) return;
-      hooks.onEvent?.(event);
-      if (event.type === 'image-done') finish(() => resolve(event.result));
-      if (event.type === 'error') finish(() => reject(new ApiError('internal', event.message)));
-    };
-    const unsubscribe = host.onEvent((event) => (jobId ? handle(event) : early.push(event)));
-    const finish = (settle: () => void) => {
-      unsubscribe();
-      settle();
-    };
-    host
-      .invoke('startImageJob', request)
-      .then(({ jobId: started }) => {
-        jobId = started;
-        hooks.signal?.addEventListener('abort', () => void host.invoke('cancelJob', { jobId: started }));
-        early.splice(0).forEach(handle);
-      })
-      .catch((error: unknown) => finish(() => reject(error)));
+export function runImageJob(host: StudioHost, request: ImageGenerationRequest, hooks: ImageJobHooks = {}): Promise<ImageResult> {
+  return followJob(host, () => host.invoke('startImageJob', request), {
+    signal: hooks.signal,
+    onEvent: (event) => {
+      if (isImageJobEvent(event)) hooks.onEvent?.(event);
+    },
+    resultOf: (event) => (event.type === 'image-done' ? event.result : undefined),
   });
 }
 

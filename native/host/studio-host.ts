@@ -8,7 +8,7 @@ import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
-import { SessionPool } from '../engine/onnx/session-pool';
+import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { CalibrationStore } from '../policy/calibration-store';
 import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
@@ -147,41 +147,24 @@ export class StudioHost {
     const prepared = await generator.prepare(request);
     prepared.config.operatingPoint = operatingPoint;
 
-    const jobId = crypto.randomUUID();
-    const controller = new AbortController();
-    this.running.set(jobId, controller);
-    const run = async () => {
+    return this.submitJob(folder.dir, info.id, prepared.leases, async (jobId, signal) => {
       const buffer = new JobEventBuffer(jobId, (event) => this.emit(event));
+      let result;
       try {
-        const result = await generator.run(prepared, {
-          signal: controller.signal,
+        result = await generator.run(prepared, {
+          signal,
           onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started, config: prepared.config }),
           onText: (text, ids) => buffer.addText(text, ids),
           onToken: (meter) => buffer.watchMetrics(() => meter.snapshot()),
         });
-        buffer.flush();
-        if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
-          this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
-        }
-        this.emit({ type: 'done', jobId, result });
-      } catch (error) {
-        buffer.flush();
-        this.emit({ type: 'error', jobId, message: error instanceof ApiError ? error.message : `Generation failed: ${(error as Error).message}` });
       } finally {
-        this.running.delete(jobId);
+        buffer.flush();
       }
-    };
-    const position = this.queue.enqueue(folder.dir, {
-      id: jobId,
-      run,
-      dropped: () => {
-        prepared.leases.forEach((lease) => lease.release());
-        this.running.delete(jobId);
-        this.emit({ type: 'error', jobId, message: 'Cancelled before it started.' });
-      },
+      if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
+        this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
+      }
+      this.emit({ type: 'done', jobId, result });
     });
-    this.emit({ type: 'queued', jobId, model: info.id, position });
-    return { jobId };
   }
 
   private imageGeneratorFor(folder: ImageModelFolder): ImageGenerator {
@@ -200,37 +183,47 @@ export class StudioHost {
     const { info, folder } = model;
     const generator = this.imageGeneratorFor(folder);
     const prepared = await generator.prepare(request);
+    return this.submitJob(folder.dir, info.id, prepared.leases, async (jobId, signal) => {
+      const result = await generator.run(prepared, {
+        signal,
+        onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint }),
+        onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
+      });
+      if (operatingPoint) {
+        const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
+        this.planner.calibration.record(key, result.metrics.sPerImage);
+      }
+      this.emit({ type: 'image-done', jobId, result });
+    });
+  }
+
+  /**
+   * Queues a prepared job, one per model at a time, announcing it; `work` runs it and emits its
+   * result. A failure becomes the job's error event; a job cancelled while queued gives its sessions back.
+   */
+  private submitJob(queueKey: string, model: string, leases: readonly Lease<unknown>[], work: (jobId: string, signal: AbortSignal) => Promise<void>): { jobId: string } {
     const jobId = crypto.randomUUID();
     const controller = new AbortController();
     this.running.set(jobId, controller);
     const run = async () => {
       try {
-        const result = await generator.run(prepared, {
-          signal: controller.signal,
-          onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint }),
-          onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
-        });
-        if (operatingPoint) {
-          const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
-          this.planner.calibration.record(key, result.metrics.sPerImage);
-        }
-        this.emit({ type: 'image-done', jobId, result });
+        await work(jobId, controller.signal);
       } catch (error) {
         this.emit({ type: 'error', jobId, message: error instanceof ApiError ? error.message : `Generation failed: ${(error as Error).message}` });
       } finally {
         this.running.delete(jobId);
       }
     };
-    const position = this.queue.enqueue(folder.dir, {
+    const position = this.queue.enqueue(queueKey, {
       id: jobId,
       run,
       dropped: () => {
-        prepared.leases.forEach((lease) => lease.release());
+        leases.forEach((lease) => lease.release());
         this.running.delete(jobId);
         this.emit({ type: 'error', jobId, message: 'Cancelled before it started.' });
       },
     });
-    this.emit({ type: 'queued', jobId, model: info.id, position });
+    this.emit({ type: 'queued', jobId, model, position });
     return { jobId };
   }
 
