@@ -1,15 +1,16 @@
 import path from 'node:path';
 import { TextGenerationRequestSchema, type ExecutionProvider } from '../contract';
 import { SessionPool } from '../engine/onnx/session-pool';
-import type { DecoderSession } from '../engine/text/decoder-session';
-import { loadTextModelFolder } from '../engine/text/model-folder';
+import { DecoderSession } from '../engine/text/decoder-session';
+import type { DecoderGraph } from '../engine/text/fused/fused-decoder';
+import { findOperatingPoint, loadTextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
 import { timePytorchEager } from './peers/pytorch-eager';
-import { timeTransformersJs } from './peers/transformers-js';
+import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { syntheticBenchModel } from './synthetic-model';
 
-export const TEXT_PEERS = ['bare', 'transformersJs', 'pytorchEager', 'int8'] as const;
+export const TEXT_PEERS = ['bare', 'bareExport', 'transformersJs', 'pytorchEager', 'int8'] as const;
 export type TextPeer = (typeof TEXT_PEERS)[number];
 
 export interface TextBenchOptions {
@@ -41,9 +42,11 @@ export interface TextBenchReport {
   newTokens: number;
   repeats: number;
   ep: ExecutionProvider;
+  /** The graph the engine ran: the fused rewrite, or the export and why. */
+  graph: DecoderGraph;
   engine: PeerTiming & { ttftMsMedian: number };
   peers: Partial<Record<TextPeer, PeerTiming>>;
-  ratios: Partial<Record<'overheadVsBareRun' | 'vsTransformersJs' | 'vsPytorchEager' | 'int8VsFp32', number>>;
+  ratios: Partial<Record<'overheadVsBareRun' | 'vsBareExportRun' | 'vsTransformersJs' | 'vsPytorchEager' | 'int8VsFp32', number>>;
   skipped: Partial<Record<TextPeer, string>>;
 }
 
@@ -105,7 +108,11 @@ async function benchInt8(options: TextBenchOptions): Promise<{ fp32: number[]; i
   }
 }
 
-/** The engine against its peers on one model and one greedy token sequence, measured in one run. */
+/**
+ * The engine against its peers on one model and one greedy token sequence, measured in one run.
+ * The in-process peers are interleaved round by round, so a busy moment on the machine costs each
+ * of them alike; PyTorch runs in its own process after them.
+ */
 export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
   const folder = loadTextModelFolder(options.modelDir);
   const pool = new SessionPool<DecoderSession>(Infinity);
@@ -118,46 +125,64 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
     newTokens: options.newTokens,
     repeats: options.repeats,
     ep: options.ep,
+    graph: { kind: 'export', reason: 'not run' },
     engine: { msPerTokenMedian: 0, msPerToken: [], ttftMsMedian: 0 },
     peers: {},
     ratios: {},
     skipped: {},
   };
+  const attempt = async (peer: TextPeer, run: () => Promise<void> | void) => {
+    if (!options.peers.includes(peer)) return;
+    try {
+      await run();
+    } catch (error) {
+      report.skipped[peer] = (error as Error).message;
+    }
+  };
+  let exported: DecoderSession | null = null;
+  let transformersJs: TransformersJsPeer | null = null;
   try {
     const warmRun = await generator.prepare(request);
     const decoder = warmRun.primary;
     const warm = await generator.run(warmRun);
     report.promptTokens = warm.promptIds.length;
     report.ep = decoder.ep;
-    const engine: number[] = [];
-    const ttft: number[] = [];
-    const bare: number[] = [];
+    report.graph = decoder.graph;
+    if (options.peers.includes('bareExport')) exported = await DecoderSession.open(folder, findOperatingPoint(folder, decoder.precision), options.ep, { fuseGraph: false });
+    await attempt('transformersJs', async () => {
+      transformersJs = await loadTransformersJs(folder.dir, warm.promptIds);
+      await transformersJs.once(Math.min(16, options.newTokens));
+    });
+
+    const times = { engine: [] as number[], ttft: [] as number[], bare: [] as number[], bareExport: [] as number[], transformersJs: [] as number[] };
+    let peerIds: number[] = [];
     for (let repeat = 0; repeat < options.repeats; repeat++) {
       const result = await generator.generate(request);
-      engine.push(result.metrics.msPerToken!);
-      ttft.push(result.metrics.ttftMs!);
-      if (options.peers.includes('bare')) bare.push(await timeBareRun(decoder, result.promptIds, result.generatedIds));
-    }
-    report.engine = { ...timing(engine), ttftMsMedian: median(ttft) };
-    const ours = report.engine.msPerTokenMedian;
-    if (bare.length) {
-      report.peers.bare = timing(bare);
-      report.ratios.overheadVsBareRun = ours / median(bare);
-    }
-
-    const attempt = async (peer: TextPeer, run: () => Promise<void> | void) => {
-      if (!options.peers.includes(peer)) return;
-      try {
-        await run();
-      } catch (error) {
-        report.skipped[peer] = (error as Error).message;
+      times.engine.push(result.metrics.msPerToken!);
+      times.ttft.push(result.metrics.ttftMs!);
+      if (options.peers.includes('bare')) times.bare.push(await timeBareRun(decoder, result.promptIds, result.generatedIds));
+      if (exported) times.bareExport.push(await timeBareRun(exported, result.promptIds, result.generatedIds));
+      const peer = transformersJs as TransformersJsPeer | null;
+      if (peer) {
+        const run = await peer.once(options.newTokens);
+        times.transformersJs.push(run.ms);
+        peerIds = run.generatedIds;
       }
-    };
-    await attempt('transformersJs', async () => {
-      const peer = await timeTransformersJs(folder.dir, warm.promptIds, options.newTokens, options.repeats);
-      report.peers.transformersJs = timing(peer.msPerToken, sameIds(peer.generatedIds, warm.generatedIds));
-      report.ratios.vsTransformersJs = median(peer.msPerToken) / ours;
-    });
+    }
+    report.engine = { ...timing(times.engine), ttftMsMedian: median(times.ttft) };
+    const ours = report.engine.msPerTokenMedian;
+    if (times.bare.length) {
+      report.peers.bare = timing(times.bare);
+      report.ratios.overheadVsBareRun = ours / median(times.bare);
+    }
+    if (times.bareExport.length) {
+      report.peers.bareExport = timing(times.bareExport);
+      report.ratios.vsBareExportRun = median(times.bareExport) / ours;
+    }
+    if (times.transformersJs.length) {
+      report.peers.transformersJs = timing(times.transformersJs, sameIds(peerIds, warm.generatedIds));
+      report.ratios.vsTransformersJs = median(times.transformersJs) / ours;
+    }
     await attempt('pytorchEager', () => {
       if (!options.safetensorsDir) throw new Error('no safetensors copy of the model was given (--safetensors DIR)');
       const peer = timePytorchEager(options.safetensorsDir, warm.promptIds, options.newTokens, options.repeats, folder.config.eosTokenIds);
@@ -165,12 +190,14 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
       report.ratios.vsPytorchEager = median(peer.msPerToken) / ours;
     });
     await attempt('int8', async () => {
-      const times = await benchInt8(options);
-      report.peers.int8 = { ...timing(times.int8), fp32MsPerTokenMedian: median(times.fp32), fp32MsPerToken: times.fp32 };
-      report.ratios.int8VsFp32 = median(times.fp32) / median(times.int8);
+      const int8 = await benchInt8(options);
+      report.peers.int8 = { ...timing(int8.int8), fp32MsPerTokenMedian: median(int8.fp32), fp32MsPerToken: int8.fp32 };
+      report.ratios.int8VsFp32 = median(int8.fp32) / median(int8.int8);
     });
     return report;
   } finally {
+    await (transformersJs as TransformersJsPeer | null)?.dispose();
+    await exported?.release();
     await pool.closeAll();
   }
 }

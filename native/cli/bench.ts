@@ -53,12 +53,15 @@ export async function bench(args: string[]): Promise<number> {
   const ratio = (label: string, value: number | undefined, target: string) => (value === undefined ? '' : `  ${label.padEnd(22)} ${value.toFixed(2)}× (target ${target})\n`);
   process.stdout.write(
     `${report.model}: ${report.newTokens} new tokens after ${report.promptTokens} prompt tokens, median of ${report.repeats} runs, ${report.ep}\n` +
+      `  graph: ${report.graph.kind === 'fused' ? `fused rewrite, ${report.graph.nodes} nodes (export ${report.graph.sourceNodes})` : `export as it is (${report.graph.reason})`}\n` +
       line('engine', report.engine.msPerTokenMedian) +
       line('bare session.run', report.peers.bare?.msPerTokenMedian) +
+      line('bare run, export', report.peers.bareExport?.msPerTokenMedian) +
       line('transformers.js', report.peers.transformersJs?.msPerTokenMedian) +
       line('PyTorch eager', report.peers.pytorchEager?.msPerTokenMedian) +
       line('synthetic int8', report.peers.int8?.msPerTokenMedian) +
       ratio('overheadVsBareRun', report.ratios.overheadVsBareRun, '≤ 1.10') +
+      (report.ratios.vsBareExportRun === undefined ? '' : `  ${'vsBareExportRun'.padEnd(22)} ${report.ratios.vsBareExportRun.toFixed(2)}×\n`) +
       ratio('vsTransformersJs', report.ratios.vsTransformersJs, '≥ 1.5') +
       ratio('vsPytorchEager', report.ratios.vsPytorchEager, '≥ 2') +
       ratio('int8VsFp32', report.ratios.int8VsFp32, '≥ 2') +

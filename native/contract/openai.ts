@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_NEW_TOKENS } from './schemas';
 
 /**
  * The OpenAI-compatible API (`/v1`), served by the same host as the studio's own API: requests
@@ -14,7 +15,7 @@ export const OPENAI_ROUTES = {
 } as const;
 
 /** The host's limit on new tokens per request. */
-export const OPENAI_MAX_TOKENS_LIMIT = 32_768;
+export const OPENAI_MAX_TOKENS_LIMIT = MAX_NEW_TOKENS;
 /** OpenAI's default `max_tokens` for `/v1/completions`. */
 export const OPENAI_COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The longest generation one request may ask for, in new tokens. */
+export const MAX_NEW_TOKENS = 32_768;
+
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
 export const ExecutionProviderSchema = z.enum(EXECUTION_PROVIDERS);
 export type ExecutionProvider = z.infer<typeof ExecutionProviderSchema>;
@@ -72,9 +75,9 @@ export const TextGenerationRequestSchema = z
     prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters').optional(),
     /** A conversation rendered through the model's chat template instead of a raw prompt. */
     messages: z.array(ChatMessageSchema).min(1).max(1000).optional(),
-    maxNewTokens: z.number().int().min(1).max(32_768).default(128),
+    maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).default(128),
     /** The end-of-sequence token is suppressed until this many tokens exist. */
-    minNewTokens: z.number().int().min(0).max(32_768).optional(),
+    minNewTokens: z.number().int().min(0).max(MAX_NEW_TOKENS).optional(),
     /** Greedy when false; when absent, sampling is on if any sampling knob is given. */
     doSample: z.boolean().optional(),
     temperature: z.number().gt(0).max(10).optional(),
@@ -207,7 +210,7 @@ export const SettingsSchema = z.object({
   /** The slider's position when a generation does not name a model. */
   lambda: z.number().min(0).max(1),
   ep: ExecutionProviderSchema,
-  maxNewTokens: z.number().int().min(1).max(32_768),
+  maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS),
   temperature: z.number().gt(0).max(10),
   topK: z.number().int().min(0),
   topP: z.number().gt(0).max(1),

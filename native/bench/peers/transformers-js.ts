@@ -1,10 +1,16 @@
 import path from 'node:path';
 
+export interface TransformersJsPeer {
+  /** One greedy generation of exactly `tokens` new tokens: ms per token after the first, and the ids. */
+  once(tokens: number): Promise<{ ms: number; generatedIds: number[] }>;
+  dispose(): Promise<void>;
+}
+
 /**
  * The transformers.js peer: `@huggingface/transformers` in Node on the same ONNX file, greedy,
  * with a streamer that timestamps every token. A dev dependency, loaded only by the benchmark.
  */
-export async function timeTransformersJs(modelDir: string, promptIds: readonly number[], newTokens: number, repeats: number): Promise<{ msPerToken: number[]; generatedIds: number[] }> {
+export async function loadTransformersJs(modelDir: string, promptIds: readonly number[]): Promise<TransformersJsPeer> {
   const transformers = await import('@huggingface/transformers');
   const { env, AutoModelForCausalLM, Tensor } = transformers;
   env.allowRemoteModels = false;
@@ -29,17 +35,10 @@ export async function timeTransformersJs(modelDir: string, promptIds: readonly n
     const generatedIds = output.tolist()[0]!.slice(promptIds.length).map(Number);
     return { ms: (tokenStamps.at(-1)! - tokenStamps[0]!) / (tokenStamps.length - 1), generatedIds };
   };
-  try {
-    await once(Math.min(16, newTokens));
-    const msPerToken: number[] = [];
-    let generatedIds: number[] = [];
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      const run = await once(newTokens);
-      msPerToken.push(run.ms);
-      generatedIds = run.generatedIds;
-    }
-    return { msPerToken, generatedIds };
-  } finally {
-    await model.dispose();
-  }
+  return {
+    once,
+    dispose: async () => {
+      await model.dispose();
+    },
+  };
 }

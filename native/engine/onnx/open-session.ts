@@ -15,12 +15,16 @@ export interface OpenedSession {
 export interface SessionTuning {
   threads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Text decoders: run the fused rewrite of a Llama-style export (default) or the export as it is. */
+  fuseGraph?: boolean;
 }
 
 export interface OpenSessionOptions extends SessionTuning {
   ep: ExecutionProvider;
   /** How the file is named in error messages (relative to its model folder). */
   displayName: string;
+  /** A rewrite of the file to open instead of the file itself (threads are still chosen by the file's size). */
+  bytes?: Uint8Array;
 }
 
 /** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */
@@ -62,7 +66,7 @@ export async function openSession(modelPath: string, options: OpenSessionOptions
     // Idle worker threads sleep instead of spinning: a desktop app should not burn a core (and joules) between tokens.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
-  const open = async (ep: ExecutionProvider) => createSession(modelPath, { ...base, ...providerSessionOptions(ep) });
+  const open = async (ep: ExecutionProvider) => createSession(options.bytes ?? modelPath, { ...base, ...providerSessionOptions(ep) });
 
   let fallbackReason: string | null = null;
   if (options.ep !== 'cpu') {

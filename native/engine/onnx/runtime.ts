@@ -41,6 +41,6 @@ export function defaultThreadCount(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-export async function createSession(modelPath: string, options: OrtSessionOptions): Promise<OrtSession> {
-  return ort.InferenceSession.create(modelPath, options);
+export async function createSession(model: string | Uint8Array, options: OrtSessionOptions): Promise<OrtSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }

@@ -3,8 +3,10 @@ import { ApiError, type ExecutionProvider } from '../../contract';
 import { halfArrayToFloat } from '../onnx/float16';
 import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
-import { boolTensor, emptyTensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
+import { boolTensor, emptyTensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
+import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
 import type { TextModelFolder, OperatingPointFile } from './model-folder';
+import { argmax } from './teacher-forcing';
 
 /** The past key/value tensors of every layer, `length` positions long, after `evicted` dropped positions. */
 export interface KvCache {
@@ -33,6 +35,8 @@ export interface DecoderLayout {
   hasAttentionMask: boolean;
   /** Merged decoders (Optimum) switch between their prefill and cached branches on this input. */
   hasUseCacheBranch: boolean;
+  /** Graphs on GroupQueryAttention take the cache's fill instead of a mask (`seqlens_k`, `total_sequence_length`). */
+  hasSequenceLengths: boolean;
   kvType: 'float32' | 'float16';
   kvHeads: number;
   headDim: number;
@@ -70,6 +74,7 @@ function detectLayout(session: OrtSession, folder: TextModelFolder, file: string
     hasPositionIds: inputs.has('position_ids'),
     hasAttentionMask: inputs.has('attention_mask'),
     hasUseCacheBranch: inputs.has('use_cache_branch'),
+    hasSequenceLengths: inputs.has('seqlens_k') && inputs.has('total_sequence_length'),
     kvType: keyMeta?.isTensor && keyMeta.type === 'float16' ? 'float16' : 'float32',
     kvHeads: fixed(shape[1], folder.config.numKvHeads),
     headDim: fixed(shape[3], folder.config.headDim),
@@ -96,6 +101,33 @@ function lastRow(logits: Tensor): Float32Array {
   throw new ApiError('invalid_model', `logits are ${logits.type}; the engine reads float32 or float16 logits.`);
 }
 
+/**
+ * How far fused logits may stray from the export's, relative to the logits' scale. float32 graphs agree
+ * to ~1e-6; int8 ones (activations quantised per block) to about one quantisation step, ~1e-2. A graph
+ * that computes another model misses by far more than that.
+ */
+const PROBE_TOLERANCE = 2e-2;
+
+/** Runs a short prompt and two cached steps through both decoders; says how they differ, or null. */
+async function probeDisagreement(reference: DecoderStep, candidate: DecoderStep, vocabSize: number, firstId: number): Promise<string | null> {
+  let ids = [firstId, ...Array.from({ length: 7 }, (_, i) => (i * 7919 + 13) % vocabSize)];
+  let [expected, actual] = [reference.emptyCache(), candidate.emptyCache()];
+  for (let step = 0; step < 3; step++) {
+    const [a, b] = [await reference.forward(ids, expected), await candidate.forward(ids, actual)];
+    let scale = 1;
+    let worst = 0;
+    for (let i = 0; i < a.logits.length; i++) {
+      scale = Math.max(scale, Math.abs(a.logits[i]!));
+      worst = Math.max(worst, Math.abs(a.logits[i]! - b.logits[i]!));
+    }
+    if (!(worst <= PROBE_TOLERANCE * scale) || argmax(a.logits) !== argmax(b.logits)) {
+      return `the fused graph's logits differ from the export's by ${worst.toPrecision(3)} at probe step ${step}`;
+    }
+    [expected, actual, ids] = [a.cache, b.cache, [argmax(a.logits)]];
+  }
+  return null;
+}
+
 /** One ONNX decoder file: runs forward steps over a KV cache and returns the last position's logits. */
 export class DecoderSession implements DecoderStep {
   /** The tail of this session's runs, for providers that must not run two at once. */
@@ -107,16 +139,57 @@ export class DecoderSession implements DecoderStep {
     readonly point: OperatingPointFile,
     readonly ep: ExecutionProvider,
     readonly fallbackReason: string | null,
+    readonly graph: DecoderGraph,
   ) {}
 
   static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<DecoderSession> {
     const displayName = `onnx/${path.basename(point.path)}`;
     const opened = await openSession(point.path, { ep, displayName, ...tuning });
+    let exported: DecoderSession;
     try {
-      return new DecoderSession(opened.session, detectLayout(opened.session, folder, displayName), point, opened.ep, opened.fallbackReason);
+      exported = new DecoderSession(opened.session, detectLayout(opened.session, folder, displayName), point, opened.ep, opened.fallbackReason, {
+        kind: 'export',
+        reason: 'not tried',
+      });
     } catch (error) {
       await opened.session.release();
       throw error;
+    }
+    if (tuning.fuseGraph === false) return exported.runningExport('fusion is turned off');
+    if (opened.ep !== 'cpu') return exported.runningExport(`the fused kernels are used on the CPU provider only`);
+    return exported.fused(folder, tuning);
+  }
+
+  private runningExport(reason: string): DecoderSession {
+    return new DecoderSession(this.session, this.layout, this.point, this.ep, this.fallbackReason, { kind: 'export', reason });
+  }
+
+  /**
+   * The fused rewrite of this export, when the model is one it reproduces and a probe run gives the
+   * export's logits; otherwise this export, saying why. The export's session is released on success.
+   */
+  private async fused(folder: TextModelFolder, tuning: SessionTuning): Promise<DecoderSession> {
+    let rewrite: ReturnType<typeof fuseDecoderGraph>;
+    try {
+      rewrite = fuseDecoderGraph(this.point.path, folder.config);
+    } catch (error) {
+      if (error instanceof UnfusableGraph) return this.runningExport(error.message);
+      throw error;
+    }
+    let fused: DecoderSession | null = null;
+    try {
+      const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `fused onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
+      fused = new DecoderSession(opened.session, detectLayout(opened.session, folder, 'the fused graph'), this.point, this.ep, this.fallbackReason, rewrite.graph);
+      const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0);
+      if (disagreement === null) {
+        await this.release();
+        return fused;
+      }
+      await fused.release();
+      return this.runningExport(disagreement);
+    } catch (error) {
+      await fused?.release();
+      return this.runningExport(`the fused graph did not run (${String((error as Error).message).split('\n')[0]})`);
     }
   }
 
@@ -145,6 +218,10 @@ export class DecoderSession implements DecoderStep {
     if (this.layout.hasAttentionMask) feeds.attention_mask = int64Tensor(new BigInt64Array(total).fill(1n), [1, total]);
     if (this.layout.hasPositionIds) feeds.position_ids = int64Tensor(int64Range(pastLength + positionOffset, count), [1, count]);
     if (this.layout.hasUseCacheBranch) feeds.use_cache_branch = boolTensor([pastLength > 0], [1]);
+    if (this.layout.hasSequenceLengths) {
+      feeds.seqlens_k = int32Tensor(Int32Array.of(total - 1), [1]);
+      feeds.total_sequence_length = int32Tensor(Int32Array.of(total), []);
+    }
     return feeds;
   }
 

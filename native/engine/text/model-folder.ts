@@ -19,6 +19,14 @@ const DecoderConfigJson = z.looseObject({
   head_dim: dim(4096).optional(),
   vocab_size: dim(10_000_000),
   max_position_embeddings: dim(10_000_000).optional(),
+  hidden_act: z.string().optional(),
+  rms_norm_eps: z.number().positive().optional(),
+  rope_theta: z.number().positive().optional(),
+  rope_scaling: z.looseObject({ rope_type: z.string().optional(), type: z.string().optional() }).nullish(),
+  partial_rotary_factor: z.number().positive().max(1).optional(),
+  sliding_window: z.number().int().positive().nullish(),
+  /** The studio's recipe trains local + global attention: the last `window` positions plus the first `sinks`. */
+  pareto_attention: z.looseObject({ window: z.number().int().positive(), sinks: z.number().int().nonnegative() }).optional(),
   bos_token_id: tokenIds,
   eos_token_id: tokenIds,
 });
@@ -36,13 +44,24 @@ export type GenerationDefaults = z.infer<typeof GenerationConfigJson>;
 
 export interface DecoderConfig {
   architecture: string | null;
+  modelType: string | null;
   numLayers: number;
+  hiddenSize: number;
+  numHeads: number;
   numKvHeads: number;
   headDim: number;
   vocabSize: number;
   contextLength: number;
   bosTokenId: number | null;
   eosTokenIds: number[];
+  /** What a graph rewrite must reproduce: the MLP activation, norm epsilon and rotary embedding. */
+  hiddenAct: string | null;
+  rmsNormEps: number | null;
+  ropeTheta: number;
+  ropeScaling: string | null;
+  partialRotaryFactor: number;
+  slidingWindow: number | null;
+  trainedAttention: { window: number; sinks: number } | null;
 }
 
 /** Precision variants of the transformers.js layout, by the file-name suffixes that carry them. */
@@ -159,13 +178,23 @@ export function loadTextModelFolder(folder: string): TextModelFolder {
     name: path.basename(dir),
     config: {
       architecture: configJson.architectures?.[0] ?? configJson.model_type ?? null,
+      modelType: configJson.model_type ?? null,
       numLayers: configJson.num_hidden_layers,
+      hiddenSize: configJson.hidden_size,
+      numHeads: configJson.num_attention_heads,
       numKvHeads,
       headDim: configJson.head_dim ?? configJson.hidden_size / configJson.num_attention_heads,
       vocabSize: configJson.vocab_size,
       contextLength: configJson.max_position_embeddings ?? DEFAULT_CONTEXT,
       bosTokenId: asIdList(configJson.bos_token_id)[0] ?? null,
       eosTokenIds,
+      hiddenAct: configJson.hidden_act ?? null,
+      rmsNormEps: configJson.rms_norm_eps ?? null,
+      ropeTheta: configJson.rope_theta ?? 10_000,
+      ropeScaling: configJson.rope_scaling ? (configJson.rope_scaling.rope_type ?? configJson.rope_scaling.type ?? 'unknown') : null,
+      partialRotaryFactor: configJson.partial_rotary_factor ?? 1,
+      slidingWindow: configJson.sliding_window ?? null,
+      trainedAttention: configJson.pareto_attention ? { window: configJson.pareto_attention.window, sinks: configJson.pareto_attention.sinks } : null,
     },
     generationDefaults,
     tokenizerJson,

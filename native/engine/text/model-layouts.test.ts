@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../contract';
 import { fixtureLayout, referenceGreedy, type FixtureLayout } from '../../testing/fixtures';
+import type { SessionTuning } from '../onnx/open-session';
 import { boolTensor } from '../onnx/runtime';
 import { SessionPool } from '../onnx/session-pool';
 import { DecoderSession } from './decoder-session';
@@ -17,15 +18,17 @@ afterAll(() => Promise.all(pools.map((pool) => pool.closeAll())));
 
 const greedy = TextGenerationRequestSchema.parse({ model: 'x', prompt: '', maxNewTokens: 40, doSample: false });
 
-async function generateIn(folder: TextModelFolder) {
+async function generateIn(folder: TextModelFolder, tuning: SessionTuning = {}) {
   const pool = new SessionPool<DecoderSession>(Infinity);
   pools.push(pool);
-  const generator = new TextGenerator(folder, pool);
+  const generator = new TextGenerator(folder, pool, tuning);
   const prepared = await generator.prepare(greedy);
-  const layout = prepared.primary.layout;
+  const { layout, graph } = prepared.primary;
   prepared.leases.forEach((lease) => lease.release());
-  return { layout, pool, result: await generator.generate(greedy) };
+  return { layout, graph, pool, result: await generator.generate(greedy) };
 }
+
+const exportAsIs: SessionTuning = { fuseGraph: false };
 
 const load = (layout: FixtureLayout) => loadTextModelFolder(fixtureLayout(layout));
 const fileSize = (folder: TextModelFolder, name: string) => fs.statSync(path.join(folder.dir, 'onnx', name)).size;
@@ -37,8 +40,12 @@ describe('text model layouts of the 656K fixture', () => {
     expect(fileSize(folder, 'model.onnx')).toBeLessThan(100_000);
     expect(fileSize(folder, 'model.onnx_data')).toBeGreaterThan(3_000_000);
     expect(folder.sizeBytes).toBeGreaterThan(3_000_000); // ModelInfo.sizeBytes
-    const { result, pool } = await generateIn(folder);
-    expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
+    for (const tuning of [exportAsIs, {}]) {
+      const { result, graph } = await generateIn(folder, tuning);
+      expect(graph.kind).toBe(tuning.fuseGraph === false ? 'export' : 'fused'); // the rewrite inlines the external weights
+      expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
+    }
+    const { pool } = await generateIn(folder);
     // The session pool budgets the session by its weights, external file included.
     expect(pool.heldBytes()).toBeGreaterThan(1.5 * 3_000_000);
   });
@@ -49,7 +56,8 @@ describe('text model layouts of the 656K fixture', () => {
     expect(folder.points).toHaveLength(1);
     expect(folder.points[0]!.precision).toBe('fp32');
     expect(folder.points[0]!.path.endsWith(path.join('onnx', 'decoder_model_merged.onnx'))).toBe(true);
-    const { layout, result } = await generateIn(folder);
+    const { layout, graph, result } = await generateIn(folder);
+    expect(graph).toEqual({ kind: 'export', reason: 'the graph branches (a merged decoder)' });
     expect(layout).toMatchObject({ hasUseCacheBranch: true, hasPositionIds: true, hasAttentionMask: true, kvType: 'float32' });
     expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
   });
@@ -82,15 +90,22 @@ describe('text model layouts of the 656K fixture', () => {
 
   it('no position_ids: sends none and the graph counts positions from the past length', async () => {
     const folder = load('no-position-ids');
-    const { layout, result } = await generateIn(folder);
+    const { layout, result } = await generateIn(folder, exportAsIs);
     expect(layout).toMatchObject({ hasPositionIds: false, hasAttentionMask: true, hasUseCacheBranch: false });
+    expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
+  });
+
+  it('no position_ids: the fused rewrite takes positions, so it decodes the same tokens and allows a window', async () => {
+    const { layout, graph, result } = await generateIn(load('no-position-ids'));
+    expect(graph.kind).toBe('fused');
+    expect(layout).toMatchObject({ hasPositionIds: true, hasAttentionMask: false, hasSequenceLengths: true });
     expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
   });
 
   it('no position_ids: refuses an attention window, which would shift the positions the graph counts', async () => {
     const pool = new SessionPool<DecoderSession>(Infinity);
     pools.push(pool);
-    const generator = new TextGenerator(load('no-position-ids'), pool);
+    const generator = new TextGenerator(load('no-position-ids'), pool, exportAsIs);
     await expect(generator.prepare(TextGenerationRequestSchema.parse({ model: 'x', prompt: '', window: 16 }))).rejects.toThrowError(/no position_ids input.*without a window/);
   });
 });

@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TextGenerationRequestSchema } from '../../../contract';
+import { copyModel, fixtureVariants, heldOutText, referenceGreedy, tinyStoriesOnnx } from '../../../testing/fixtures';
+import { readModel } from '../../onnx/onnx-model';
+import { SessionPool } from '../../onnx/session-pool';
+import { DecoderSession } from '../decoder-session';
+import { findOperatingPoint, loadTextModelFolder, type TextModelFolder } from '../model-folder';
+import { argmax, teacherForcedLogits } from '../teacher-forcing';
+import { TextGenerator } from '../text-generator';
+import { TextTokenizer } from '../tokenizer';
+import { readDecoderAnatomy } from './decoder-anatomy';
+import { fuseDecoderGraph } from './fused-decoder';
+import { rotaryTables } from './fused-graph';
+
+const opened: DecoderSession[] = [];
+afterAll(() => Promise.all(opened.map((session) => session.release())));
+const open = async (folder: TextModelFolder, precision = 'fp32', fuseGraph = true) => {
+  const session = await DecoderSession.open(folder, findOperatingPoint(folder, precision), 'cpu', { fuseGraph });
+  opened.push(session);
+  return session;
+};
+
+/** A copy of a model folder with its config.json changed by `edit`. */
+function withConfig(edit: (config: Record<string, unknown>) => void, source = tinyStoriesOnnx()): TextModelFolder {
+  const dir = copyModel(source);
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edit(config);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return loadTextModelFolder(dir);
+}
+
+describe('fused rewrite of a Llama-style export', () => {
+  const fixture = loadTextModelFolder(tinyStoriesOnnx());
+  const shape = { layers: 2, hiddenSize: 128, heads: 8, kvHeads: 4, headDim: 16, vocabSize: 2048 };
+
+  it('finds each layer’s projections by data flow, not by name', () => {
+    const anatomy = readDecoderAnatomy(readModel(findOperatingPoint(fixture, 'fp32').path).graph, shape);
+    expect(anatomy.attentionScale).toBe(0.25); // 1/√head_dim, a Div after q·kᵀ in this export
+    const weights = anatomy.layers.map(({ attention, o, mlp, down }) => {
+      if (attention.packed || mlp.packed) throw new Error('the fixture projects q, k, v, gate and up separately');
+      return [attention.q, attention.k, attention.v, o, mlp.gate, mlp.up, down].map((p) => p.node.input[1]);
+    });
+    // The export's anonymous initializers, in HF's module order (q, k, v, o, gate, up, down).
+    expect(weights[0]).toEqual(['onnx::MatMul_449', 'onnx::MatMul_454', 'onnx::MatMul_463', 'onnx::MatMul_468', 'onnx::MatMul_469', 'onnx::MatMul_470', 'onnx::MatMul_471']);
+    expect(weights[1]).toEqual(['onnx::MatMul_472', 'onnx::MatMul_473', 'onnx::MatMul_474', 'onnx::MatMul_477', 'onnx::MatMul_478', 'onnx::MatMul_479', 'onnx::MatMul_480']);
+    expect(anatomy.layers[1]!.inputNorm).toBe('w.model__layers__1__input_layernorm__weight');
+    expect(anatomy.layers[0]!.postNorm).toBe('w.model__layers__0__post_attention_layernorm__weight');
+    expect(anatomy.finalNorm).toBe('w.model__norm__weight');
+    expect(anatomy.lmHead.node.input[1]).toBe('onnx::MatMul_481');
+  });
+
+  it('runs the fixture on a tenth of the nodes and decodes the reference greedy tokens exactly', async () => {
+    const decoder = await open(fixture);
+    expect(decoder.graph).toEqual({ kind: 'fused', nodes: 31, sourceNodes: 388 });
+    const pool = new SessionPool<DecoderSession>(Infinity);
+    const result = await new TextGenerator(fixture, pool).generate(TextGenerationRequestSchema.parse({ model: 'x', prompt: '', maxNewTokens: 40, doSample: false }));
+    await pool.closeAll();
+    expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
+  });
+
+  it('gives the export’s logits at 200 held-out positions, and carries int8 weights over as they are', async () => {
+    const variants = loadTextModelFolder(fixtureVariants());
+    const tokenizer = new TextTokenizer(fixture.tokenizerJson, fixture.tokenizerConfig, fixture.name);
+    const ids = tokenizer.encode(heldOutText()).slice(0, 200);
+    const compare = async (precision: string) => {
+      const [exported, fused] = [await open(variants, precision, false), await open(variants, precision)];
+      expect(fused.graph.kind).toBe('fused');
+      const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
+      return {
+        worst: Math.max(...a.map((row, i) => Math.max(...row.map((value, j) => Math.abs(value - b[i]![j]!))))),
+        topOneAgreement: a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length,
+      };
+    };
+    expect(await compare('fp32')).toEqual({ worst: expect.closeTo(0, 3), topOneAgreement: 1 });
+    // Both run the int8 weights through MatMulNBits, which quantises activations per block: float-rounding
+    // differences upstream can move an activation across a quantisation step, so the logits differ by
+    // about one step (< 0.2), never in kind.
+    const int8 = await compare('int8');
+    expect(int8.worst).toBeLessThan(0.2);
+    expect(int8.topOneAgreement).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('reads packed [q|k|v] and [gate|up] products and a softmax scale folded into q (the studio’s own export)', async () => {
+    const student = path.resolve(__dirname, '../../../../models/pareto-stories-student-s');
+    expect((await open(loadTextModelFolder(student))).graph).toEqual({
+      kind: 'export',
+      reason: 'its graph masks attention to a local window plus sinks, which GroupQueryAttention does not',
+    });
+    // Within its 128-position window the student's attention is plain causal attention, so without the
+    // declaration the rewrite applies and must give the export's logits.
+    const unwindowed = withConfig((config) => delete config.pareto_attention, student);
+    const anatomy = readDecoderAnatomy(readModel(findOperatingPoint(unwindowed, 'fp32').path).graph, {
+      layers: 3,
+      hiddenSize: 128,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 32,
+      vocabSize: 2048,
+    });
+    expect(anatomy.attentionScale).toBe(1);
+    expect(anatomy.layers.every((layer) => layer.attention.packed && layer.mlp.packed)).toBe(true);
+    const [exported, fused] = [await open(unwindowed, 'fp32', false), await open(unwindowed)];
+    expect(fused.graph).toMatchObject({ kind: 'fused', sourceNodes: 168 });
+    const ids = new TextTokenizer(unwindowed.tokenizerJson, unwindowed.tokenizerConfig, unwindowed.name).encode(heldOutText()).slice(0, 100);
+    const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
+    expect(Math.max(...a.map((row, i) => Math.max(...row.map((value, j) => Math.abs(value - b[i]![j]!)))))).toBeLessThan(1e-3);
+  });
+
+  it('keeps the export where the rewrite does not apply, and says why', async () => {
+    const variants = loadTextModelFolder(fixtureVariants());
+    expect((await open(variants, 'fp16')).graph).toEqual({ kind: 'export', reason: 'its KV cache is not float32' });
+    expect((await open(fixture, 'fp32', false)).graph).toEqual({ kind: 'export', reason: 'fusion is turned off' });
+    const gelu = withConfig((config) => (config.hidden_act = 'gelu'));
+    expect((await open(gelu)).graph).toEqual({ kind: 'export', reason: 'its MLP activation is gelu, not SiLU' });
+    const gpt = withConfig((config) => (config.model_type = 'gpt2'));
+    expect(() => fuseDecoderGraph(findOperatingPoint(gpt, 'fp32').path, gpt.config)).toThrowError('model type gpt2 is not a Llama-style decoder');
+  });
+
+  it('refuses a quantised embedding table, which the rewrite would feed to a norm as it is', async () => {
+    const student = loadTextModelFolder(path.resolve(__dirname, '../../../../models/pareto-stories-student-s'));
+    const config = { ...student.config, trainedAttention: null };
+    expect(() => fuseDecoderGraph(findOperatingPoint(student, 'int8').path, config)).toThrowError('its embedding table is not float32');
+  });
+
+  it('checks itself against the export: a config that misdescribes the graph leaves the export running', async () => {
+    // A wrong rotary base builds a graph that loads and runs but computes another model; the probe catches it.
+    const wrongTheta = withConfig((config) => (config.rope_theta = 500_000));
+    const decoder = await open(wrongTheta);
+    expect(decoder.graph.kind).toBe('export');
+    expect(decoder.graph.kind === 'export' && decoder.graph.reason).toMatch(/fused graph's logits differ from the export's by .* at probe step/);
+  });
+
+  it('rotary tables follow transformers: position × θ^(−2i/d), cos and sin of the same halves', () => {
+    const { cos, sin } = rotaryTables(4, 10_000, 3);
+    expect(Array.from(cos.subarray(0, 2))).toEqual([1, 1]);
+    expect(cos[2]).toBeCloseTo(Math.cos(1), 6);
+    expect(sin[3]).toBeCloseTo(Math.sin(0.01), 6);
+    expect(sin[5]).toBeCloseTo(Math.sin(0.02), 6);
+  });
+});

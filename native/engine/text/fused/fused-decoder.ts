@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { MAX_NEW_TOKENS } from '../../../contract';
+import { DataType, elemType, encodeModel, readModel } from '../../onnx/onnx-model';
+import type { DecoderConfig } from '../model-folder';
+import { readDecoderAnatomy, UnfusableGraph, type DecoderShape } from './decoder-anatomy';
+import { buildFusedDecoder } from './fused-graph';
+
+export { UnfusableGraph } from './decoder-anatomy';
+
+/** Which graph a decoder session runs: the export as it is, or its fused rewrite (and why not). */
+export type DecoderGraph = { kind: 'fused'; nodes: number; sourceNodes: number } | { kind: 'export'; reason: string };
+
+/** Model types whose decoder layer is the Llama one (RMS norm, RoPE, grouped-query attention, SiLU-gated MLP). */
+const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2']);
+
+function configBlocker(config: DecoderConfig): string | null {
+  if (!config.modelType || !LLAMA_LIKE.has(config.modelType)) return `model type ${config.modelType ?? 'unknown'} is not a Llama-style decoder`;
+  if (config.hiddenAct !== null && config.hiddenAct !== 'silu') return `its MLP activation is ${config.hiddenAct}, not SiLU`;
+  if (config.ropeScaling !== null && config.ropeScaling !== 'default') return `it uses ${config.ropeScaling} RoPE scaling`;
+  if (config.partialRotaryFactor !== 1) return 'it rotates only part of each head';
+  if (config.slidingWindow !== null && config.slidingWindow < config.contextLength) return 'it attends within a sliding window';
+  if (config.trainedAttention) return 'its graph masks attention to a local window plus sinks, which GroupQueryAttention does not';
+  if (config.headDim % 2 !== 0) return 'its head size is odd';
+  return null;
+}
+
+/**
+ * Rewrites a text decoder export onto onnxruntime's fused kernels (see `buildFusedDecoder`), in memory.
+ * Throws `UnfusableGraph` saying why when the model or its graph is not one the rewrite reproduces.
+ */
+export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: Uint8Array; graph: DecoderGraph } {
+  const blocker = configBlocker(config);
+  if (blocker) throw new UnfusableGraph(blocker);
+  const source = readModel(file);
+  const { graph } = source;
+  if (graph.node.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) throw new UnfusableGraph('the graph branches (a merged decoder)');
+  const input = (name: string) => graph.input.find((info) => info.name === name);
+  const layers = graph.input.filter((info) => /^past_key_values\.\d+\.key$/.test(info.name)).length;
+  if (elemType(input('past_key_values.0.key')) !== DataType.FLOAT) throw new UnfusableGraph('its KV cache is not float32');
+  if (elemType(graph.output.find((info) => info.name === 'logits')) !== DataType.FLOAT) throw new UnfusableGraph('its logits are not float32');
+  const shape: DecoderShape = {
+    layers,
+    hiddenSize: config.hiddenSize,
+    heads: config.numHeads,
+    kvHeads: config.numKvHeads,
+    headDim: config.headDim,
+    vocabSize: config.vocabSize,
+  };
+  const anatomy = readDecoderAnatomy(graph, shape);
+  const fused = buildFusedDecoder(
+    source,
+    anatomy,
+    {
+      shape,
+      rmsNormEps: config.rmsNormEps ?? 1e-6,
+      ropeTheta: config.ropeTheta,
+      // an attention window lets positions run past the context, up to the longest generation a request may ask for
+      rotaryPositions: config.contextLength + MAX_NEW_TOKENS,
+    },
+    path.dirname(file),
+  );
+  return { bytes: encodeModel(fused), graph: { kind: 'fused', nodes: fused.graph.node.length, sourceNodes: graph.node.length } };
+}

@@ -1,0 +1,159 @@
+import {
+  attributeFloat,
+  attributeInt,
+  DataType,
+  inlineExternalData,
+  node,
+  tensorFromFloats,
+  tensorValueInfo,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from '../../onnx/onnx-model';
+import { UnfusableGraph, type DecoderAnatomy, type DecoderShape, type Projection } from './decoder-anatomy';
+
+export interface FusionSettings {
+  shape: DecoderShape;
+  rmsNormEps: number;
+  ropeTheta: number;
+  /** Rows of the rotary cos/sin tables: the largest absolute position the graph can run at, plus one. */
+  rotaryPositions: number;
+}
+
+const MS = 'com.microsoft';
+
+/** cos/sin of position × inverse frequency, in float32 as transformers computes them (non-interleaved halves). */
+export function rotaryTables(headDim: number, theta: number, positions: number): { cos: Float32Array; sin: Float32Array } {
+  const half = headDim / 2;
+  const inverse = Float32Array.from({ length: half }, (_, i) => 1 / Math.fround(theta ** Math.fround((2 * i) / headDim)));
+  const cos = new Float32Array(positions * half);
+  const sin = new Float32Array(positions * half);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(p * inverse[i]!);
+      cos[p * half + i] = Math.cos(angle);
+      sin[p * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/**
+ * The same decoder rewritten onto onnxruntime's fused kernels: per layer SkipSimplifiedLayerNormalization
+ * (residual add + RMS norm), one product per projection (packed ones split after it), RotaryEmbedding on q and k at the fed absolute positions, GroupQueryAttention
+ * over the cache, QuickGelu(α=1) = SiLU for the gate. The weights, including quantised ones
+ * (DequantizeLinear, MatMulNBits), are carried over untouched, so the graph computes what the export
+ * computes with a few dozen nodes instead of a few hundred. The KV inputs and outputs keep their names
+ * and [batch, kv_heads, length, head_dim] layout, so a cache moves freely between this and the original.
+ */
+export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, settings: FusionSettings, modelDir: string): ModelProto {
+  const { index } = anatomy;
+  const { shape } = settings;
+  const constantNodes: NodeProto[] = [];
+  const initializers = new Map<string, TensorProto>();
+  const nodes: NodeProto[] = [];
+  const constant = (name: string) => {
+    index.constantClosure(name, constantNodes, initializers);
+    return name;
+  };
+  const project = (p: Projection, input: string, output: string) => {
+    const product = p.bias ? `${output}/product` : output;
+    p.node.input.slice(1).forEach(constant);
+    nodes.push({ ...p.node, name: output, input: [input, ...p.node.input.slice(1)], output: [product] });
+    if (p.bias) nodes.push(node('Add', [product, constant(p.bias.constant)], [output]));
+    return output;
+  };
+  const skipNorm = (delta: string, residual: string, scale: string, normed: string, sum: string) =>
+    nodes.push(node('SkipSimplifiedLayerNormalization', [delta, residual, constant(scale)], sum ? [normed, '', '', sum] : [normed], [attributeFloat('epsilon', settings.rmsNormEps)], MS));
+
+  const opsetVersion = source.opset_import.find((opset) => (opset.domain ?? '') === '')?.version ?? 17;
+  /** Splits the last axis into parts of `sizes` (Split takes its sizes as an input from opset 13 on). */
+  const splitLastAxis = (input: string, sizes: number[], outputs: string[]) => {
+    if (opsetVersion >= 13) {
+      const name = `${outputs[0]}/sizes`;
+      initializers.set(name, { name, dims: [sizes.length], data_type: DataType.INT64, int64_data: sizes });
+      nodes.push(node('Split', [input, name], outputs, [attributeInt('axis', -1)]));
+    } else {
+      nodes.push(node('Split', [input], outputs, [attributeInt('axis', -1), { name: 'split', type: 7, ints: sizes }]));
+    }
+  };
+
+  const tables = rotaryTables(shape.headDim, settings.ropeTheta, settings.rotaryPositions);
+  initializers.set('fused/cos_cache', tensorFromFloats('fused/cos_cache', [settings.rotaryPositions, shape.headDim / 2], tables.cos));
+  initializers.set('fused/sin_cache', tensorFromFloats('fused/sin_cache', [settings.rotaryPositions, shape.headDim / 2], tables.sin));
+  const rotary = (input: string, heads: number, output: string) =>
+    nodes.push(node('RotaryEmbedding', [input, 'position_ids', 'fused/cos_cache', 'fused/sin_cache'], [output], [attributeInt('interleaved', 0), attributeInt('num_heads', heads)], MS));
+
+  const embedding = anatomy.embedding;
+  nodes.push({ ...embedding, input: [constant(embedding.input[0]!), 'input_ids'], output: ['fused/embedded'] });
+  let residual = 'fused/embedded';
+  let pending: string | null = null;
+  anatomy.layers.forEach((layer, l) => {
+    const at = (name: string) => `fused/${l}/${name}`;
+    if (pending === null) {
+      nodes.push(node('SimplifiedLayerNormalization', [residual, constant(layer.inputNorm)], [at('normed')], [attributeInt('axis', -1), attributeFloat('epsilon', settings.rmsNormEps)]));
+    } else {
+      skipNorm(pending, residual, layer.inputNorm, at('normed'), at('residual_in'));
+      residual = at('residual_in');
+    }
+    const { attention, mlp } = layer;
+    if (attention.packed) {
+      const [q, kv] = [shape.heads * shape.headDim, shape.kvHeads * shape.headDim];
+      splitLastAxis(project(attention.qkv, at('normed'), at('qkv')), [q, kv, kv], [at('q'), at('k'), at('v')]);
+    } else {
+      project(attention.q, at('normed'), at('q'));
+      project(attention.k, at('normed'), at('k'));
+      project(attention.v, at('normed'), at('v'));
+    }
+    rotary(at('q'), shape.heads, at('q_rotated'));
+    rotary(at('k'), shape.kvHeads, at('k_rotated'));
+    nodes.push(
+      node(
+        'GroupQueryAttention',
+        [at('q_rotated'), at('k_rotated'), at('v'), `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_sequence_length'],
+        [at('attention'), `present.${l}.key`, `present.${l}.value`],
+        [attributeInt('num_heads', shape.heads), attributeInt('kv_num_heads', shape.kvHeads), attributeInt('do_rotary', 0), attributeFloat('scale', anatomy.attentionScale)],
+        MS,
+      ),
+    );
+    skipNorm(project(layer.o, at('attention'), at('attention_out')), residual, layer.postNorm, at('mlp_normed'), at('residual_mid'));
+    residual = at('residual_mid');
+    if (mlp.packed) {
+      const half = mlp.gateUp.outFeatures;
+      if (half === null) throw new UnfusableGraph(`layer ${l}'s packed gate/up product has no known width`);
+      splitLastAxis(project(mlp.gateUp, at('mlp_normed'), at('gate_up')), [half / 2, half / 2], [at('gate'), at('up')]);
+    } else {
+      project(mlp.gate, at('mlp_normed'), at('gate'));
+      project(mlp.up, at('mlp_normed'), at('up'));
+    }
+    nodes.push(node('QuickGelu', [at('gate')], [at('gate_silu')], [attributeFloat('alpha', 1)], MS));
+    nodes.push(node('Mul', [at('gate_silu'), at('up')], [at('gated')]));
+    pending = project(layer.down, at('gated'), at('mlp_out'));
+  });
+  skipNorm(pending!, residual, anatomy.finalNorm, 'fused/final_normed', '');
+  project(anatomy.lmHead, 'fused/final_normed', 'logits');
+
+  const graph = source.graph;
+  const kvInputs = graph.input.filter((info) => info.name.startsWith('past_key_values.'));
+  const outputs = graph.output.filter((info) => info.name === 'logits' || info.name.startsWith('present.'));
+  const inputIds = graph.input.find((info) => info.name === 'input_ids')!;
+  const opsets = source.opset_import.filter((opset) => (opset.domain ?? '') !== MS);
+  return {
+    ir_version: source.ir_version,
+    producer_name: 'pareto-studio fused decoder',
+    opset_import: [...opsets, { domain: MS, version: 1 }],
+    graph: {
+      name: `${graph.name}_fused`,
+      node: [...constantNodes, ...nodes],
+      initializer: [...initializers.values()].map((tensor) => inlineExternalData(tensor, modelDir)),
+      input: [
+        inputIds,
+        tensorValueInfo('position_ids', DataType.INT64, ['batch_size', 'sequence_length']),
+        ...kvInputs,
+        tensorValueInfo('seqlens_k', DataType.INT32, ['batch_size']),
+        tensorValueInfo('total_sequence_length', DataType.INT32, []),
+      ],
+      output: outputs,
+    },
+  };
+}
