@@ -3,9 +3,9 @@ import { ApiError, type ExecutionProvider } from '../../contract';
 import { halfArrayToFloat } from '../onnx/float16';
 import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
-import { boolTensor, emptyTensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
+import { boolTensor, emptyTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
-import type { TextModelFolder, OperatingPointFile } from './model-folder';
+import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
 import { argmax } from './teacher-forcing';
 
 /** The past key/value tensors of every layer, `length` positions long, after `evicted` dropped positions. */
@@ -37,6 +37,8 @@ export interface DecoderLayout {
   hasUseCacheBranch: boolean;
   /** Graphs on GroupQueryAttention take the cache's fill instead of a mask (`seqlens_k`, `total_sequence_length`). */
   hasSequenceLengths: boolean;
+  /** An additive mask input: the fused graph of a model trained on local + global attention. */
+  hasAttentionBias: boolean;
   kvType: 'float32' | 'float16';
   kvHeads: number;
   headDim: number;
@@ -75,6 +77,7 @@ function detectLayout(session: OrtSession, folder: TextModelFolder, file: string
     hasAttentionMask: inputs.has('attention_mask'),
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     hasSequenceLengths: inputs.has('seqlens_k') && inputs.has('total_sequence_length'),
+    hasAttentionBias: inputs.has('attention_bias'),
     kvType: keyMeta?.isTensor && keyMeta.type === 'float16' ? 'float16' : 'float32',
     kvHeads: fixed(shape[1], folder.config.numKvHeads),
     headDim: fixed(shape[3], folder.config.headDim),
@@ -86,6 +89,26 @@ function int64Range(start: number, count: number): BigInt64Array {
   for (let i = 0; i < count; i++) values[i] = BigInt(start + i);
   return values;
 }
+
+/**
+ * The additive mask of local + global attention over cache positions, as the studio's recipe trains and
+ * exports it: query q sees key k ≤ q when q − k < window or k < sinks.
+ */
+export function localGlobalBias(pastLength: number, count: number, attention: { window: number; sinks: number }): Float32Array {
+  const total = pastLength + count;
+  const bias = new Float32Array(count * total);
+  for (let row = 0; row < count; row++) {
+    const query = pastLength + row;
+    for (let key = 0; key < total; key++) {
+      const seen = key <= query && (query - key < attention.window || key < attention.sinks);
+      if (!seen) bias[row * total + key] = MASKED;
+    }
+  }
+  return bias;
+}
+
+/** The recipe's export adds this where attention is masked; the same value keeps the two graphs' logits alike. */
+const MASKED = -1e9;
 
 /** Logits of the last position as float32, whatever precision the graph returns them in. */
 function lastRow(logits: Tensor): Float32Array {
@@ -140,6 +163,7 @@ export class DecoderSession implements DecoderStep {
     readonly ep: ExecutionProvider,
     readonly fallbackReason: string | null,
     readonly graph: DecoderGraph,
+    private readonly trainedAttention: DecoderConfig['trainedAttention'] = null,
   ) {}
 
   static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<DecoderSession> {
@@ -179,7 +203,8 @@ export class DecoderSession implements DecoderStep {
     let fused: DecoderSession | null = null;
     try {
       const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `fused onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
-      fused = new DecoderSession(opened.session, detectLayout(opened.session, folder, 'the fused graph'), this.point, this.ep, this.fallbackReason, rewrite.graph);
+      const layout = detectLayout(opened.session, folder, 'the fused graph');
+      fused = new DecoderSession(opened.session, layout, this.point, this.ep, this.fallbackReason, rewrite.graph, folder.config.trainedAttention);
       const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0);
       if (disagreement === null) {
         await this.release();
@@ -221,6 +246,10 @@ export class DecoderSession implements DecoderStep {
     if (this.layout.hasSequenceLengths) {
       feeds.seqlens_k = int32Tensor(Int32Array.of(total - 1), [1]);
       feeds.total_sequence_length = int32Tensor(Int32Array.of(total), []);
+    }
+    if (this.layout.hasAttentionBias) {
+      if (!this.trainedAttention) throw new ApiError('invalid_model', `${this.point.path} takes an attention_bias but its config.json declares no pareto_attention.`);
+      feeds.attention_bias = float32Tensor(localGlobalBias(pastLength, count, this.trainedAttention), [1, 1, count, total]);
     }
     return feeds;
   }

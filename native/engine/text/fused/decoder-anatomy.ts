@@ -1,4 +1,4 @@
-import { DataType, type GraphProto, type NodeProto } from '../../onnx/onnx-model';
+import type { GraphProto, NodeProto } from '../../onnx/onnx-model';
 import { GraphIndex } from './graph-index';
 
 /** A weight product `input × W (+ bias)`: a MatMul or MatMulNBits whose other inputs are constants. */
@@ -29,7 +29,8 @@ export interface DecoderAnatomy {
   index: GraphIndex;
   /** What q·kᵀ is multiplied by before the softmax (1 where the export folded it into the q weights). */
   attentionScale: number;
-  embedding: NodeProto;
+  /** The start of the residual stream: the token embeddings, however the export looks them up. */
+  embeddings: string;
   layers: LayerAnatomy[];
   finalNorm: string;
   lmHead: Projection;
@@ -202,10 +203,6 @@ export function readDecoderAnatomy(graph: GraphProto, shape: DecoderShape): Deco
     return found;
   };
 
-  const embedding = index.consumersOf('input_ids').find((n) => n.op_type === 'Gather' && index.isConstant(n.input[0]!) && n.input[1] === 'input_ids');
-  if (!embedding) throw new UnfusableGraph('input_ids do not index an embedding table');
-  const table = index.initializers.get(embedding.input[0]!);
-  if (table && table.data_type !== DataType.FLOAT) throw new UnfusableGraph('its embedding table is not float32');
   const layers = Array.from({ length: shape.layers }, (_, layer): LayerAnatomy => {
     const [attention, mlp] = [groups[2 * layer]!, groups[2 * layer + 1]!];
     return {
@@ -217,5 +214,13 @@ export function readDecoderAnatomy(graph: GraphProto, shape: DecoderShape): Deco
       down: outputProjection(mlp, `layer ${layer} MLP down`),
     };
   });
-  return { index, attentionScale: readAttentionScale(index, graph), embedding, layers, finalNorm, lmHead };
+  const firstResidual = index.consumersOf(layers[0]!.o.output).find((n) => n.op_type === 'Add');
+  const embeddings = firstResidual?.input.find((input) => input !== layers[0]!.o.output);
+  if (!embeddings) throw new UnfusableGraph('layer 0 adds its attention to no residual stream');
+  try {
+    index.closure(embeddings, [], new Map(), new Set(['input_ids']));
+  } catch {
+    throw new UnfusableGraph('its embeddings depend on more than input_ids');
+  }
+  return { index, attentionScale: readAttentionScale(index, graph), embeddings, layers, finalNorm, lmHead };
 }

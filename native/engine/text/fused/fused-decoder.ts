@@ -19,7 +19,6 @@ function configBlocker(config: DecoderConfig): string | null {
   if (config.ropeScaling !== null && config.ropeScaling !== 'default') return `it uses ${config.ropeScaling} RoPE scaling`;
   if (config.partialRotaryFactor !== 1) return 'it rotates only part of each head';
   if (config.slidingWindow !== null && config.slidingWindow < config.contextLength) return 'it attends within a sliding window';
-  if (config.trainedAttention) return 'its graph masks attention to a local window plus sinks, which GroupQueryAttention does not';
   if (config.headDim % 2 !== 0) return 'its head size is odd';
   return null;
 }
@@ -56,6 +55,7 @@ export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: 
       ropeTheta: config.ropeTheta,
       // an attention window lets positions run past the context, up to the longest generation a request may ask for
       rotaryPositions: config.contextLength + MAX_NEW_TOKENS,
+      attentionBias: config.trainedAttention !== null,
     },
     path.dirname(file),
   );

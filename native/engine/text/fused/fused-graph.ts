@@ -18,6 +18,8 @@ export interface FusionSettings {
   ropeTheta: number;
   /** Rows of the rotary cos/sin tables: the largest absolute position the graph can run at, plus one. */
   rotaryPositions: number;
+  /** Take an additive `attention_bias` [1, 1, sequence, total] input: the mask of a model trained on local + global attention. */
+  attentionBias: boolean;
 }
 
 const MS = 'com.microsoft';
@@ -49,11 +51,11 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
 export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, settings: FusionSettings, modelDir: string): ModelProto {
   const { index } = anatomy;
   const { shape } = settings;
-  const constantNodes: NodeProto[] = [];
+  const copiedNodes: NodeProto[] = [];
   const initializers = new Map<string, TensorProto>();
   const nodes: NodeProto[] = [];
   const constant = (name: string) => {
-    index.constantClosure(name, constantNodes, initializers);
+    index.closure(name, copiedNodes, initializers);
     return name;
   };
   const project = (p: Projection, input: string, output: string) => {
@@ -84,9 +86,8 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
   const rotary = (input: string, heads: number, output: string) =>
     nodes.push(node('RotaryEmbedding', [input, 'position_ids', 'fused/cos_cache', 'fused/sin_cache'], [output], [attributeInt('interleaved', 0), attributeInt('num_heads', heads)], MS));
 
-  const embedding = anatomy.embedding;
-  nodes.push({ ...embedding, input: [constant(embedding.input[0]!), 'input_ids'], output: ['fused/embedded'] });
-  let residual = 'fused/embedded';
+  index.closure(anatomy.embeddings, copiedNodes, initializers, new Set(['input_ids']));
+  let residual = anatomy.embeddings;
   let pending: string | null = null;
   anatomy.layers.forEach((layer, l) => {
     const at = (name: string) => `fused/${l}/${name}`;
@@ -110,7 +111,11 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
     nodes.push(
       node(
         'GroupQueryAttention',
-        [at('q_rotated'), at('k_rotated'), at('v'), `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_sequence_length'],
+        [
+          ...[at('q_rotated'), at('k_rotated'), at('v'), `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_sequence_length'],
+          // GroupQueryAttention's optional cos_cache, sin_cache and position_ids come before its attention_bias
+          ...(settings.attentionBias ? ['', '', '', 'attention_bias'] : []),
+        ],
         [at('attention'), `present.${l}.key`, `present.${l}.value`],
         [attributeInt('num_heads', shape.heads), attributeInt('kv_num_heads', shape.kvHeads), attributeInt('do_rotary', 0), attributeFloat('scale', anatomy.attentionScale)],
         MS,
@@ -144,7 +149,7 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
     opset_import: [...opsets, { domain: MS, version: 1 }],
     graph: {
       name: `${graph.name}_fused`,
-      node: [...constantNodes, ...nodes],
+      node: [...copiedNodes, ...nodes],
       initializer: [...initializers.values()].map((tensor) => inlineExternalData(tensor, modelDir)),
       input: [
         inputIds,
@@ -152,6 +157,7 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
         ...kvInputs,
         tensorValueInfo('seqlens_k', DataType.INT32, ['batch_size']),
         tensorValueInfo('total_sequence_length', DataType.INT32, []),
+        ...(settings.attentionBias ? [tensorValueInfo('attention_bias', DataType.FLOAT, [1, 1, 'sequence_length', 'total_sequence_length'])] : []),
       ],
       output: outputs,
     },

@@ -34,17 +34,21 @@ export class GraphIndex {
     return constant;
   }
 
-  /** The nodes and initializers that compute a constant tensor, in an order that can be replayed. */
-  constantClosure(name: string, nodes: NodeProto[], initializers: Map<string, TensorProto>, seen = new Set<string>()): void {
-    if (!name || seen.has(name)) return;
+  /**
+   * The nodes and initializers that compute `name` from constants and the graph inputs in `inputs`, in an
+   * order that can be replayed; throws naming any other graph input the computation needs.
+   */
+  closure(name: string, nodes: NodeProto[], initializers: Map<string, TensorProto>, inputs: ReadonlySet<string> = new Set(), seen = new Set<string>()): void {
+    if (!name || seen.has(name) || inputs.has(name)) return;
     seen.add(name);
     const tensor = this.initializers.get(name);
     if (tensor) {
       initializers.set(name, tensor);
       return;
     }
-    const source = this.producer.get(name)!;
-    for (const input of source.input) this.constantClosure(input, nodes, initializers, seen);
+    const source = this.producer.get(name);
+    if (!source) throw new Error(`it needs the graph input ${name}`);
+    for (const input of source.input) this.closure(input, nodes, initializers, inputs, seen);
     if (!nodes.includes(source)) nodes.push(source);
   }
 
