@@ -154,6 +154,11 @@ describe('image jobs on the SD fixture', () => {
     expect([result.width, result.height]).toEqual([32, 32]);
   });
 
+  it('says what size a pixel-space package makes before opening it (sample_size in model_index.json)', async () => {
+    const student = await host.invoke('importModel', { path: path.resolve(__dirname, '../../models/pareto-emoji-student') });
+    expect(student.image).toMatchObject({ width: 32, height: 32 });
+  });
+
   it('lists image folders it is given', async () => {
     const imported = await host.invoke('importModel', { path: model });
     expect(imported).toMatchObject({ kind: 'image', variants: ['fp32', 'fp16', 'int8'], architecture: 'OnnxStableDiffusionPipeline', contextLength: 77 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeUtility, lambdaWord, formatBytes, formatMsPerToken, formatNumber, formatOperatingPoint, formatOperatingPointShort, formatPrecisionShare, formatTokens } from './format';
+import { describeImageOperatingPoint, describeUtility, formatImageOperatingPoint, formatSecondsPerImage, lambdaWord, formatBytes, formatMsPerToken, formatNumber, formatOperatingPoint, formatOperatingPointShort, formatPrecisionShare, formatTokens } from './format';
 
 describe('format', () => {
   it('shows a dash for unknown metrics and fixed decimals otherwise', () => {
@@ -37,6 +37,18 @@ describe('operating point', () => {
   it('lists precision shares largest first, in whole percent', () => {
     expect(formatPrecisionShare({ fp32: 0.28, int8: 0.72 })).toBe('int8 72% · fp32 28%');
     expect(formatPrecisionShare({ int8: 1 })).toBe('int8 100%');
+  });
+});
+
+describe('image operating point', () => {
+  const point = { lambda: 0, model: 'emoji-student', precision: 'int8', steps: 4, utility: 1, quality: 0.7, efficiency: 1, frechetDistance: 10.7557, faithfulness: 0.5, sPerImage: 0.0512 };
+
+  it('says which package, precision and steps λ selected, with the predicted quality and cost', () => {
+    expect(formatImageOperatingPoint(point)).toBe('emoji-student · int8 · 4 steps · Fréchet 10.76 · 0.05 s/image');
+    expect(formatImageOperatingPoint({ ...point, steps: 1, sPerImage: 12.345 })).toBe('emoji-student · int8 · 1 step · Fréchet 10.76 · 12.3 s/image');
+    expect(describeImageOperatingPoint(point)).toBe('λ 0.00: utility 1.000 = λ·quality 0.700 + (1−λ)·efficiency 1.000; Fréchet distance 10.76 (lower is better); prompt faithfulness 50%');
+    expect(describeImageOperatingPoint({ ...point, faithfulness: null })).not.toContain('faithfulness');
+    expect(formatSecondsPerImage(1.234)).toBe('1.23');
   });
 });
 

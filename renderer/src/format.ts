@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationConfig } from '../../native/contract';
+import type { FinishReason, GenerationConfig, ImageOperatingPoint } from '../../native/contract';
 
 export const FINISH_LABELS: Record<FinishReason, string> = {
   eos: 'end of story',
@@ -92,9 +92,38 @@ export function formatOperatingPoint(point: OperatingPoint): string {
   return `${formatOperatingPointShort(point)} · ${point.bitsPerByte.toFixed(2)} bits/byte · ${formatMsPerToken(point.msPerToken)} ms/token`;
 }
 
+/** What λ weighed for any operating point, text or image: U = λ·Q/Qmax + (1−λ)·E. */
+export interface UtilityTerms {
+  lambda: number;
+  utility: number;
+  quality: number;
+  efficiency: number;
+}
+
 /** The utility terms behind a selection, for a tooltip: U = λ·Q/Qmax + (1−λ)·E. */
-export function describeUtility(point: OperatingPoint): string {
+export function describeUtility(point: UtilityTerms): string {
   return `λ ${formatLambda(point.lambda)}: utility ${point.utility.toFixed(3)} = λ·quality ${point.quality.toFixed(3)} + (1−λ)·efficiency ${point.efficiency.toFixed(3)}`;
+}
+
+/** Seconds per image with the precision a reader needs: 0.04, 1.25, 12.5. */
+export function formatSecondsPerImage(seconds: number): string {
+  return seconds >= 10 ? seconds.toFixed(1) : seconds.toFixed(2);
+}
+
+/** The image point λ selected, short: "emoji-student · int8 · 4 steps". */
+export function formatImageOperatingPointShort(point: ImageOperatingPoint): string {
+  return [point.model, point.precision, `${point.steps} step${point.steps === 1 ? '' : 's'}`].join(' · ');
+}
+
+/** The image point λ selected with its predicted quality and cost: "emoji-student · int8 · 4 steps · Fréchet 10.76 · 0.05 s/image". */
+export function formatImageOperatingPoint(point: ImageOperatingPoint): string {
+  return `${formatImageOperatingPointShort(point)} · Fréchet ${point.frechetDistance.toFixed(2)} · ${formatSecondsPerImage(point.sPerImage)} s/image`;
+}
+
+/** The tooltip for an image point: the utility terms, and prompt faithfulness where the package measured it. */
+export function describeImageOperatingPoint(point: ImageOperatingPoint): string {
+  const faithfulness = point.faithfulness === null ? '' : `; prompt faithfulness ${Math.round(point.faithfulness * 100)}%`;
+  return `${describeUtility(point)}; Fréchet distance ${point.frechetDistance.toFixed(2)} (lower is better)${faithfulness}`;
 }
 
 /** Shares of tokens per precision variant, largest first: "int8 72% · fp32 28%". */

@@ -197,7 +197,7 @@ export class ImageGenerator {
   private resolveSize(request: ResolvedImageGenerationRequest, layout: UnetLayout) {
     const scale = this.folder.vaeScaleFactor;
     const trained = this.folder.unetSampleSize;
-    const defaultSide = (fixedCells: number | null) => (fixedCells ?? trained ?? (this.folder.vaeDecoderPath ? 64 : 64)) * scale;
+    const defaultSide = (fixedCells: number | null) => (fixedCells ?? trained ?? 64) * scale;
     const width = request.width ?? defaultSide(layout.fixedWidth);
     const height = request.height ?? defaultSide(layout.fixedHeight);
     for (const [name, value, fixedCells] of [['width', width, layout.fixedWidth], ['height', height, layout.fixedHeight]] as const) {

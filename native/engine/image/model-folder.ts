@@ -13,6 +13,8 @@ const ModelIndexJson = z.looseObject({
   _class_name: z.string().optional(),
   /** The guidance scale the model was made for (a guidance-distilled student runs at 1). */
   default_guidance_scale: z.number().min(0).max(50).optional(),
+  /** Pixel-space packages have no unet/config.json: the studio's recipe writes the trained size here. */
+  sample_size: z.number().int().positive().max(1024).optional(),
 });
 const UnetConfigJson = z.looseObject({
   in_channels: z.number().int().positive().max(64).optional(),
@@ -160,7 +162,7 @@ export function loadImageModelFolder(folder: string): ImageModelFolder {
   const realRoot = fs.realpathSync(dir);
   for (const file of [textEncoderPath, ...unetPoints.map((p) => p.path), ...(vaeDecoderPath ? [vaeDecoderPath] : [])]) checkInside(file, realRoot, dir);
 
-  const sampleSize = unetConfig.sample_size;
+  const sampleSize = unetConfig.sample_size ?? modelIndex.sample_size;
   const files = [textEncoderPath, ...new Set(unetPoints.map((p) => p.path)), ...(vaeDecoderPath ? [vaeDecoderPath] : [])];
   return {
     dir,

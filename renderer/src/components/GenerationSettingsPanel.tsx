@@ -90,16 +90,31 @@ export function GenerationSettingsPanel({ form, onChange, onReset, providers, kn
   );
 }
 
+interface SliderFieldProps {
+  id: string;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: string;
+  onChange: (value: string) => void;
+  testId?: string;
+  /** Where a blank value is allowed: what blank means ("model default"); the slider then rests dimmed at its minimum. */
+  blank?: string;
+}
+
 /** A range slider beside a number field for the same value. */
-export function SliderField({ id, label, min, max, step, value, onChange, testId }: { id: string; label: string; min: number; max: number; step: number; value: string; onChange: (value: string) => void; testId?: string }) {
+export function SliderField({ id, label, min, max, step, value, onChange, testId, blank }: SliderFieldProps) {
+  const unset = value.trim() === '';
   return (
     <div className="field">
       <label className="field-label" htmlFor={id}>
         {label}
+        {blank && <span className="field-aside">blank = {blank}</span>}
       </label>
       <div className="slider-row">
-        <input type="range" aria-label={`${label} slider`} min={min} max={max} step={step} value={value} onChange={(event) => onChange(event.target.value)} />
-        <input id={id} data-testid={testId} type="number" className="slider-number" min={min} max={max} step={step} value={value} onChange={(event) => onChange(event.target.value)} />
+        <input type="range" className={unset ? 'slider-unset' : undefined} aria-label={`${label} slider`} min={min} max={max} step={step} value={unset ? min : value} onChange={(event) => onChange(event.target.value)} />
+        <input id={id} data-testid={testId} type="number" className="slider-number" min={min} max={max} step={step} placeholder={blank ? 'auto' : undefined} value={value} onChange={(event) => onChange(event.target.value)} />
       </div>
     </div>
   );

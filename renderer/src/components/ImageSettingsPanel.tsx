@@ -7,14 +7,17 @@ import { ProviderSelect } from './ProviderSelect';
 
 interface Props {
   form: ImageForm;
+  /** The model picked by hand; null under Auto (λ), or with no model yet. */
   model: ModelInfo | null;
+  /** True when λ picks the model, its precision and its steps (Auto): those fields are λ's. */
+  lambdaDecides: boolean;
   providers: ProviderInfo[] | undefined;
   onChange: (patch: Partial<ImageForm>) => void;
   onReset: () => void;
 }
 
 /** The right-hand panel of the Images view: how many steps, how strongly to follow the prompt, the seed, and how to run. */
-export function ImageSettingsPanel({ form, model, providers, onChange, onReset }: Props) {
+export function ImageSettingsPanel({ form, model, lambdaDecides, providers, onChange, onReset }: Props) {
   const defaults = model?.image ?? null;
   const sizes = sizeOptions(defaults);
   const defaultSize = defaults ? `${defaults.width}x${defaults.height}` : '';
@@ -25,13 +28,29 @@ export function ImageSettingsPanel({ form, model, providers, onChange, onReset }
 
       <div className="field">
         <label className="field-label" htmlFor="image-steps">
-          Steps <span className="field-aside">blank = {defaultSteps(defaults, form.scheduler)}</span>
+          Steps <span className="field-aside">{lambdaDecides ? 'λ decides' : `blank = ${defaultSteps(defaults, form.scheduler)}`}</span>
         </label>
-        <input id="image-steps" data-testid="image-steps-input" type="number" min={1} max={1000} step={1} placeholder={String(defaultSteps(defaults, form.scheduler))} value={form.steps} onChange={(event) => onChange({ steps: event.target.value })} />
+        <input
+          id="image-steps"
+          data-testid="image-steps-input"
+          type="number"
+          min={1}
+          max={1000}
+          step={1}
+          placeholder={lambdaDecides ? 'λ decides' : String(defaultSteps(defaults, form.scheduler))}
+          value={form.steps}
+          disabled={lambdaDecides}
+          onChange={(event) => onChange({ steps: event.target.value })}
+        />
+        {lambdaDecides && (
+          <p className="field-hint" data-testid="image-lambda-hint">
+            λ picks the model, its precision and its steps. Pick a model above to set them by hand.
+          </p>
+        )}
       </div>
 
-      <SliderField id="image-guidance" testId="image-guidance-input" label="Guidance" min={0} max={20} step={0.5} value={form.guidance} onChange={(guidance) => onChange({ guidance })} />
-      {Number(form.guidance) <= 1 && <p className="field-hint">At 1 or below the negative prompt is not used (one UNet pass per step).</p>}
+      <SliderField id="image-guidance" testId="image-guidance-input" label="Guidance" min={0} max={20} step={0.5} value={form.guidance} blank="model default" onChange={(guidance) => onChange({ guidance })} />
+      {form.guidance.trim() !== '' && Number(form.guidance) <= 1 && <p className="field-hint">At 1 or below the negative prompt is not used (one UNet pass per step).</p>}
 
       <div className="field">
         <label className="field-label" htmlFor="image-seed">
@@ -64,7 +83,7 @@ export function ImageSettingsPanel({ form, model, providers, onChange, onReset }
           Precision <span className="field-aside">UNet variant</span>
         </label>
         <select id="image-precision" data-testid="image-precision-select" value={form.precision} disabled={!model || model.variants.length < 2} onChange={(event) => onChange({ precision: event.target.value })}>
-          <option value="">Model default{model?.variants.includes('fp32') ? ' (fp32)' : model?.variants[0] ? ` (${model.variants[0]})` : ''}</option>
+          <option value="">{lambdaDecides ? 'λ decides' : `Model default${model?.variants.includes('fp32') ? ' (fp32)' : model?.variants[0] ? ` (${model.variants[0]})` : ''}`}</option>
           {model?.variants.map((variant) => (
             <option key={variant} value={variant}>
               {variant}
@@ -98,7 +117,7 @@ export function ImageSettingsPanel({ form, model, providers, onChange, onReset }
         <ProviderSelect id="image-ep-select" testId="image-ep-select" value={form.ep} onChange={(ep) => onChange({ ep })} providers={providers} />
       </div>
 
-      <button type="button" className="button button-quiet panel-reset" title="Reset steps, guidance, seed, scheduler, precision and size to the model's defaults" onClick={onReset}>
+      <button type="button" className="button button-quiet panel-reset" title="Reset steps, guidance, seed, scheduler, precision and size to the model's defaults (or λ's choice)" onClick={onReset}>
         Reset to defaults
       </button>
     </aside>

@@ -1,9 +1,10 @@
-import { useState } from 'react';
-import type { ExecutionProvider, ImageResult } from '../../../native/contract';
-import { epLabel } from '../format';
+import type { ExecutionProvider, ImageOperatingPoint, ImageResult } from '../../../native/contract';
+import { describeImageOperatingPoint, epLabel, formatImageOperatingPoint, formatImageOperatingPointShort } from '../format';
 import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
 import { imageProgressFraction, type ImageJobState } from '../state/imageJobState';
-import { CopyIcon, DownloadIcon, ImageIcon } from './icons';
+import { CopyButton } from './CopyButton';
+import { DownloadIcon, ImageIcon } from './icons';
+import { OutputHeader, type PointChip } from './OutputHeader';
 
 /** An image made in this session, for the gallery strip. */
 export interface GalleryImage {
@@ -11,12 +12,16 @@ export interface GalleryImage {
   result: ImageResult;
   /** A data URL of the PNG, for display. */
   url: string;
+  /** What λ selected for it; null when the model ran as set. */
+  operatingPoint: ImageOperatingPoint | null;
 }
 
 interface Props {
   job: ImageJobState | undefined;
   /** The start call is in flight: the host checks the request and opens the model's sessions. */
   pending: boolean;
+  /** The start call carries λ: the host is choosing (on first use, measuring) an operating point. */
+  choosing: boolean;
   /** A gallery image the user picked, shown instead of the current run. */
   shown: GalleryImage | null;
   gallery: GalleryImage[];
@@ -28,8 +33,8 @@ interface Props {
   requestedEp: ExecutionProvider;
 }
 
-function progressText(job: ImageJobState | undefined, pending: boolean): string {
-  if (!job) return pending ? 'Loading the model…' : '';
+function progressText(job: ImageJobState | undefined, pending: boolean, choosing: boolean): string {
+  if (!job) return pending ? (choosing ? 'Choosing an operating point…' : 'Loading the model…') : '';
   switch (job.status) {
     case 'queued':
       return job.queuePosition ? `Queued, position ${job.queuePosition}` : 'Queued…';
@@ -45,36 +50,46 @@ function progressText(job: ImageJobState | undefined, pending: boolean): string 
 }
 
 /** The image area: live progress and previews, the finished image with its parameters, and the session's gallery. */
-export function ImageStage({ job, pending, shown, gallery, selectedId, onSelect, onShowCurrent, errorMessage, requestedEp }: Props) {
+/** What λ chose for the image shown: short beside the progress bar, in full (predicted quality and cost included) on hover. */
+function pointChip(point: ImageOperatingPoint | null): PointChip | null {
+  return point && { lambda: point.lambda, text: formatImageOperatingPointShort(point), title: `${formatImageOperatingPoint(point)}\n${describeImageOperatingPoint(point)}`, testId: 'image-output-operating-point' };
+}
+
+export function ImageStage({ job, pending, choosing, shown, gallery, selectedId, onSelect, onShowCurrent, errorMessage, requestedEp }: Props) {
   const result = shown?.result ?? job?.result ?? null;
   const resultUrl = shown?.url ?? (job?.result ? `data:image/png;base64,${job.result.png}` : null);
   const preview = !shown && !job?.result ? (job?.preview ?? null) : null;
   const status = shown ? null : job?.status ?? (pending ? 'starting' : null);
   const fraction = shown ? 1 : imageProgressFraction(job);
   const previewSize = job?.parameters ?? null;
+  const point = shown ? shown.operatingPoint : (job?.operatingPoint ?? null);
 
   return (
     <section className="output-panel image-stage" aria-label="Image">
-      <header className="output-header image-stage-header">
-        <h2 className="panel-title">{shown ? 'From this session' : 'Image'}</h2>
+      <OutputHeader
+        title={shown ? 'From this session' : 'Image'}
+        className="image-stage-header"
+        point={pointChip(point)}
+        actions={
+          shown && (
+            <button type="button" className="button button-quiet" onClick={onShowCurrent} title="Back to the latest run">
+              Latest run
+            </button>
+          )
+        }
+      >
         {status && (
           <div className="image-progress" data-testid="image-progress" data-state={status} role="progressbar" aria-valuemin={0} aria-valuemax={job?.steps ?? 0} aria-valuenow={job?.step ?? 0} aria-label="Image progress">
             <div className="image-progress-track">
               <div className={`image-progress-fill${status === 'running' || status === 'queued' || status === 'starting' ? ' image-progress-live' : ''}`} style={{ width: `${Math.round(fraction * 100)}%` }} />
             </div>
             <span className="image-progress-text" data-testid="image-progress-text">
-              {progressText(job, pending)}
+              {progressText(job, pending, choosing)}
             </span>
             {job?.precision && status === 'running' && <span className="chip chip-muted">{job.precision}</span>}
           </div>
         )}
-        <span className="spacer" />
-        {shown && (
-          <button type="button" className="button button-quiet" onClick={onShowCurrent} title="Back to the latest run">
-            Latest run
-          </button>
-        )}
-      </header>
+      </OutputHeader>
 
       {!shown && job?.fallbackReason && (
         <p className="fallback-notice" role="status">
@@ -154,7 +169,7 @@ function ImageDetails({ result }: { result: ImageResult }) {
       </dl>
       <div className="image-actions">
         <SaveButton result={result} />
-        <CopyParametersButton text={result.parametersText} />
+        <CopyButton testId="image-copy-parameters" label="Copy parameters" title="Copy the prompt and settings as text (Automatic1111 format)" text={result.parametersText} />
       </div>
     </aside>
   );
@@ -176,25 +191,6 @@ function SaveButton({ result }: { result: ImageResult }) {
     <button type="button" className="button button-primary" data-testid="image-save-button" title="Save the PNG, with its parameters inside" onClick={save}>
       <DownloadIcon />
       Save PNG
-    </button>
-  );
-}
-
-function CopyParametersButton({ text }: { text: string }) {
-  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied('copied');
-    } catch {
-      setCopied('failed');
-    }
-    setTimeout(() => setCopied('idle'), 1500);
-  }
-  return (
-    <button type="button" className="button" data-testid="image-copy-parameters" title="Copy the prompt and settings as text (Automatic1111 format)" onClick={() => void copy()}>
-      <CopyIcon />
-      {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed' : 'Copy parameters'}
     </button>
   );
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { ModelInfo } from '../../../native/contract';
 import { formatBytes, formatTokens } from '../format';
 import { AUTO_MODEL, type ModelChoice } from '../generate/modelChoice';
@@ -10,10 +11,14 @@ interface Props {
   onChange: (value: string) => void;
   /** Why the list is empty. */
   emptyLabel: string;
+  /** The select's id and test id (the Images view has its own). */
+  selectId?: string;
+  /** What one chosen model offers, as chips; a text model's by default. */
+  modelChips?: (model: ModelInfo) => ReactNode;
 }
 
-/** Auto (λ over the bundled family) or one text model, and what the choice offers. */
-export function ModelPicker({ models, choice, autoFamily, onChange, emptyLabel }: Props) {
+/** Auto (λ over the bundled family) or one model, and what the choice offers. */
+export function ModelPicker({ models, choice, autoFamily, onChange, emptyLabel, selectId = 'model-select', modelChips = textModelChips }: Props) {
   const value = choice.kind === 'auto' ? AUTO_MODEL : choice.kind === 'model' ? choice.model.id : '';
   const options = models.map((model) => (
     <option key={model.id} value={model.id}>
@@ -23,10 +28,10 @@ export function ModelPicker({ models, choice, autoFamily, onChange, emptyLabel }
   ));
   return (
     <div className="model-picker">
-      <label className="field-label" htmlFor="model-select">
+      <label className="field-label" htmlFor={selectId}>
         Model
       </label>
-      <select id="model-select" data-testid="model-select" value={value} onChange={(event) => onChange(event.target.value)} disabled={models.length === 0}>
+      <select id={selectId} data-testid={selectId} value={value} onChange={(event) => onChange(event.target.value)} disabled={models.length === 0}>
         {models.length === 0 && <option value="">{emptyLabel}</option>}
         {autoFamily && <option value={AUTO_MODEL}>Auto (λ) — {autoFamily} family</option>}
         {autoFamily ? <optgroup label="A specific model">{options}</optgroup> : options}
@@ -44,25 +49,38 @@ export function ModelPicker({ models, choice, autoFamily, onChange, emptyLabel }
             ))}
           </>
         )}
-        {choice.kind === 'model' && (
-          <>
-            {choice.model.family && (
-              <span className="chip" title="λ chooses within this model's family">
-                {choice.model.family} family
-              </span>
-            )}
-            {choice.model.variants.map((variant) => (
-              <span key={variant} className="chip chip-muted">
-                {variant}
-              </span>
-            ))}
-            <span className="chip chip-muted" title="Context length in tokens">
-              ctx {formatTokens(choice.model.contextLength)}
-            </span>
-            <span className="chip chip-muted">{formatBytes(choice.model.sizeBytes)}</span>
-          </>
-        )}
+        {choice.kind === 'model' && modelChips(choice.model)}
       </div>
     </div>
+  );
+}
+
+/** What one model offers, as chips: its family, its precision variants, what `children` adds for its kind, and its size on disk. */
+export function ModelChips({ model, familyTitle, variantTitle, children }: { model: ModelInfo; familyTitle: string; variantTitle?: string; children?: ReactNode }) {
+  return (
+    <>
+      {model.family && (
+        <span className="chip" title={familyTitle}>
+          {model.family} family
+        </span>
+      )}
+      {model.variants.map((variant) => (
+        <span key={variant} className="chip chip-muted" title={variantTitle}>
+          {variant}
+        </span>
+      ))}
+      {children}
+      <span className="chip chip-muted">{formatBytes(model.sizeBytes)}</span>
+    </>
+  );
+}
+
+function textModelChips(model: ModelInfo) {
+  return (
+    <ModelChips model={model} familyTitle="λ chooses within this model's family">
+      <span className="chip chip-muted" title="Context length in tokens">
+        ctx {formatTokens(model.contextLength)}
+      </span>
+    </ModelChips>
   );
 }

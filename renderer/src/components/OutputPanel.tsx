@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { ExecutionProvider } from '../../../native/contract';
-import { FINISH_LABELS, describeUtility, epLabel, formatLambda, formatOperatingPoint } from '../format';
+import { FINISH_LABELS, describeUtility, epLabel, formatOperatingPoint } from '../format';
 import type { JobState } from '../state/jobState';
-import { CopyIcon } from './icons';
+import { CopyButton } from './CopyButton';
+import { OutputHeader } from './OutputHeader';
 
 /** The run shown in the output panel: what was asked, and the job once the host accepted it. */
 export interface Run {
@@ -43,23 +44,18 @@ export function OutputPanel({ run, job, active, errorMessage }: Props) {
 
   return (
     <section className="output-panel" aria-label="Output">
-      <header className="output-header">
-        <h2 className="panel-title">Story</h2>
-        {point && (
-          <span className="op-chip" data-testid="output-operating-point" title={describeUtility(point)}>
-            <span className="op-chip-lambda">λ {formatLambda(point.lambda)}</span>
-            {formatOperatingPoint(point)}
-          </span>
-        )}
+      <OutputHeader
+        title="Story"
+        point={point && { lambda: point.lambda, text: formatOperatingPoint(point), title: describeUtility(point), testId: 'output-operating-point' }}
+        actions={run && <CopyButton className="button button-quiet" testId="copy-button" label="Copy" title="Copy the story (prompt and continuation)" text={run.prompt + text} disabled={active || text === ''} />}
+      >
         {status && <span className="output-status">{status}</span>}
         {finishReason && (
           <span className={`badge badge-${finishReason}`} data-testid="finish-reason" data-reason={finishReason}>
             {FINISH_LABELS[finishReason]}
           </span>
         )}
-        <span className="spacer" />
-        {run && <CopyButton text={run.prompt + text} disabled={active || text === ''} />}
-      </header>
+      </OutputHeader>
 
       {run && job?.fallbackReason && (
         <p className="fallback-notice" role="status" data-testid="fallback-notice" title={job.ep ? `This run used ${epLabel(job.ep)}` : undefined}>
@@ -84,24 +80,5 @@ export function OutputPanel({ run, job, active, errorMessage }: Props) {
         )}
       </div>
     </section>
-  );
-}
-
-function CopyButton({ text, disabled }: { text: string; disabled: boolean }) {
-  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied('copied');
-    } catch {
-      setCopied('failed');
-    }
-    setTimeout(() => setCopied('idle'), 1500);
-  }
-  return (
-    <button type="button" className="button button-quiet" data-testid="copy-button" title="Copy the story (prompt and continuation)" disabled={disabled} onClick={() => void copy()}>
-      <CopyIcon />
-      {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Copy failed' : 'Copy'}
-    </button>
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageParameters, ModelInfo } from '../../../native/contract';
-import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
+import { resolveModelChoice, type ModelChoice } from '../generate/modelChoice';
+import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, imageLambdaReason, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
 
 const model: ModelInfo = {
   id: 'sd-tiny',
@@ -19,14 +20,29 @@ const model: ModelInfo = {
 };
 
 const form = (patch: Partial<ImageForm> = {}): ImageForm => ({ ...initialImageForm('cpu'), prompt: 'a red circle', ...patch });
+const asSet = { model };
+
+/** A bundled image family of two packages, as the host lists it. */
+const family: ModelInfo[] = [
+  { ...model, id: 'emoji-teacher', name: 'emoji-teacher', source: 'bundled', family: 'emoji', role: 'teacher', image: { width: 32, height: 32, sizeStep: 1, scheduler: 'ddim', steps: 50 } },
+  { ...model, id: 'emoji-student', name: 'emoji-student', source: 'bundled', family: 'emoji', role: 'student', image: { width: 32, height: 32, sizeStep: 1, scheduler: 'ddim', steps: 4 } },
+];
+const auto: ModelChoice = resolveModelChoice([...family, model], null, null);
 
 describe('buildImageRequest', () => {
-  it('sends only what the user set, so the model decides the rest', () => {
-    expect(buildImageRequest(model, form())).toEqual({ ok: true, request: { model: 'sd-tiny', prompt: 'a red circle', ep: 'cpu', guidance: 7.5 } });
+  it('sends only what the user set, so the model decides the rest (guidance included)', () => {
+    expect(buildImageRequest(asSet, form())).toEqual({ ok: true, request: { model: 'sd-tiny', prompt: 'a red circle', ep: 'cpu' } });
+  });
+
+  it('under λ sends λ and no model, steps, precision or size: the host picks them', () => {
+    expect(auto.kind).toBe('auto');
+    expect(buildImageRequest(imageTarget(auto, 0.5), form())).toEqual({ ok: true, request: { lambda: 0.5, prompt: 'a red circle', ep: 'cpu' } });
+    const knobs = form({ steps: '6', precision: 'int8', size: '64x64', seed: '3', guidance: '2', scheduler: 'lcm', negativePrompt: 'blurry' });
+    expect(buildImageRequest(imageTarget(auto, 0), knobs)).toEqual({ ok: true, request: { lambda: 0, prompt: 'a red circle', negativePrompt: 'blurry', guidance: 2, seed: 3, scheduler: 'lcm', ep: 'cpu' } });
   });
 
   it('sends every knob that is set', () => {
-    const built = buildImageRequest(model, form({ negativePrompt: 'blurry', steps: '6', guidance: '5', seed: '1', scheduler: 'euler-a', precision: 'int8', size: '96x64', ep: 'cuda' }));
+    const built = buildImageRequest(asSet, form({ negativePrompt: 'blurry', steps: '6', guidance: '5', seed: '1', scheduler: 'euler-a', precision: 'int8', size: '96x64', ep: 'cuda' }));
     expect(built).toEqual({
       ok: true,
       request: { model: 'sd-tiny', prompt: 'a red circle', negativePrompt: 'blurry', steps: 6, guidance: 5, seed: 1, scheduler: 'euler-a', precision: 'int8', width: 96, height: 64, ep: 'cuda' },
@@ -35,12 +51,12 @@ describe('buildImageRequest', () => {
 
   it('answers bad input with one sentence naming the field', () => {
     expect(buildImageRequest(null, form())).toEqual({ ok: false, message: 'Choose an image model first, or add a diffusers ONNX folder.' });
-    expect(buildImageRequest(model, form({ steps: '2.5' }))).toEqual({ ok: false, message: 'Steps must be a whole number.' });
-    expect(buildImageRequest(model, form({ guidance: 'lots' }))).toEqual({ ok: false, message: 'Guidance must be a number.' });
-    expect(buildImageRequest(model, form({ steps: '0' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Steps: /) });
-    expect(buildImageRequest(model, form({ seed: '-1' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Seed: /) });
-    expect(buildImageRequest(model, form({ guidance: '80' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Guidance: /) });
-    expect(buildImageRequest(model, form({ size: '100x64' }))).toEqual({ ok: false, message: 'sd-tiny makes sizes in multiples of 8 pixels; 100 × 64 is not.' });
+    expect(buildImageRequest(asSet, form({ steps: '2.5' }))).toEqual({ ok: false, message: 'Steps must be a whole number.' });
+    expect(buildImageRequest(asSet, form({ guidance: 'lots' }))).toEqual({ ok: false, message: 'Guidance must be a number.' });
+    expect(buildImageRequest(asSet, form({ steps: '0' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Steps: /) });
+    expect(buildImageRequest(asSet, form({ seed: '-1' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Seed: /) });
+    expect(buildImageRequest(asSet, form({ guidance: '80' }))).toMatchObject({ ok: false, message: expect.stringMatching(/^Guidance: /) });
+    expect(buildImageRequest(asSet, form({ size: '100x64' }))).toEqual({ ok: false, message: 'sd-tiny makes sizes in multiples of 8 pixels; 100 × 64 is not.' });
   });
 });
 
@@ -59,16 +75,24 @@ describe('the form and the model', () => {
   });
 
   it('drops a precision the chosen model does not have', () => {
+    const chosen = resolveModelChoice([model], 'sd-tiny', null);
     const set = form({ precision: 'int8' });
-    expect(fitImageForm(set, model)).toBe(set);
-    expect(fitImageForm(form({ precision: 'q4' }), model).precision).toBe('');
+    expect(fitImageForm(set, chosen)).toBe(set);
+    expect(fitImageForm(form({ precision: 'q4' }), chosen).precision).toBe('');
+  });
+
+  it('leaves steps, precision and size to λ under Auto', () => {
+    const set = form({ steps: '6', precision: 'int8', size: '64x64', seed: '1' });
+    expect(fitImageForm(set, auto)).toEqual({ ...set, steps: '', precision: '', size: '' });
+    const blank = form();
+    expect(fitImageForm(blank, auto)).toBe(blank);
   });
 
   it('restores an image’s parameters into the form, seed included, and they build the same request', () => {
     const parameters: ImageParameters = { model: 'sd-tiny', prompt: 'a cat', negativePrompt: 'ugly', steps: 6, guidance: 4, seed: 42, scheduler: 'dpm++2m', precision: 'fp16', dynamicPrecision: null, width: 64, height: 64 };
     const restored = formFromParameters(parameters, form({ ep: 'cuda' }), model.image);
     expect(restored).toEqual({ prompt: 'a cat', negativePrompt: 'ugly', steps: '6', guidance: '4', seed: '42', scheduler: 'dpm++2m', precision: 'fp16', size: '', ep: 'cuda' });
-    expect(buildImageRequest(model, restored)).toEqual({
+    expect(buildImageRequest(asSet, restored)).toEqual({
       ok: true,
       request: { model: 'sd-tiny', prompt: 'a cat', negativePrompt: 'ugly', steps: 6, guidance: 4, seed: 42, scheduler: 'dpm++2m', precision: 'fp16', ep: 'cuda' },
     });
@@ -97,5 +121,26 @@ describe('showing and saving a result', () => {
 
   it('decodes the PNG bytes exactly', () => {
     expect([...pngBytes('iVBORw0KGgo=')]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+});
+
+describe('λ and the image model choice', () => {
+  it('chooses under Auto when a bundled image family exists, and runs a model picked by hand as set', () => {
+    expect(auto).toMatchObject({ kind: 'auto', family: 'emoji' });
+    expect(imageTarget(auto, 0.25)).toEqual({ lambda: 0.25 });
+    expect(imageLambdaReason(auto, 'emoji')).toBeNull();
+
+    const teacher = resolveModelChoice([...family, model], 'emoji-teacher', null);
+    expect(imageTarget(teacher, 0.25)).toEqual({ model: family[0] });
+    expect(imageLambdaReason(teacher, 'emoji')).toBe('emoji-teacher runs as you set it. Pick Auto (λ) to let the slider choose model, precision and steps in the emoji family.');
+  });
+
+  it('says why λ cannot choose without a bundled family or any model', () => {
+    const only = resolveModelChoice([model], null, null);
+    expect(only).toMatchObject({ kind: 'model', model: { id: 'sd-tiny' } });
+    expect(imageLambdaReason(only, null)).toMatch(/No bundled image model has a measured family/);
+    const none = resolveModelChoice([], null, null);
+    expect(imageTarget(none, 0.5)).toBeNull();
+    expect(imageLambdaReason(none, null)).toMatch(/^Add a diffusers ONNX folder/);
   });
 });

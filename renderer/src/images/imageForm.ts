@@ -1,29 +1,49 @@
 import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo } from '../../../native/contract';
+import type { ModelChoice } from '../generate/modelChoice';
 
 export type ImageScheduler = ImageParameters['scheduler'];
 
-/** The Images form as typed: numbers stay text until a request is built, blank leaves a knob to the model. */
+/** The Images form as typed: numbers stay text until a request is built, blank leaves a knob to λ or the model. */
 export interface ImageForm {
   prompt: string;
   negativePrompt: string;
-  /** Blank: the model's default (pareto.json's, else LCM 4 and others 25). */
+  /** Blank: λ's choice under Auto, else the model's default (pareto.json's, else LCM 4 and others 25). */
   steps: string;
+  /** Blank: the model's own (model_index.json's default_guidance_scale, else 7.5): a guidance-distilled student runs at 1. */
   guidance: string;
   /** Blank lets the engine draw a seed. */
   seed: string;
   /** Blank: the model's own scheduler. */
   scheduler: '' | ImageScheduler;
-  /** Blank: fp32 where the model has it, else its first variant. */
+  /** Blank: λ's choice under Auto, else fp32 where the model has it, else its first variant. */
   precision: string;
   /** "WxH", or blank for the model's default size. */
   size: string;
   ep: ExecutionProvider;
 }
 
-export const DEFAULT_GUIDANCE = 7.5;
-
 export function initialImageForm(ep: ExecutionProvider): ImageForm {
-  return { prompt: '', negativePrompt: '', steps: '', guidance: String(DEFAULT_GUIDANCE), seed: '', scheduler: '', precision: '', size: '', ep };
+  return { prompt: '', negativePrompt: '', steps: '', guidance: '', seed: '', scheduler: '', precision: '', size: '', ep };
+}
+
+/** What an image request runs: λ over the bundled image family (Auto), or one model as set. */
+export type ImageTarget = { lambda: number } | { model: ModelInfo };
+
+/**
+ * Under Auto, λ picks the model, its UNet precision and its steps; a model picked by hand runs as
+ * set (its steps and precision are the expert's overrides), so λ is off for it.
+ */
+export function imageTarget(choice: ModelChoice, lambda: number): ImageTarget | null {
+  if (choice.kind === 'none') return null;
+  return choice.kind === 'auto' ? { lambda } : { model: choice.model };
+}
+
+/** One line saying why the Images slider is off, or null when λ chooses. */
+export function imageLambdaReason(choice: ModelChoice, autoFamily: string | null): string | null {
+  if (choice.kind === 'none') return 'Add a diffusers ONNX folder to make images; λ needs an image family with measured quality (pareto.json).';
+  if (choice.kind === 'auto') return null;
+  if (autoFamily) return `${choice.model.name} runs as you set it. Pick Auto (λ) to let the slider choose model, precision and steps in the ${autoFamily} family.`;
+  return 'No bundled image model has a measured family (pareto.json), so λ cannot choose: the model you pick runs as you set it.';
 }
 
 export const SCHEDULER_LABELS: Record<ImageScheduler, string> = {
@@ -72,9 +92,14 @@ export function sizeOptions(defaults: ImageModelDefaults | null | undefined): Si
   return options;
 }
 
-/** A precision the chosen model cannot run falls back to the model's default. */
-export function fitImageForm(form: ImageForm, model: ModelInfo | null): ImageForm {
-  if (!form.precision || !model || model.variants.includes(form.precision)) return form;
+/**
+ * The form as the choice can run it: under Auto, steps, precision and size are λ's and the family's (the
+ * values typed for a model come back when it is picked again); a precision the chosen model lacks falls
+ * back to its default.
+ */
+export function fitImageForm(form: ImageForm, choice: ModelChoice): ImageForm {
+  if (choice.kind === 'auto') return form.steps || form.precision || form.size ? { ...form, steps: '', precision: '', size: '' } : form;
+  if (!form.precision || choice.kind !== 'model' || choice.model.variants.includes(form.precision)) return form;
   return { ...form, precision: '' };
 }
 
@@ -82,6 +107,7 @@ export type BuiltImageRequest = { ok: true; request: ImageGenerationRequest } | 
 
 const FIELD_NAMES: Record<string, string> = {
   model: 'Model',
+  lambda: 'λ',
   prompt: 'Prompt',
   negativePrompt: 'Negative prompt',
   steps: 'Steps',
@@ -102,13 +128,18 @@ function parseField(name: string, text: string, integer: boolean): number | stri
   return value;
 }
 
-/** Turns the form into a request the host accepts, or one sentence saying what to fix. Blank knobs are left out. */
-export function buildImageRequest(model: ModelInfo | null, form: ImageForm): BuiltImageRequest {
-  if (!model) return { ok: false, message: 'Choose an image model first, or add a diffusers ONNX folder.' };
-  const request: ImageGenerationRequest = { model: model.id, prompt: form.prompt, ep: form.ep };
+/**
+ * Turns the form into a request the host accepts, or one sentence saying what to fix. Blank knobs are left
+ * out. Under λ the request names no model, steps, precision or size: the host picks them.
+ */
+export function buildImageRequest(target: ImageTarget | null, form: ImageForm): BuiltImageRequest {
+  if (!target) return { ok: false, message: 'Choose an image model first, or add a diffusers ONNX folder.' };
+  const model = 'model' in target ? target.model : null;
+  const request: ImageGenerationRequest = { ...('model' in target ? { model: target.model.id } : { lambda: target.lambda }), prompt: form.prompt, ep: form.ep };
   if (form.negativePrompt.trim() !== '') request.negativePrompt = form.negativePrompt;
-  const numbers: [keyof typeof FIELD_NAMES, string, boolean][] = [['guidance', form.guidance, false]];
-  if (form.steps.trim() !== '') numbers.push(['steps', form.steps, true]);
+  const numbers: [keyof typeof FIELD_NAMES, string, boolean][] = [];
+  if (form.guidance.trim() !== '') numbers.push(['guidance', form.guidance, false]);
+  if (model && form.steps.trim() !== '') numbers.push(['steps', form.steps, true]);
   if (form.seed.trim() !== '') numbers.push(['seed', form.seed, true]);
   for (const [name, text, integer] of numbers) {
     const parsed = parseField(name, text, integer);
@@ -116,8 +147,8 @@ export function buildImageRequest(model: ModelInfo | null, form: ImageForm): Bui
     (request as Record<string, unknown>)[name] = parsed;
   }
   if (form.scheduler) request.scheduler = form.scheduler;
-  if (form.precision) request.precision = form.precision;
-  if (form.size) {
+  if (model && form.precision) request.precision = form.precision;
+  if (model && form.size) {
     const match = /^(\d+)x(\d+)$/.exec(form.size);
     if (!match) return { ok: false, message: `Size must read WIDTHxHEIGHT, e.g. 512x512; got "${form.size}".` };
     const [width, height] = [Number(match[1]), Number(match[2])];

@@ -27,6 +27,8 @@ const result: ImageResult = {
   metrics: { msPerStep: 3.5, sPerImage: 0.05, textEncoderMs: 4, decodeMs: 6, steps: 4, peakRssMb: 120, energyJ: null, energySource: null, precisionSteps: { fp32: 4 } },
 };
 
+const operatingPoint = { lambda: 0, model: 'emoji-student', precision: 'int8', steps: 4, utility: 1, quality: 0.7, efficiency: 1, frechetDistance: 10.8, faithfulness: 0.5, sPerImage: 0.05 };
+
 const progress = (step: number, preview: string | null = null): ImageJobEvent => ({ type: 'image-progress', jobId: 'j', step, steps: 4, precision: 'fp32', preview });
 
 function fold(events: ImageJobEvent[], times: number[] = []): ImageJobState {
@@ -53,12 +55,20 @@ describe('applyImageJobEvent', () => {
     expect(imageProgressFraction(running)).toBe(0.75);
     // Timed from the first step seen, so prompt encoding does not count as a step.
     expect(liveMsPerStep(running)).toBe(40);
+    expect(running.operatingPoint).toBeNull();
 
     const done = applyImageJobEvent(running, { type: 'image-done', jobId: 'j', result }, 200);
     expect(done).toMatchObject({ status: 'done', step: 4, steps: 4, result, metrics: result.metrics });
     expect(isImageJobActive(done)).toBe(false);
     expect(imageProgressFraction(done)).toBe(1);
     expect(liveMsPerStep(done)).toBe(3.5);
+  });
+
+  it('keeps what λ selected from the start of the run to its end', () => {
+    const started: ImageJobEvent = { type: 'image-started', jobId: 'j', model: 'emoji-student', ep: 'cpu', fallbackReason: null, parameters, operatingPoint };
+    const running = fold([started, progress(1)]);
+    expect(running.operatingPoint).toEqual(operatingPoint);
+    expect(applyImageJobEvent(running, { type: 'image-done', jobId: 'j', result }).operatingPoint).toEqual(operatingPoint);
   });
 
   it('knows no speed before two steps', () => {
@@ -103,7 +113,7 @@ describe('routeJobEvent', () => {
   });
 
   it('the contract carries every image event on the studio event stream', () => {
-    for (const event of [progress(1, 'data:image/png;base64,AAA'), { type: 'image-done', jobId: 'j', result }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null }]) {
+    for (const event of [progress(1, 'data:image/png;base64,AAA'), { type: 'image-done', jobId: 'j', result }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint }]) {
       expect(StudioEventSchema.parse(event)).toEqual(event);
     }
     expect(StudioEventSchema.safeParse({ type: 'image-progress', jobId: 'j', step: 'one' }).success).toBe(false);

@@ -1,4 +1,4 @@
-import type { ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
+import type { ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
 
 /** `stopped`: the job ended with an error after the user asked it to stop. */
 export type ImageJobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';
@@ -11,6 +11,8 @@ export interface ImageJobState {
   fallbackReason: string | null;
   /** The parameters in force once the job started (the seed the engine drew included). */
   parameters: ImageParameters | null;
+  /** What λ selected (model, precision, steps and their predicted quality and cost); null when the model ran as set. */
+  operatingPoint: ImageOperatingPoint | null;
   /** Steps done so far and the run's total; 0 of null until the first step. */
   step: number;
   steps: number | null;
@@ -34,6 +36,7 @@ export const initialImageJobState: ImageJobState = {
   ep: null,
   fallbackReason: null,
   parameters: null,
+  operatingPoint: null,
   step: 0,
   steps: null,
   precision: null,
@@ -61,7 +64,7 @@ export function applyImageJobEvent(state: ImageJobState = initialImageJobState, 
     case 'queued':
       return { ...state, status: 'queued', queuePosition: event.position };
     case 'image-started':
-      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, parameters: event.parameters, steps: event.parameters.steps };
+      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, parameters: event.parameters, operatingPoint: event.operatingPoint, steps: event.parameters.steps };
     case 'image-progress':
       return {
         ...state,

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useState, type KeyboardEvent } from 'react';
 import type { Settings } from '../../../native/contract';
 import { GenerationSettingsPanel } from '../components/GenerationSettingsPanel';
 import { PlayIcon, StopIcon } from '../components/icons';
@@ -7,10 +7,12 @@ import { ModelPicker } from '../components/ModelPicker';
 import { OutputPanel, type Run } from '../components/OutputPanel';
 import { ProfilerStrip } from '../components/ProfilerStrip';
 import { TradeoffSlider } from '../components/TradeoffSlider';
+import { formatOperatingPoint } from '../format';
 import { buildTextRequest, fitFormToKnobs, formFromSettings, type GenerationForm } from '../generate/generationForm';
 import { bundledFamily, lambdaFamily, lambdaUnavailableReason, offeredKnobs, requestTarget, resolveModelChoice } from '../generate/modelChoice';
 import { isJobActive } from '../state/jobState';
-import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob, useUpdateSettings } from '../state/queries';
+import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob } from '../state/queries';
+import { useLambda } from '../state/useLambda';
 import { ViewStatus } from './ViewStatus';
 
 export function GenerateView() {
@@ -18,28 +20,6 @@ export function GenerateView() {
   if (settings.isPending) return <ViewStatus>Loading settings…</ViewStatus>;
   if (settings.isError) return <ViewStatus error>{settings.error.message}</ViewStatus>;
   return <GenerateWorkspace settings={settings.data} />;
-}
-
-/** How long the slider rests before its position is saved as the default. */
-const LAMBDA_SAVE_DELAY_MS = 400;
-
-/** λ as the slider shows it: the user's latest move, else the saved default; saved after a short rest. */
-function useLambda(saved: number) {
-  const update = useUpdateSettings();
-  const { mutate } = update;
-  const [edited, setEdited] = useState<number | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  function change(next: number) {
-    setEdited(next);
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      // Once saved, follow the settings again (so a change made in Settings shows here too).
-      mutate({ lambda: next }, { onSuccess: (settings) => setEdited((current) => (current === settings.lambda ? null : current)) });
-    }, LAMBDA_SAVE_DELAY_MS);
-  }
-  return { lambda: edited ?? saved, change, saveError: update.error?.message ?? null };
 }
 
 function GenerateWorkspace({ settings }: { settings: Settings }) {
@@ -106,8 +86,11 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
             lambda={lambda}
             onChange={changeLambda}
             family={family}
+            knobs="model, precision and depth"
             disabledReason={models.isSuccess ? lambdaUnavailableReason(choice, textModels) : null}
             selected={job?.config?.operatingPoint ?? null}
+            formatPoint={formatOperatingPoint}
+            idleHint="Generate to see which model, precision and depth λ selects and what it costs per token."
             choosing={startJob.isPending && run?.lambda !== null}
             saveError={saveError}
           />

@@ -1,15 +1,19 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type KeyboardEvent } from 'react';
-import type { ImageResult, ModelInfo, Settings } from '../../../native/contract';
+import type { ImageOperatingPoint, ImageResult, Settings } from '../../../native/contract';
 import { ImageModelPicker } from '../components/ImageModelPicker';
 import { ImageProfilerStrip } from '../components/ImageProfilerStrip';
 import { ImageSettingsPanel } from '../components/ImageSettingsPanel';
 import { ImageStage, type GalleryImage } from '../components/ImageStage';
 import { PlayIcon, StopIcon } from '../components/icons';
 import { ImportModelField } from '../components/ImportModelField';
-import { buildImageRequest, fitImageForm, formFromParameters, initialImageForm, type ImageForm } from '../images/imageForm';
+import { TradeoffSlider } from '../components/TradeoffSlider';
+import { describeImageOperatingPoint, formatImageOperatingPoint } from '../format';
+import { bundledFamily, resolveModelChoice } from '../generate/modelChoice';
+import { buildImageRequest, fitImageForm, formFromParameters, imageLambdaReason, imageTarget, initialImageForm, type ImageForm } from '../images/imageForm';
 import { isImageJobActive, requestImageStop, type ImageJobState } from '../state/imageJobState';
 import { queryKeys, useCancelJob, useImageJob, useModels, useProviders, useSettings, useStartImageJob } from '../state/queries';
+import { useLambda } from '../state/useLambda';
 import { ViewStatus } from './ViewStatus';
 
 export function ImagesView() {
@@ -22,19 +26,20 @@ export function ImagesView() {
 /** Keeps at most this many of the session's images in the gallery strip (newest first). */
 const GALLERY_LIMIT = 48;
 
-function chooseModel(models: ModelInfo[], chosen: string | null): ModelInfo | null {
-  return models.find((model) => model.id === chosen) ?? models[0] ?? null;
-}
-
 function ImagesWorkspace({ settings }: { settings: Settings }) {
   const models = useModels();
   const providers = useProviders();
   const queryClient = useQueryClient();
   const imageModels = (models.data ?? []).filter((model) => model.kind === 'image');
   const [chosenModel, setChosenModel] = useState<string | null>(null);
-  const model = chooseModel(imageModels, chosenModel);
+  // Auto (λ over the bundled image family) unless a model is picked; Settings' default model is a text model.
+  const choice = resolveModelChoice(imageModels, chosenModel, null);
+  const autoFamily = bundledFamily(imageModels);
+  const model = choice.kind === 'model' ? choice.model : null;
+  const { lambda, change: changeLambda, saveError } = useLambda(settings.lambda);
   const [editedForm, setForm] = useState<ImageForm>(() => initialImageForm(settings.ep));
-  const form = fitImageForm(editedForm, model);
+  // Under Auto, steps, precision and size are λ's; the values typed for a model come back when it is picked again.
+  const form = fitImageForm(editedForm, choice);
   const [jobId, setJobId] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [gallery, setGallery] = useState<GalleryImage[]>([]);
@@ -43,10 +48,11 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
   const cancelJob = useCancelJob();
   const job = useImageJob(jobId);
   const active = startJob.isPending || isImageJobActive(job);
+  const choosing = startJob.isPending && startJob.variables?.lambda !== undefined;
 
   // A finished image joins the gallery once (the job's state is final, so this runs once per job).
-  const finished = job?.status === 'done' && job.result && jobId && !gallery.some((image) => image.id === jobId) ? { id: jobId, result: job.result } : null;
-  if (finished) setGallery((current) => (current.some((image) => image.id === finished.id) ? current : [toGalleryImage(finished.id, finished.result), ...current].slice(0, GALLERY_LIMIT)));
+  const finished = job?.status === 'done' && job.result && jobId && !gallery.some((image) => image.id === jobId) ? toGalleryImage(jobId, job.result, job.operatingPoint) : null;
+  if (finished) setGallery((current) => (current.some((image) => image.id === finished.id) ? current : [finished, ...current].slice(0, GALLERY_LIMIT)));
 
   function patch(change: Partial<ImageForm>) {
     setForm((current) => ({ ...current, ...change }));
@@ -54,7 +60,7 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
 
   function generate() {
     if (active) return;
-    const built = buildImageRequest(model, form);
+    const built = buildImageRequest(imageTarget(choice, lambda), form);
     setFormError(built.ok ? null : built.message);
     if (!built.ok) return;
     cancelJob.reset();
@@ -71,6 +77,7 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
 
   function restore(image: GalleryImage) {
     setSelected(image.id);
+    // The image's own model, steps and precision run it again as made: λ's choice is off until Auto is picked again.
     const known = imageModels.find((candidate) => candidate.id === image.result.parameters.model || candidate.path === image.result.parameters.model);
     if (known) setChosenModel(known.id);
     setForm((current) => formFromParameters(image.result.parameters, current, (known ?? model)?.image));
@@ -93,7 +100,8 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
       <header className="toolbar">
         <ImageModelPicker
           models={imageModels}
-          model={model}
+          choice={choice}
+          autoFamily={autoFamily}
           onChange={setChosenModel}
           emptyLabel={models.isPending ? 'Loading models…' : models.isError ? 'Models could not be listed' : 'No image models — add a diffusers ONNX folder'}
         />
@@ -107,6 +115,20 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
 
       <div className="generate-body">
         <div className="compose">
+          <TradeoffSlider
+            idPrefix="image-"
+            lambda={lambda}
+            onChange={changeLambda}
+            family={autoFamily}
+            knobs="model, precision and steps"
+            disabledReason={models.isSuccess ? imageLambdaReason(choice, autoFamily) : null}
+            selected={job?.operatingPoint ?? null}
+            formatPoint={formatImageOperatingPoint}
+            describePoint={describeImageOperatingPoint}
+            idleHint="Generate to see which model, precision and steps λ selects and what it costs per image."
+            choosing={choosing}
+            saveError={saveError}
+          />
           <div className="prompt-box image-prompt-box">
             <label className="visually-hidden" htmlFor="image-prompt-input">
               Prompt
@@ -126,15 +148,15 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
                 <StopIcon />
                 Stop
               </button>
-              <button type="button" className="button button-primary" data-testid="image-generate-button" title="Generate an image (Ctrl/Cmd+Enter)" onClick={generate} disabled={active || !model}>
+              <button type="button" className="button button-primary" data-testid="image-generate-button" title="Generate an image (Ctrl/Cmd+Enter)" onClick={generate} disabled={active || choice.kind === 'none'}>
                 <PlayIcon />
                 {active ? 'Generating…' : 'Generate'}
               </button>
             </div>
           </div>
-          <ImageStage job={job} pending={startJob.isPending} shown={shown} gallery={gallery} selectedId={selected ?? jobId} onSelect={restore} onShowCurrent={() => setSelected(null)} errorMessage={errorMessage} requestedEp={form.ep} />
+          <ImageStage job={job} pending={startJob.isPending} choosing={choosing} shown={shown} gallery={gallery} selectedId={selected ?? jobId} onSelect={restore} onShowCurrent={() => setSelected(null)} errorMessage={errorMessage} requestedEp={form.ep} />
         </div>
-        <ImageSettingsPanel form={form} model={model} providers={providers.data} onChange={patch} onReset={() => setForm((current) => ({ ...initialImageForm(settings.ep), prompt: current.prompt, negativePrompt: current.negativePrompt }))} />
+        <ImageSettingsPanel form={form} model={model} lambdaDecides={choice.kind === 'auto'} providers={providers.data} onChange={patch} onReset={() => setForm((current) => ({ ...initialImageForm(settings.ep), prompt: current.prompt, negativePrompt: current.negativePrompt }))} />
       </div>
 
       <ImageProfilerStrip job={shown ? undefined : job} result={shown?.result ?? null} />
@@ -142,6 +164,6 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
   );
 }
 
-function toGalleryImage(id: string, result: ImageResult): GalleryImage {
-  return { id, result, url: `data:image/png;base64,${result.png}` };
+function toGalleryImage(id: string, result: ImageResult, operatingPoint: ImageOperatingPoint | null): GalleryImage {
+  return { id, result, url: `data:image/png;base64,${result.png}`, operatingPoint };
 }

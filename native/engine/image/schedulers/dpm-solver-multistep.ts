@@ -1,16 +1,5 @@
-import {
-  alphasCumprod,
-  checkSteps,
-  interpolate,
-  linspace,
-  resolveCommonConfig,
-  roundHalfEven,
-  stepIndexOf,
-  type Scheduler,
-  type SchedulerConfig,
-  type SchedulerConfigInput,
-  type SchedulerOutput,
-} from './scheduler';
+import { spacedTimesteps, type Scheduler, type SchedulerConfigInput, type SchedulerOutput } from './scheduler';
+import { SigmaSpaceScheduler } from './sigma-space';
 
 /** α_t = 1/√(σ²+1), σ_t = σ α_t and λ_t = log(α_t/σ_t), the half log-SNR DPM-Solver steps in. */
 function vpOf(sigma: number): { alpha: number; sigma: number; lambda: number } {
@@ -24,35 +13,25 @@ function vpOf(sigma: number): { alpha: number; sigma: number; lambda: number } {
  * Probabilistic Models", Algorithm 2): a second-order multistep solver in data prediction, with
  * diffusers' defaults: `linspace` spacing, first-order first step, and a first-order final step to σ = 0.
  */
-export class DpmSolverMultistepScheduler implements Scheduler {
+export class DpmSolverMultistepScheduler extends SigmaSpaceScheduler implements Scheduler {
   readonly name = 'dpm++2m' as const;
-  readonly config: SchedulerConfig;
   readonly initNoiseSigma = 1;
-  private readonly trainSigmas: Float64Array;
-  timesteps: number[] = [];
-  sigmas: number[] = [];
   /** x0 predictions of the previous step, for the multistep update. */
   private previousX0: Float32Array | null = null;
   private previousIndex = -1;
 
   constructor(input: SchedulerConfigInput = {}) {
-    this.config = resolveCommonConfig(input, { timestepSpacing: 'linspace' });
-    this.trainSigmas = Float64Array.from(alphasCumprod(this.config), (a) => Math.sqrt((1 - a) / a));
+    super('DPM-Solver++', input);
   }
 
-  setTimesteps(steps: number): void {
-    checkSteps('DPM-Solver++', steps, this.config.numTrainTimesteps);
-    const n = this.config.numTrainTimesteps;
-    if (this.config.timestepSpacing === 'linspace') {
-      this.timesteps = linspace(0, n - 1, steps + 1).map(roundHalfEven).reverse().slice(0, steps);
-    } else if (this.config.timestepSpacing === 'leading') {
-      const ratio = Math.floor(n / (steps + 1));
-      this.timesteps = Array.from({ length: steps }, (_, i) => (steps - i) * ratio + this.config.stepsOffset);
-    } else {
-      const ratio = n / steps;
-      this.timesteps = Array.from({ length: steps }, (_, i) => roundHalfEven(n - i * ratio) - 1);
-    }
-    this.sigmas = [...this.timesteps.map((t) => interpolate(t, this.trainSigmas)), 0];
+  /** `linspace` and `leading` space steps + 1 points and drop the last (t = 0); `trailing` spaces the steps themselves. */
+  protected grid(steps: number): number[] {
+    if (this.config.timestepSpacing === 'trailing') return spacedTimesteps(this.config, steps);
+    return spacedTimesteps(this.config, steps + 1).slice(0, steps);
+  }
+
+  override setTimesteps(steps: number): void {
+    super.setTimesteps(steps);
     this.previousX0 = null;
     this.previousIndex = -1;
   }
@@ -62,7 +41,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array): SchedulerOutput {
-    const index = stepIndexOf('DPM-Solver++', this.timesteps, timestep);
+    const index = this.stepIndex(timestep);
     const s0 = vpOf(this.sigmas[index]!);
     const t = vpOf(this.sigmas[index + 1]!);
     // Data prediction x_θ (the "++"): ε → (x − σ_t ε)/α_t; v → α_t x − σ_t v; sample → itself.
@@ -99,7 +78,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const { alpha, sigma } = vpOf(interpolate(timestep, this.trainSigmas));
+    const { alpha, sigma } = vpOf(this.sigmaAt(timestep));
     return Float32Array.from(original, (x, i) => alpha * x + sigma * noise[i]!);
   }
 }

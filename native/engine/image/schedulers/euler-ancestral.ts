@@ -1,34 +1,17 @@
 import type { NoiseGenerator } from '../noise';
-import {
-  alphasCumprod,
-  checkSteps,
-  interpolate,
-  linspace,
-  resolveCommonConfig,
-  roundHalfEven,
-  stepIndexOf,
-  type Scheduler,
-  type SchedulerConfig,
-  type SchedulerConfigInput,
-  type SchedulerOutput,
-} from './scheduler';
+import { linspace, spacedTimesteps, type Scheduler, type SchedulerConfigInput, type SchedulerOutput } from './scheduler';
+import { SigmaSpaceScheduler } from './sigma-space';
 
 /**
  * Euler ancestral sampling in σ space (Karras et al. 2022, Algorithm 1 with the ancestral noise of
  * k-diffusion's `sample_euler_ancestral`), with diffusers' defaults: `linspace` spacing. The VP
  * model sees x/√(σ²+1); σ_t = √((1 − ᾱ_t)/ᾱ_t).
  */
-export class EulerAncestralScheduler implements Scheduler {
+export class EulerAncestralScheduler extends SigmaSpaceScheduler implements Scheduler {
   readonly name = 'euler-a' as const;
-  readonly config: SchedulerConfig;
-  private readonly trainSigmas: Float64Array;
-  timesteps: number[] = [];
-  /** σ at each timestep, with a final 0. */
-  sigmas: number[] = [];
 
   constructor(input: SchedulerConfigInput = {}) {
-    this.config = resolveCommonConfig(input, { timestepSpacing: 'linspace' });
-    this.trainSigmas = Float64Array.from(alphasCumprod(this.config), (a) => Math.sqrt((1 - a) / a));
+    super('Euler ancestral', input);
   }
 
   get initNoiseSigma(): number {
@@ -36,30 +19,21 @@ export class EulerAncestralScheduler implements Scheduler {
     return this.config.timestepSpacing === 'leading' ? Math.sqrt(max * max + 1) : max;
   }
 
-  setTimesteps(steps: number): void {
-    checkSteps('Euler ancestral', steps, this.config.numTrainTimesteps);
-    const n = this.config.numTrainTimesteps;
-    if (this.config.timestepSpacing === 'linspace') {
-      this.timesteps = linspace(0, n - 1, steps).reverse();
-    } else if (this.config.timestepSpacing === 'leading') {
-      const ratio = Math.floor(n / steps);
-      this.timesteps = Array.from({ length: steps }, (_, i) => (steps - 1 - i) * ratio + this.config.stepsOffset);
-    } else {
-      const ratio = n / steps;
-      this.timesteps = Array.from({ length: steps }, (_, i) => roundHalfEven(n - i * ratio) - 1);
-    }
-    this.sigmas = [...this.timesteps.map((t) => interpolate(t, this.trainSigmas)), 0];
+  /** `linspace` keeps the fractional timesteps (σ is interpolated between training steps); the others are diffusers' integer grids. */
+  protected grid(steps: number): number[] {
+    if (this.config.timestepSpacing === 'linspace') return linspace(0, this.config.numTrainTimesteps - 1, steps).reverse();
+    return spacedTimesteps(this.config, steps);
   }
 
   /** The VP-trained model expects unit-variance input: x / √(σ² + 1). */
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
-    const sigma = this.sigmas[stepIndexOf('Euler ancestral', this.timesteps, timestep)]!;
+    const sigma = this.sigmas[this.stepIndex(timestep)]!;
     const scale = 1 / Math.sqrt(sigma * sigma + 1);
     return Float32Array.from(sample, (x) => x * scale);
   }
 
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, generator?: NoiseGenerator): SchedulerOutput {
-    const index = stepIndexOf('Euler ancestral', this.timesteps, timestep);
+    const index = this.stepIndex(timestep);
     const sigma = this.sigmas[index]!;
     const sigmaTo = this.sigmas[index + 1]!;
     const x0 = new Float32Array(sample.length);
@@ -94,7 +68,7 @@ export class EulerAncestralScheduler implements Scheduler {
 
   /** x_σ = x0 + σ n (the VE view of the same process). */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
-    const sigma = interpolate(timestep, this.trainSigmas);
+    const sigma = this.sigmaAt(timestep);
     return Float32Array.from(original, (x, i) => x + sigma * noise[i]!);
   }
 }
