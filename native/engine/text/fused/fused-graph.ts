@@ -10,7 +10,8 @@ import {
   type NodeProto,
   type TensorProto,
 } from '../../onnx/onnx-model';
-import { UnfusableGraph, type DecoderAnatomy, type DecoderShape, type Projection } from './decoder-anatomy';
+import { UnfusableGraph, type AttentionProjections, type DecoderAnatomy, type DecoderShape, type Projection } from './decoder-anatomy';
+import { packProjections } from './packed-weights';
 
 export interface FusionSettings {
   shape: DecoderShape;
@@ -42,11 +43,12 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
 
 /**
  * The same decoder rewritten onto onnxruntime's fused kernels: per layer SkipSimplifiedLayerNormalization
- * (residual add + RMS norm), one product per projection (packed ones split after it), RotaryEmbedding on q and k at the fed absolute positions, GroupQueryAttention
- * over the cache, QuickGelu(α=1) = SiLU for the gate. The weights, including quantised ones
- * (DequantizeLinear, MatMulNBits), are carried over untouched, so the graph computes what the export
- * computes with a few dozen nodes instead of a few hundred. The KV inputs and outputs keep their names
- * and [batch, kv_heads, length, head_dim] layout, so a cache moves freely between this and the original.
+ * (residual add + RMS norm), one [q | k | v] product (packed here when the export keeps them apart and
+ * unquantised), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
+ * QuickGelu(α=1) = SiLU for the gate. Quantised weights (DequantizeLinear, MatMulNBits) are carried over
+ * untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
+ * hundred. The KV inputs and outputs keep their names and [batch, kv_heads, length, head_dim] layout, so a
+ * cache moves freely between this and the export.
  */
 export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, settings: FusionSettings, modelDir: string): ModelProto {
   const { index } = anatomy;
@@ -83,8 +85,19 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
   const tables = rotaryTables(shape.headDim, settings.ropeTheta, settings.rotaryPositions);
   initializers.set('fused/cos_cache', tensorFromFloats('fused/cos_cache', [settings.rotaryPositions, shape.headDim / 2], tables.cos));
   initializers.set('fused/sin_cache', tensorFromFloats('fused/sin_cache', [settings.rotaryPositions, shape.headDim / 2], tables.sin));
-  const rotary = (input: string, heads: number, output: string) =>
-    nodes.push(node('RotaryEmbedding', [input, 'position_ids', 'fused/cos_cache', 'fused/sin_cache'], [output], [attributeInt('interleaved', 0), attributeInt('num_heads', heads)], MS));
+  /** q, k, v as GroupQueryAttention's first three inputs: one packed [q | k | v] product where possible (k and v then left empty). */
+  const attentionInputs = (attention: AttentionProjections, input: string, at: (name: string) => string): string[] => {
+    if (attention.packed) return [project(attention.qkv, input, at('qkv')), '', ''];
+    const packed = packProjections(index, [attention.q, attention.k, attention.v], at('qkv'), modelDir);
+    if (!packed) return [project(attention.q, input, at('q')), project(attention.k, input, at('k')), project(attention.v, input, at('v'))];
+    initializers.set(packed.weight.name, packed.weight);
+    nodes.push(node('MatMul', [input, packed.weight.name], [packed.bias ? at('qkv/product') : at('qkv')]));
+    if (packed.bias) {
+      initializers.set(packed.bias.name, packed.bias);
+      nodes.push(node('Add', [at('qkv/product'), packed.bias.name], [at('qkv')]));
+    }
+    return [at('qkv'), '', ''];
+  };
 
   index.closure(anatomy.embeddings, copiedNodes, initializers, new Set(['input_ids']));
   let residual = anatomy.embeddings;
@@ -97,32 +110,23 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
       skipNorm(pending, residual, layer.inputNorm, at('normed'), at('residual_in'));
       residual = at('residual_in');
     }
-    const { attention, mlp } = layer;
-    if (attention.packed) {
-      const [q, kv] = [shape.heads * shape.headDim, shape.kvHeads * shape.headDim];
-      splitLastAxis(project(attention.qkv, at('normed'), at('qkv')), [q, kv, kv], [at('q'), at('k'), at('v')]);
-    } else {
-      project(attention.q, at('normed'), at('q'));
-      project(attention.k, at('normed'), at('k'));
-      project(attention.v, at('normed'), at('v'));
-    }
-    rotary(at('q'), shape.heads, at('q_rotated'));
-    rotary(at('k'), shape.kvHeads, at('k_rotated'));
     nodes.push(
       node(
         'GroupQueryAttention',
         [
-          ...[at('q_rotated'), at('k_rotated'), at('v'), `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_sequence_length'],
-          // GroupQueryAttention's optional cos_cache, sin_cache and position_ids come before its attention_bias
-          ...(settings.attentionBias ? ['', '', '', 'attention_bias'] : []),
+          ...attentionInputs(layer.attention, at('normed'), at),
+          ...[`past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_sequence_length'],
+          ...['fused/cos_cache', 'fused/sin_cache', 'position_ids'],
+          ...(settings.attentionBias ? ['attention_bias'] : []),
         ],
         [at('attention'), `present.${l}.key`, `present.${l}.value`],
-        [attributeInt('num_heads', shape.heads), attributeInt('kv_num_heads', shape.kvHeads), attributeInt('do_rotary', 0), attributeFloat('scale', anatomy.attentionScale)],
+        [attributeInt('num_heads', shape.heads), attributeInt('kv_num_heads', shape.kvHeads), attributeInt('do_rotary', 1), attributeFloat('scale', anatomy.attentionScale)],
         MS,
       ),
     );
     skipNorm(project(layer.o, at('attention'), at('attention_out')), residual, layer.postNorm, at('mlp_normed'), at('residual_mid'));
     residual = at('residual_mid');
+    const { mlp } = layer;
     if (mlp.packed) {
       const half = mlp.gateUp.outFeatures;
       if (half === null) throw new UnfusableGraph(`layer ${l}'s packed gate/up product has no known width`);
