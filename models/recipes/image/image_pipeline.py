@@ -40,9 +40,9 @@ CONFIGS = {
         "guidance": 2.5,
         "caption_dropout": 0.1,
         "student_steps": 4,
-        "trajectories": dict(sub_steps=5, minutes=3, max_count=4096, batch=64),
-        "prune_keep": 0.5,
-        "student_train": dict(minutes=6.5, lr=5e-4, warmup=20, ema=0.995, batch=48, log_every=25),
+        "trajectories": dict(sub_steps=10, minutes=20, max_count=4096, batch=64),
+        "prune_keep": 0.75,
+        "student_train": dict(minutes=50, lr=5e-4, warmup=20, ema=0.995, batch=48, log_every=25),
         "eval_images": 368,
         # teacher at 4 steps (plain DDIM, no distillation) shows what step distillation buys
         "teacher_points": [("fp32", 50), ("fp32", 20), ("fp32", 8), ("fp16", 8), ("int8", 8), ("fp32", 4)],
