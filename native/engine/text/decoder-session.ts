@@ -151,10 +151,35 @@ async function probeDisagreement(reference: DecoderStep, candidate: DecoderStep,
   return null;
 }
 
+/** The inputs of a one-token step of a fused graph (all fixed-shape), filled in place for each step. */
+class OneTokenFeeds {
+  private readonly id = new BigInt64Array(1);
+  private readonly position = new BigInt64Array(1);
+  private readonly seqlens = new Int32Array(1);
+  private readonly total = new Int32Array(1);
+  private readonly tensors: TensorMap = {
+    input_ids: int64Tensor(this.id, [1, 1]),
+    position_ids: int64Tensor(this.position, [1, 1]),
+    seqlens_k: int32Tensor(this.seqlens, [1]),
+    total_sequence_length: int32Tensor(this.total, []),
+  };
+
+  fill(id: number, position: number, total: number): TensorMap {
+    this.id[0] = BigInt(id);
+    this.position[0] = BigInt(position);
+    this.seqlens[0] = total - 1;
+    this.total[0] = total;
+    return this.tensors;
+  }
+}
+
 /** One ONNX decoder file: runs forward steps over a KV cache and returns the last position's logits. */
 export class DecoderSession implements DecoderStep {
   /** The tail of this session's runs, for providers that must not run two at once. */
   private lastRun: Promise<unknown> = Promise.resolve();
+  /** Fused graphs' decode-step inputs, rewritten in place so that a decode loop allocates none of its own. */
+  private readonly oneTokenFeeds: OneTokenFeeds | null;
+  private oneTokenFeedsBusy = false;
 
   private constructor(
     private readonly session: OrtSession,
@@ -164,7 +189,10 @@ export class DecoderSession implements DecoderStep {
     readonly fallbackReason: string | null,
     readonly graph: DecoderGraph,
     private readonly trainedAttention: DecoderConfig['trainedAttention'] = null,
-  ) {}
+  ) {
+    const fixedShape = layout.hasSequenceLengths && layout.hasPositionIds && !layout.hasAttentionMask && !layout.hasAttentionBias && !layout.hasUseCacheBranch;
+    this.oneTokenFeeds = fixedShape ? new OneTokenFeeds() : null;
+  }
 
   static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<DecoderSession> {
     const displayName = `onnx/${path.basename(point.path)}`;
@@ -274,8 +302,15 @@ export class DecoderSession implements DecoderStep {
   }
 
   async forward(ids: readonly number[], cache: KvCache): Promise<{ logits: Float32Array; cache: KvCache }> {
-    const step = await this.run(this.tokenFeeds(ids, cache.length, cache.evicted), cache, ids.length);
-    return { logits: lastRow(step.outputs.logits!), cache: step.cache };
+    const reuse = ids.length === 1 && this.oneTokenFeeds !== null && !this.oneTokenFeedsBusy;
+    const feeds = reuse ? this.oneTokenFeeds!.fill(ids[0]!, cache.length + cache.evicted, cache.length + 1) : this.tokenFeeds(ids, cache.length, cache.evicted);
+    this.oneTokenFeedsBusy ||= reuse;
+    try {
+      const step = await this.run(feeds, cache, ids.length);
+      return { logits: lastRow(step.outputs.logits!), cache: step.cache };
+    } finally {
+      if (reuse) this.oneTokenFeedsBusy = false;
+    }
   }
 
   async release(): Promise<void> {

@@ -61,6 +61,15 @@ describe('fused rewrite of a Llama-style export', () => {
     expect(result.generatedIds).toEqual(referenceGreedy().output_ids.slice(1));
   });
 
+  it('reuses its one-token inputs in place, but never for two steps in flight at once', async () => {
+    const decoder = await open(fixture);
+    const prefill = await decoder.forward([1, 147, 201], decoder.emptyCache());
+    const sequential = [await decoder.forward([282], prefill.cache), await decoder.forward([9], prefill.cache)];
+    const concurrent = await Promise.all([decoder.forward([282], prefill.cache), decoder.forward([9], prefill.cache)]);
+    expect(concurrent.map((step) => Array.from(step.logits))).toEqual(sequential.map((step) => Array.from(step.logits)));
+    expect(Array.from(sequential[0]!.logits)).not.toEqual(Array.from(sequential[1]!.logits));
+  });
+
   it('gives the export’s logits at 200 held-out positions, and carries int8 weights over as they are', async () => {
     const variants = loadTextModelFolder(fixtureVariants());
     const tokenizer = new TextTokenizer(fixture.tokenizerJson, fixture.tokenizerConfig, fixture.name);
