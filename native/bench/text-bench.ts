@@ -50,6 +50,9 @@ export interface TextBenchReport {
   skipped: Partial<Record<TextPeer, string>>;
 }
 
+/** Pause before each contestant's run in the interleaved rounds. */
+const SETTLE_MS = 50;
+
 function timing(msPerToken: number[], sameTokens?: boolean): PeerTiming {
   return { msPerTokenMedian: median(msPerToken), msPerToken, ...(sameTokens === undefined ? {} : { sameTokens }) };
 }
@@ -110,8 +113,8 @@ async function benchInt8(options: TextBenchOptions): Promise<{ fp32: number[]; i
 
 /**
  * The engine against its peers on one model and one greedy token sequence, measured in one run.
- * The in-process peers are interleaved round by round, so a busy moment on the machine costs each
- * of them alike; PyTorch runs in its own process after them.
+ * The in-process peers are interleaved round by round, in an order that rotates, so a busy moment on
+ * the machine or a neighbour's after-effects cost each of them alike; PyTorch runs in its own process after them.
  */
 export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
   const folder = loadTextModelFolder(options.modelDir);
@@ -156,17 +159,29 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
 
     const times = { engine: [] as number[], ttft: [] as number[], bare: [] as number[], bareExport: [] as number[], transformersJs: [] as number[] };
     let peerIds: number[] = [];
-    for (let repeat = 0; repeat < options.repeats; repeat++) {
-      const result = await generator.generate(request);
-      times.engine.push(result.metrics.msPerToken!);
-      times.ttft.push(result.metrics.ttftMs!);
-      if (options.peers.includes('bare')) times.bare.push(await timeBareRun(decoder, result.promptIds, result.generatedIds));
-      if (exported) times.bareExport.push(await timeBareRun(exported, result.promptIds, result.generatedIds));
-      const peer = transformersJs as TransformersJsPeer | null;
-      if (peer) {
+    const round: (() => Promise<void>)[] = [
+      async () => {
+        const result = await generator.generate(request);
+        times.engine.push(result.metrics.msPerToken!);
+        times.ttft.push(result.metrics.ttftMs!);
+      },
+    ];
+    if (options.peers.includes('bare')) round.push(async () => void times.bare.push(await timeBareRun(decoder, warm.promptIds, warm.generatedIds)));
+    if (exported) round.push(async () => void times.bareExport.push(await timeBareRun(exported!, warm.promptIds, warm.generatedIds)));
+    const peer = transformersJs as TransformersJsPeer | null;
+    if (peer) {
+      round.push(async () => {
         const run = await peer.once(options.newTokens);
         times.transformersJs.push(run.ms);
         peerIds = run.generatedIds;
+      });
+    }
+    // Each round starts with the next contestant, so none always runs right after the same one, and a short
+    // pause lets the previous one's threads go idle (transformers.js's onnxruntime spins its workers after a run).
+    for (let repeat = 0; repeat < options.repeats; repeat++) {
+      for (let i = 0; i < round.length; i++) {
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        await round[(repeat + i) % round.length]!();
       }
     }
     report.engine = { ...timing(times.engine), ttftMsMedian: median(times.ttft) };
