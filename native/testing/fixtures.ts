@@ -55,6 +55,28 @@ export function fixtureVariants(): string {
   return target;
 }
 
+/**
+ * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32 and int8; its graph masks
+ * attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
+ */
+export function syntheticTinyLlama(): string {
+  const target = path.join(os.tmpdir(), 'pareto-synthetic-tiny-llama-v1');
+  if (fs.existsSync(target)) return target;
+  const staging = `${target}.${process.pid}`;
+  const script = path.resolve(__dirname, '../../scripts/make_synthetic_llama.py');
+  const result = spawnSync('/usr/bin/python3', [script, '--out', staging, '--preset', 'tiny', '--int8'], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`Making the synthetic Llama needs /usr/bin/python3 with torch, onnx and numpy (bash scripts/install.sh): ${result.stderr || result.error}`);
+  }
+  try {
+    fs.renameSync(staging, target);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
+  }
+  return target;
+}
+
 /** The fp32 graph of the 656K fixture in another layout the engine reads (scripts/make_variants.py flags). */
 export type FixtureLayout = 'external-data' | 'merged' | 'no-position-ids';
 

@@ -5,7 +5,7 @@ import protobuf from 'protobufjs/light.js';
 import { ONNX_PROTO_DESCRIPTOR } from './onnx-proto';
 
 /** TensorProto.DataType values the engine writes or checks. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 
 export interface StringEntry {
   key: string;

@@ -87,14 +87,15 @@ function chainScale(index: GraphIndex, name: string): { scale: number; start: st
 
 /**
  * The attention scale of the first softmax: scalar factors between the scores product and the softmax
- * (past an additive mask), times those on q and kᵀ just before the product (SDPA-style exports).
+ * (past the mask), times those on q and kᵀ just before the product (SDPA-style exports).
  */
 function readAttentionScale(index: GraphIndex, graph: GraphProto): number {
   const softmax = graph.node.find((n) => n.op_type === 'Softmax');
   if (!softmax) throw new UnfusableGraph('it has no softmax');
   let { scale, start } = chainScale(index, softmax.input[0]!);
   const masked = index.producer.get(start);
-  if (masked?.op_type === 'Add') {
+  // the mask is added (Add), or fills the masked places (Where(mask, −∞, scores))
+  if (masked?.op_type === 'Add' || masked?.op_type === 'Where') {
     const scores = masked.input.find((input) => ['MatMul', 'Mul', 'Div'].includes(index.producer.get(input)?.op_type ?? ''));
     if (!scores) throw new UnfusableGraph('its attention scores are not a product');
     const inner = chainScale(index, scores);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../../contract';
-import { copyModel, fixtureVariants, heldOutText, referenceGreedy, tinyStoriesOnnx } from '../../../testing/fixtures';
+import { copyModel, fixtureVariants, heldOutText, referenceGreedy, syntheticTinyLlama, tinyStoriesOnnx } from '../../../testing/fixtures';
 import { readModel } from '../../onnx/onnx-model';
 import { SessionPool } from '../../onnx/session-pool';
 import { DecoderSession, localGlobalBias } from '../decoder-session';
@@ -113,6 +113,17 @@ describe('fused rewrite of a Llama-style export', () => {
       const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
       const worst = Math.max(...a.map((row, i) => Math.max(...row.map((value, j) => Math.abs(value - b[i]![j]!)))));
       expect(worst).toBeLessThan(precision === 'fp32' ? 1e-3 : 0.2);
+      expect(a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
+    }
+  });
+
+  it('reads a graph that masks attention with Where(mask, −∞, scores · scale) (torch.onnx exports of SDPA)', async () => {
+    const synthetic = loadTextModelFolder(syntheticTinyLlama());
+    const ids = new TextTokenizer(synthetic.tokenizerJson, synthetic.tokenizerConfig, synthetic.name).encode(heldOutText()).slice(0, 120);
+    for (const precision of ['fp32', 'int8']) {
+      const [exported, fused] = [await open(synthetic, precision, false), await open(synthetic, precision)];
+      expect(fused.graph.kind).toBe('fused');
+      const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
       expect(a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
     }
   });

@@ -43,10 +43,10 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
 
 /**
  * The same decoder rewritten onto onnxruntime's fused kernels: per layer SkipSimplifiedLayerNormalization
- * (residual add + RMS norm), one [q | k | v] product (packed here when the export keeps them apart and
- * unquantised), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
- * QuickGelu(α=1) = SiLU for the gate. Quantised weights (DequantizeLinear, MatMulNBits) are carried over
- * untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
+ * (residual add + RMS norm), one [q | k | v] product (packed here when the export keeps them apart, int8
+ * per-channel weights included), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
+ * QuickGelu(α=1) = SiLU for the gate. Other quantised weights (MatMulNBits, other DequantizeLinear) are
+ * carried over untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
  * hundred. The KV inputs and outputs keep their names and [batch, kv_heads, length, head_dim] layout, so a
  * cache moves freely between this and the export.
  */
@@ -90,12 +90,9 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
     if (attention.packed) return [project(attention.qkv, input, at('qkv')), '', ''];
     const packed = packProjections(index, [attention.q, attention.k, attention.v], at('qkv'), modelDir);
     if (!packed) return [project(attention.q, input, at('q')), project(attention.k, input, at('k')), project(attention.v, input, at('v'))];
-    initializers.set(packed.weight.name, packed.weight);
-    nodes.push(node('MatMul', [input, packed.weight.name], [packed.bias ? at('qkv/product') : at('qkv')]));
-    if (packed.bias) {
-      initializers.set(packed.bias.name, packed.bias);
-      nodes.push(node('Add', [at('qkv/product'), packed.bias.name], [at('qkv')]));
-    }
+    for (const tensor of packed.initializers) initializers.set(tensor.name, tensor);
+    nodes.push(...packed.nodes, node('MatMul', [input, packed.weight], [packed.bias ? at('qkv/product') : at('qkv')]));
+    if (packed.bias) nodes.push(node('Add', [at('qkv/product'), packed.bias], [at('qkv')]));
     return [at('qkv'), '', ''];
   };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DataType, node, tensorFromFloats, type GraphProto } from '../../onnx/onnx-model';
+import { attributeInt, DataType, node, tensorFromFloats, type GraphProto } from '../../onnx/onnx-model';
 import type { Projection } from './decoder-anatomy';
 import { GraphIndex } from './graph-index';
 import { packProjections } from './packed-weights';
@@ -35,12 +35,46 @@ describe('packing projections into one product', () => {
   it('puts each row of the weights side by side, and the biases end to end', () => {
     const { index, projections } = graph(true);
     const packed = packProjections(index, projections, 'qkv', '/')!;
-    expect(packed.weight).toMatchObject({ name: 'qkv/weight', dims: [2, 3], data_type: DataType.FLOAT });
-    expect(floats(packed.weight.raw_data)).toEqual([1, 3, 4, 2, 5, 6]);
-    expect(floats(packed.bias!.raw_data)).toEqual([7, 8, 9]);
+    const tensor = (name: string | null) => packed.initializers.find((t) => t.name === name)!;
+    expect(packed.nodes).toEqual([]);
+    expect(tensor(packed.weight)).toMatchObject({ name: 'qkv/weight', dims: [2, 3], data_type: DataType.FLOAT });
+    expect(floats(tensor(packed.weight).raw_data)).toEqual([1, 3, 4, 2, 5, 6]);
+    expect(floats(tensor(packed.bias).raw_data)).toEqual([7, 8, 9]);
   });
 
-  it('leaves products it cannot pack alone: quantised (not a MatMul on an initializer) or half biased', () => {
+  it('packs per-channel int8 weights with their scales and zero points behind one DequantizeLinear', () => {
+    const int8 = (name: string, dims: number[], values: number[]) => ({ name, dims, data_type: DataType.INT8, raw_data: Uint8Array.from(values, (v) => v & 0xff) });
+    const g: GraphProto = {
+      name: 'g',
+      input: [],
+      output: [],
+      initializer: [
+        int8('qa', [2, 1], [1, -2]),
+        tensorFromFloats('sa', [1], Float32Array.of(0.5)),
+        int8('za', [1], [0]),
+        int8('qb', [2, 2], [3, 4, 5, -6]),
+        tensorFromFloats('sb', [2], Float32Array.of(0.25, 2)),
+        int8('zb', [2], [0, 1]),
+      ],
+      node: [
+        node('DequantizeLinear', ['qa', 'sa', 'za'], ['wa'], [attributeInt('axis', 1)]),
+        node('DequantizeLinear', ['qb', 'sb', 'zb'], ['wb'], [attributeInt('axis', 1)]),
+        node('MatMul', ['x', 'wa'], ['a']),
+        node('MatMul', ['x', 'wb'], ['b']),
+      ],
+    };
+    const index = new GraphIndex(g);
+    const projections = g.node.slice(2).map((n): Projection => ({ node: n, input: 'x', output: n.output[0]!, bias: null, outFeatures: null }));
+    const packed = packProjections(index, projections, 'qkv', '/')!;
+    expect(packed.nodes).toEqual([node('DequantizeLinear', ['qkv/weight/int8', 'qkv/weight/scale', 'qkv/weight/zero_point'], ['qkv/weight'], [attributeInt('axis', 1)])]);
+    const tensor = (name: string) => packed.initializers.find((t) => t.name === name)!;
+    expect(tensor('qkv/weight/int8').dims).toEqual([2, 3]);
+    expect(Array.from(new Int8Array(tensor('qkv/weight/int8').raw_data!.slice().buffer))).toEqual([1, 3, 4, -2, 5, -6]);
+    expect(floats(tensor('qkv/weight/scale').raw_data)).toEqual([0.5, 0.25, 2]);
+    expect(Array.from(tensor('qkv/weight/zero_point').raw_data!)).toEqual([0, 0, 1]);
+  });
+
+  it('leaves products it cannot pack alone: MatMulNBits, or half of them biased', () => {
     const { index, projections } = graph(false);
     expect(packProjections(index, projections, 'qkv', '/')!.bias).toBeNull();
     expect(packProjections(index, [projections[0]!, { ...projections[1]!, node: { ...projections[1]!.node, op_type: 'MatMulNBits' } }], 'qkv', '/')).toBeNull();
