@@ -225,8 +225,8 @@ export class DecoderSession implements DecoderStep {
     try {
       rewrite = fuseDecoderGraph(this.point.path, folder.config);
     } catch (error) {
-      if (error instanceof UnfusableGraph) return this.runningExport(error.message);
-      throw error;
+      const reason = error instanceof UnfusableGraph ? error.message : `the graph could not be rewritten (${String((error as Error).message).split('\n')[0]})`;
+      return this.runningExport(reason);
     }
     let fused: DecoderSession | null = null;
     try {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MAX_NEW_TOKENS } from '../../../contract';
 import { DataType, elemType, encodeModel, readModel } from '../../onnx/onnx-model';
+import { modelFileBytes } from '../../onnx/open-session';
 import type { DecoderConfig } from '../model-folder';
 import { readDecoderAnatomy, UnfusableGraph, type DecoderShape } from './decoder-anatomy';
 import { buildFusedDecoder } from './fused-graph';
@@ -9,6 +10,9 @@ export { UnfusableGraph } from './decoder-anatomy';
 
 /** Which graph a decoder session runs: the export as it is, or its fused rewrite (and why not). */
 export type DecoderGraph = { kind: 'fused'; nodes: number; sourceNodes: number } | { kind: 'export'; reason: string };
+
+/** The rewrite is one protobuf in memory, whose format caps it at 2 GB; leave room for the rotary tables. */
+const MAX_REWRITE_BYTES = 1.8 * 1024 ** 3;
 
 /** Model types whose decoder layer is the Llama one (RMS norm, RoPE, grouped-query attention, SiLU-gated MLP). */
 const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2']);
@@ -30,6 +34,7 @@ function configBlocker(config: DecoderConfig): string | null {
 export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: Uint8Array; graph: DecoderGraph } {
   const blocker = configBlocker(config);
   if (blocker) throw new UnfusableGraph(blocker);
+  if (modelFileBytes(file) > MAX_REWRITE_BYTES) throw new UnfusableGraph('it is too large to rewrite in memory (a protobuf holds at most 2 GB)');
   const source = readModel(file);
   const { graph } = source;
   if (graph.node.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) throw new UnfusableGraph('the graph branches (a merged decoder)');
