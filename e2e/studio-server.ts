@@ -1,31 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test as base } from '@playwright/test';
+import { sdFixture } from '../native/testing/fixtures';
 
 export const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
-
-/**
- * The tiny random-weight Stable Diffusion fixture, built by scripts/make_sd_fixture.py into the same
- * temporary folder as native/testing/fixtures.ts's sdFixture(), so the unit tests and e2e share one build.
- */
-export function sdFixtureModel(): string {
-  const target = path.join(os.tmpdir(), 'pareto-sd-fixture-v2');
-  if (fs.existsSync(target)) return target; // Renamed into place only once complete.
-  const staging = `${target}.${process.pid}`;
-  const result = spawnSync('/usr/bin/python3', ['scripts/make_sd_fixture.py', '--out', staging], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making the Stable Diffusion fixture needs /usr/bin/python3 with torch and onnx (bash scripts/install.sh): ${result.stderr || result.error}`);
-  }
-  try {
-    fs.renameSync(staging, target);
-  } catch {
-    fs.rmSync(staging, { recursive: true, force: true }); // Another process made it first.
-  }
-  return target;
-}
 
 interface StudioServer {
   /** The URL `pareto serve` printed, token included. */
@@ -62,7 +42,7 @@ export const test = base.extend<object, { studio: StudioServer }>({
   studio: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
     async ({}, use) => {
-      const { server, child } = await startServer([FIXTURE_MODEL, sdFixtureModel()]);
+      const { server, child } = await startServer([FIXTURE_MODEL, sdFixture()]);
       await use(server);
       child.kill('SIGTERM');
     },

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, sdFixtureModel, test } from './studio-server';
+import { sdFixture } from '../native/testing/fixtures';
+import { expect, test } from './studio-server';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const SD_MODEL_ID = path.basename(sdFixtureModel());
+const SD_MODEL_ID = path.basename(sdFixture());
 
 /** Records, from inside the page, whether progress and a preview ever showed: a small model can finish between two polls. */
 async function watchRun(page: Page, options: { stopAtStep?: number } = {}) {

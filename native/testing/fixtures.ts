@@ -2,8 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const SHARED = path.resolve(__dirname, '../../../shared');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SHARED = path.resolve(HERE, '../../../shared');
+const SCRIPTS = path.resolve(HERE, '../../scripts');
 
 /** A folder of the read-only shared material beside the project; fails with a clear message when it is missing. */
 export function sharedPath(...parts: string[]): string {
@@ -35,39 +38,18 @@ export function copyModel(source: string): string {
 }
 
 /**
- * fp16 and int8 variants of the 656K fixture, derived by scripts/make_variants.py into a temporary
- * folder once per machine (never into the project: derived weights are not ours to ship).
+ * A folder that a script of scripts/ builds into the temporary folder, once per machine: it is built
+ * under a per-process name and renamed into place, so no one sees it half made and test processes
+ * that build it at once do not clash. `what` and `needs` say, on failure, what it is and what it takes.
  */
-export function fixtureVariants(): string {
-  const target = path.join(os.tmpdir(), 'pareto-fixture-variants-v1');
-  if (fs.existsSync(path.join(target, 'onnx', 'model_fp16.onnx'))) return target;
-  const staging = `${target}.${process.pid}`;
-  const script = path.resolve(__dirname, '../../scripts/make_variants.py');
-  const result = spawnSync('/usr/bin/python3', [script, '--src', tinyStoriesOnnx(), '--out', staging, '--fp16', '--int8'], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(`Making the fixture's fp16/int8 variants needs /usr/bin/python3 with onnx and numpy (bash scripts/install.sh): ${result.stderr || result.error}`);
-  }
-  try {
-    fs.renameSync(staging, target);
-  } catch {
-    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made them first.
-  }
-  return target;
-}
-
-/**
- * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32 and int8; its graph masks
- * attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
- */
-export function syntheticTinyLlama(): string {
-  const target = path.join(os.tmpdir(), 'pareto-synthetic-tiny-llama-v1');
+function builtOnce(name: string, script: string, args: string[], what: string, needs: string): string {
+  const target = path.join(os.tmpdir(), name);
   if (fs.existsSync(target)) return target;
   const staging = `${target}.${process.pid}`;
-  const script = path.resolve(__dirname, '../../scripts/make_synthetic_llama.py');
-  const result = spawnSync('/usr/bin/python3', [script, '--out', staging, '--preset', 'tiny', '--int8'], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/python3', [path.join(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
   if (result.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making the synthetic Llama needs /usr/bin/python3 with torch, onnx and numpy (bash scripts/install.sh): ${result.stderr || result.error}`);
+    throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${result.stderr || result.error}`);
   }
   try {
     fs.renameSync(staging, target);
@@ -75,6 +57,22 @@ export function syntheticTinyLlama(): string {
     fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
   }
   return target;
+}
+
+/**
+ * fp16 and int8 variants of the 656K fixture, derived by scripts/make_variants.py into a temporary
+ * folder once per machine (never into the project: derived weights are not ours to ship).
+ */
+export function fixtureVariants(): string {
+  return builtOnce('pareto-fixture-variants-v1', 'make_variants.py', ['--src', tinyStoriesOnnx(), '--fp16', '--int8'], "the fixture's fp16/int8 variants", 'onnx and numpy');
+}
+
+/**
+ * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32 and int8; its graph masks
+ * attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
+ */
+export function syntheticTinyLlama(): string {
+  return builtOnce('pareto-synthetic-tiny-llama-v1', 'make_synthetic_llama.py', ['--preset', 'tiny', '--int8'], 'the synthetic Llama', 'torch, onnx and numpy');
 }
 
 /** The fp32 graph of the 656K fixture in another layout the engine reads (scripts/make_variants.py flags). */
@@ -86,21 +84,7 @@ export type FixtureLayout = 'external-data' | 'merged' | 'no-position-ids';
  * folder once per machine, like fixtureVariants().
  */
 export function fixtureLayout(layout: FixtureLayout): string {
-  const target = path.join(os.tmpdir(), `pareto-fixture-layout-${layout}-v1`);
-  if (fs.existsSync(target)) return target; // Renamed into place only once complete.
-  const staging = `${target}.${process.pid}`;
-  const script = path.resolve(__dirname, '../../scripts/make_variants.py');
-  const result = spawnSync('/usr/bin/python3', [script, '--src', tinyStoriesOnnx(), '--out', staging, `--${layout}`], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making the fixture's ${layout} layout needs /usr/bin/python3 with onnx and numpy (bash scripts/install.sh): ${result.stderr || result.error}`);
-  }
-  try {
-    fs.renameSync(staging, target);
-  } catch {
-    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
-  }
-  return target;
+  return builtOnce(`pareto-fixture-layout-${layout}-v1`, 'make_variants.py', ['--src', tinyStoriesOnnx(), `--${layout}`], `the fixture's ${layout} layout`, 'onnx and numpy');
 }
 
 /** The start of the held-out TinyStories validation head. */
@@ -127,19 +111,5 @@ export function sdFixture(options: SdFixtureOptions = {}): string {
     options.fixedBatch ? '--fixed-batch' : null,
     options.noVae ? '--no-vae' : null,
   ].filter((flag): flag is string => flag !== null);
-  const target = path.join(os.tmpdir(), `pareto-sd-fixture-v2${flags.join('')}`);
-  if (fs.existsSync(target)) return target; // Renamed into place only once complete.
-  const staging = `${target}.${process.pid}`;
-  const script = path.resolve(__dirname, '../../scripts/make_sd_fixture.py');
-  const result = spawnSync('/usr/bin/python3', [script, '--out', staging, ...flags], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making the Stable Diffusion fixture needs /usr/bin/python3 with torch and onnx (bash scripts/install.sh): ${result.stderr || result.error}`);
-  }
-  try {
-    fs.renameSync(staging, target);
-  } catch {
-    fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
-  }
-  return target;
+  return builtOnce(`pareto-sd-fixture-v2${flags.join('')}`, 'make_sd_fixture.py', flags, 'the Stable Diffusion fixture', 'torch and onnx');
 }

@@ -22,6 +22,18 @@ const open = async (folder: TextModelFolder, precision = 'fp32', fuseGraph = tru
   return session;
 };
 
+/** The export's and the fused graph's logits over the first `count` held-out tokens, teacher-forced, compared. */
+async function exportVersusFused(folder: TextModelFolder, precision: string, count: number) {
+  const [exported, fused] = [await open(folder, precision, false), await open(folder, precision)];
+  const ids = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name).encode(heldOutText()).slice(0, count);
+  const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
+  return {
+    fused,
+    worst: Math.max(...a.map((row, i) => Math.max(...row.map((value, j) => Math.abs(value - b[i]![j]!))))),
+    topOneAgreement: a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length,
+  };
+}
+
 /** A copy of a model folder with its config.json changed by `edit`. */
 function withConfig(edit: (config: Record<string, unknown>) => void, source = tinyStoriesOnnx()): TextModelFolder {
   const dir = copyModel(source);
@@ -72,22 +84,14 @@ describe('fused rewrite of a Llama-style export', () => {
 
   it('gives the export’s logits at 200 held-out positions, and carries int8 weights over as they are', async () => {
     const variants = loadTextModelFolder(fixtureVariants());
-    const tokenizer = new TextTokenizer(fixture.tokenizerJson, fixture.tokenizerConfig, fixture.name);
-    const ids = tokenizer.encode(heldOutText()).slice(0, 200);
-    const compare = async (precision: string) => {
-      const [exported, fused] = [await open(variants, precision, false), await open(variants, precision)];
-      expect(fused.graph.kind).toBe('fused');
-      const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
-      return {
-        worst: Math.max(...a.map((row, i) => Math.max(...row.map((value, j) => Math.abs(value - b[i]![j]!))))),
-        topOneAgreement: a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length,
-      };
-    };
-    expect(await compare('fp32')).toEqual({ worst: expect.closeTo(0, 3), topOneAgreement: 1 });
+    const fp32 = await exportVersusFused(variants, 'fp32', 200);
+    expect(fp32.fused.graph.kind).toBe('fused');
+    expect(fp32).toMatchObject({ worst: expect.closeTo(0, 3), topOneAgreement: 1 });
     // Both run the int8 weights through MatMulNBits, which quantises activations per block: float-rounding
     // differences upstream can move an activation across a quantisation step, so the logits differ by
     // about one step (< 0.2), never in kind.
-    const int8 = await compare('int8');
+    const int8 = await exportVersusFused(variants, 'int8', 200);
+    expect(int8.fused.graph.kind).toBe('fused');
     expect(int8.worst).toBeLessThan(0.2);
     expect(int8.topOneAgreement).toBeGreaterThanOrEqual(0.98);
   });
@@ -106,25 +110,20 @@ describe('fused rewrite of a Llama-style export', () => {
     expect(anatomy.layers.every((layer) => layer.attention.packed && layer.mlp.packed)).toBe(true);
     // 200 positions run past the 128-position window the student was trained with (config pareto_attention),
     // so the additive mask the engine feeds must match the one the export computes in its graph.
-    const ids = new TextTokenizer(student.tokenizerJson, student.tokenizerConfig, student.name).encode(heldOutText()).slice(0, 200);
     for (const precision of ['fp32', 'int8']) {
-      const [exported, fused] = [await open(student, precision, false), await open(student, precision)];
-      expect(fused.layout.hasAttentionBias).toBe(true);
-      const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
-      const worst = Math.max(...a.map((row, i) => Math.max(...row.map((value, j) => Math.abs(value - b[i]![j]!)))));
-      expect(worst).toBeLessThan(precision === 'fp32' ? 1e-3 : 0.2);
-      expect(a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
+      const compared = await exportVersusFused(student, precision, 200);
+      expect(compared.fused.layout.hasAttentionBias).toBe(true);
+      expect(compared.worst).toBeLessThan(precision === 'fp32' ? 1e-3 : 0.2);
+      expect(compared.topOneAgreement).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
     }
   });
 
   it('reads a graph that masks attention with Where(mask, −∞, scores · scale) (torch.onnx exports of SDPA)', async () => {
     const synthetic = loadTextModelFolder(syntheticTinyLlama());
-    const ids = new TextTokenizer(synthetic.tokenizerJson, synthetic.tokenizerConfig, synthetic.name).encode(heldOutText()).slice(0, 120);
     for (const precision of ['fp32', 'int8']) {
-      const [exported, fused] = [await open(synthetic, precision, false), await open(synthetic, precision)];
-      expect(fused.graph.kind).toBe('fused');
-      const [a, b] = [await teacherForcedLogits(exported, ids), await teacherForcedLogits(fused, ids)];
-      expect(a.filter((row, i) => argmax(row) === argmax(b[i]!)).length / ids.length).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
+      const compared = await exportVersusFused(synthetic, precision, 120);
+      expect(compared.fused.graph.kind).toBe('fused');
+      expect(compared.topOneAgreement).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
     }
   });
 
