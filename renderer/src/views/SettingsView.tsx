@@ -37,6 +37,7 @@ interface Draft {
   threads: string;
   graphOptimizationLevel: Settings['graphOptimizationLevel'];
   sessionCacheMb: string;
+  historyLimit: string;
 }
 
 const OPTIMIZATION_LEVELS: Settings['graphOptimizationLevel'][] = ['disabled', 'basic', 'extended', 'all'];
@@ -53,6 +54,7 @@ function draftFromSettings(settings: Settings): Draft {
     threads: settings.threads === null ? '' : String(settings.threads),
     graphOptimizationLevel: settings.graphOptimizationLevel,
     sessionCacheMb: String(settings.sessionCacheMb),
+    historyLimit: String(settings.historyLimit),
   };
 }
 
@@ -68,6 +70,7 @@ function patchFromDraft(draft: Draft): { patch: SettingsPatch } | { message: str
     threads: draft.threads.trim() === '' ? null : Number(draft.threads),
     graphOptimizationLevel: draft.graphOptimizationLevel,
     sessionCacheMb: Number(draft.sessionCacheMb),
+    historyLimit: Number(draft.historyLimit),
   });
   if (parsed.success) return { patch: parsed.data };
   const issue = parsed.error.issues[0];
@@ -162,6 +165,7 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
           ))}
         </select>
         <NumberRow id="settings-session-cache" label="Session cache (MB)" value={draft.sessionCacheMb} min={64} step={64} onChange={(sessionCacheMb) => edit({ sessionCacheMb })} />
+        <NumberRow id="settings-history-limit" label="History keeps (outputs)" value={draft.historyLimit} min={1} max={100000} step={1} onChange={(historyLimit) => edit({ historyLimit })} />
       </div>
 
       <div className="form-actions">
