@@ -143,3 +143,8 @@ export function lambdaWord(lambda: number): string {
   if (lambda < 0.85) return 'Quality';
   return 'Best quality';
 }
+
+/** When an output was made, in the reader's locale: "1 Dec 2026, 21:54". */
+export function formatWhen(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
