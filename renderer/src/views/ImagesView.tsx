@@ -33,6 +33,18 @@ export function ImagesView(props: ViewProps) {
 
 const SOURCE_NAMES: Record<RestoreSource, string> = { history: 'history', pareto: 'a Pareto Studio PNG', a1111: 'an A1111 PNG' };
 
+/** Where the form's settings were last restored from, and the model they named when it is not installed. */
+interface Restored {
+  source: RestoreSource;
+  missingModel: string | null;
+}
+
+function restoredNote({ source, missingModel }: Restored, underLambda: boolean): string {
+  const missing = missingModel ? ` The model "${missingModel}" is not installed, so the model picked here makes it.` : '';
+  const lambda = underLambda ? ' Under Auto (λ) the steps, precision and size are λ’s: pick a model to use the image’s.' : '';
+  return `Settings restored from ${SOURCE_NAMES[source]}.${missing}${lambda}`;
+}
+
 /** Keeps at most this many of the session's images in the gallery strip (newest first). */
 const GALLERY_LIMIT = 48;
 
@@ -52,7 +64,7 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
   const form = fitImageForm(editedForm, choice);
   const [jobId, setJobId] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
-  const [restoreNote, setRestoreNote] = useState<string | null>(null);
+  const [restored, setRestored] = useState<Restored | null>(null);
   const [gallery, setGallery] = useState<GalleryImage[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const startJob = useStartImageJob();
@@ -76,7 +88,7 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
     if (!built.ok) return;
     cancelJob.reset();
     setSelected(null);
-    setRestoreNote(null);
+    setRestored(null);
     setJobId(null);
     startJob.mutate(built.request, { onSuccess: ({ jobId: started }) => setJobId(started) });
   }
@@ -100,7 +112,7 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
   function restore(image: GalleryImage) {
     setSelected(image.id);
     applyParameters(image.result.parameters);
-    setRestoreNote(null);
+    setRestored(null);
   }
 
   useShortcuts(shortcuts, { generate, stop: () => active && stop() });
@@ -108,8 +120,7 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
   useRestores(restores, 'image', ({ parameters, source }) => {
     setSelected(null);
     const known = applyParameters(parameters);
-    const missing = parameters.model !== undefined && !known ? ` The model "${parameters.model}" is not installed, so the model picked here makes it.` : '';
-    setRestoreNote(`Settings restored from ${SOURCE_NAMES[source]}.${missing}`);
+    setRestored({ source, missingModel: parameters.model !== undefined && !known ? parameters.model : null });
   });
 
   const jobError = job?.status === 'error' ? job.error : null;
@@ -133,9 +144,9 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
           {models.error.message}
         </p>
       )}
-      {restoreNote && (
+      {restored && (
         <p className="toolbar-note" role="status" data-testid="restore-note">
-          {restoreNote}
+          {restoredNote(restored, choice.kind === 'auto')}
         </p>
       )}
 
