@@ -50,7 +50,7 @@ export function HistoryDetail({ entry, onReopen, onDeleted }: { entry: HistoryIt
   const [confirming, setConfirming] = useState<string | null>(null);
   if (!entry) {
     return (
-      <aside className="history-detail history-detail-empty" aria-label="Selected output">
+      <aside className="card history-detail history-detail-empty" aria-label="Selected output">
         <p>Pick a story or an image to see what it ran at, reopen it or delete it.</p>
       </aside>
     );
@@ -58,7 +58,7 @@ export function HistoryDetail({ entry, onReopen, onDeleted }: { entry: HistoryIt
   const target = entry.kind === 'text' ? 'Generate' : 'Images';
   const deleting = confirming === entry.id;
   return (
-    <aside className="history-detail" aria-label="Selected output" data-testid="history-detail">
+    <aside className="card history-detail" aria-label="Selected output" data-testid="history-detail">
       <div className="history-detail-head">
         <span className="chip chip-muted">{entry.kind === 'text' ? 'story' : 'image'}</span>
         <span className="history-meta">

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { HistoryItem, HistoryKind } from '../../../native/contract';
 import { HistoryDetail } from '../components/HistoryDetail';
 import { formatWhen } from '../format';
@@ -19,8 +19,8 @@ export function HistoryView({ onReopen }: { onReopen: (content: Restore) => void
   const history = useHistory({ search: search.trim() || undefined, kind: kind || undefined, model: model || undefined, limit });
   const page = history.data;
   const entries = page?.entries ?? [];
-  const images = entries.filter((entry) => entry.kind === 'image');
-  const stories = entries.filter((entry) => entry.kind === 'text');
+  const images = entries.filter((entry): entry is HistoryItem & { kind: 'image' } => entry.kind === 'image');
+  const stories = entries.filter((entry): entry is HistoryItem & { kind: 'text' } => entry.kind === 'text');
   const selected = entries.find((entry) => entry.id === selectedId) ?? null;
 
   return (
@@ -72,36 +72,20 @@ export function HistoryView({ onReopen }: { onReopen: (content: Restore) => void
       {entries.length > 0 && (
         <div className="history-body">
           <div className="history-results">
-            {images.length > 0 && (
-              <section aria-label="Images">
-                <h2 className="panel-title">Images</h2>
-                <ul className="history-gallery" data-testid="history-gallery">
-                  {images.map((entry) => (
-                    <li key={entry.id}>
-                      <HistoryThumbnail entry={entry} selected={entry.id === selectedId} onSelect={() => setSelectedId(entry.id)} />
-                    </li>
-                  ))}
-                </ul>
-              </section>
-            )}
-            {stories.length > 0 && (
-              <section aria-label="Stories">
-                <h2 className="panel-title">Stories</h2>
-                <ul className="history-stories" data-testid="history-stories">
-                  {stories.map((entry) => (
-                    <li key={entry.id}>
-                      <button type="button" className="history-story-item" data-testid="history-story" aria-pressed={entry.id === selectedId} onClick={() => setSelectedId(entry.id)}>
-                        <span className="history-story-prompt">{entry.prompt || '(no prompt)'}</span>
-                        <span className="history-story-excerpt">{entry.kind === 'text' ? entry.text.slice(0, 160) : ''}</span>
-                        <span className="history-meta">
-                          {formatWhen(entry.createdAt)} · {entry.model}
-                        </span>
-                      </button>
-                    </li>
-                  ))}
-                </ul>
-              </section>
-            )}
+            <HistorySection title="Images" listClass="history-gallery" entries={images}>
+              {(entry) => <HistoryThumbnail entry={entry} selected={entry.id === selectedId} onSelect={() => setSelectedId(entry.id)} />}
+            </HistorySection>
+            <HistorySection title="Stories" listClass="history-stories" entries={stories}>
+              {(entry) => (
+                <button type="button" className="history-story-item" data-testid="history-story" aria-pressed={entry.id === selectedId} onClick={() => setSelectedId(entry.id)}>
+                  <span className="history-story-prompt">{entry.prompt || '(no prompt)'}</span>
+                  <span className="history-story-excerpt">{entry.text.slice(0, 160)}</span>
+                  <span className="history-meta">
+                    {formatWhen(entry.createdAt)} · {entry.model}
+                  </span>
+                </button>
+              )}
+            </HistorySection>
             {page && page.total > entries.length && (
               <button type="button" className="button" data-testid="history-more" onClick={() => setLimit((current) => current + PAGE_SIZE)}>
                 Show more ({page.total - entries.length} older)
@@ -112,6 +96,21 @@ export function HistoryView({ onReopen }: { onReopen: (content: Restore) => void
         </div>
       )}
     </div>
+  );
+}
+
+/** A titled list of entries of one kind; nothing when there are none. */
+function HistorySection<E extends HistoryItem>({ title, listClass, entries, children }: { title: string; listClass: string; entries: E[]; children: (entry: E) => ReactNode }) {
+  if (entries.length === 0) return null;
+  return (
+    <section aria-label={title}>
+      <h2 className="panel-title">{title}</h2>
+      <ul className={listClass}>
+        {entries.map((entry) => (
+          <li key={entry.id}>{children(entry)}</li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
