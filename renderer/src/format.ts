@@ -41,7 +41,7 @@ const FIELD_LABELS: Record<string, string> = {
   threads: 'Threads',
   graphOptimizationLevel: 'Graph optimization',
   sessionCacheMb: 'Session cache',
-  historyLimit: 'History keeps',
+  historyLimit: 'Outputs kept',
   prompt: 'Prompt',
   maxNewTokens: 'Max new tokens',
   temperature: 'Temperature',

@@ -165,7 +165,12 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
           ))}
         </select>
         <NumberRow id="settings-session-cache" label="Session cache (MB)" value={draft.sessionCacheMb} min={64} step={64} onChange={(sessionCacheMb) => edit({ sessionCacheMb })} />
-        <NumberRow id="settings-history-limit" label="History keeps (outputs)" value={draft.historyLimit} min={1} max={100000} step={1} onChange={(historyLimit) => edit({ historyLimit })} />
+      </div>
+
+      <h2 className="panel-title">History</h2>
+      <div className="form-grid">
+        <NumberRow id="settings-history-limit" label="Outputs kept" value={draft.historyLimit} min={1} max={100000} step={1} onChange={(historyLimit) => edit({ historyLimit })} />
+        <p className="field-hint form-grid-note">Every story and image is kept in the data folder; past this many, the oldest are dropped with their files.</p>
       </div>
 
       <div className="form-actions">
