@@ -16,7 +16,8 @@ export const HistoryKindSchema = z.enum(HISTORY_KINDS);
 export type HistoryKind = z.infer<typeof HistoryKindSchema>;
 
 const entryBase = {
-  id: z.string().min(1),
+  /** The job's id; letters, digits and dashes only, since it names the entry's files. */
+  id: z.string().regex(/^[\w-]{1,100}$/, 'a history id is letters, digits and dashes'),
   /** ISO 8601, when the output finished. */
   createdAt: z.string(),
   /** The id of the model that ran (λ's pick when the slider chose). */

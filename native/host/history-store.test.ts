@@ -108,13 +108,15 @@ describe('HistoryStore', () => {
     expect(page.notice).toMatch(/no good copy was left, so history starts empty/);
   });
 
-  it('ignores a torn temporary file left by a crash mid-write, and skips entries that no longer validate', () => {
+  it('ignores a torn temporary file left by a crash mid-write, and skips entries that do not validate', () => {
     const dir = temporaryDir();
     const store = new HistoryStore(dir, () => 100);
     store.record(story('s1', 'one'));
     fs.writeFileSync(`${store.file}.999.1.tmp`, '{"version":1,"entries":[{"kind":"te');
     const index = JSON.parse(fs.readFileSync(store.file, 'utf8'));
     index.entries.push({ kind: 'text', id: 'broken' });
+    // An id names the entry's files, so one that climbs out of the folder is not an entry.
+    index.entries.push({ ...picture('x', 'x').entry, id: '../../escape' });
     fs.writeFileSync(store.file, JSON.stringify(index));
     const page = new HistoryStore(dir, () => 100).list({});
     expect(page.entries.map((entry) => entry.id)).toEqual(['s1']);

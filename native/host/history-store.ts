@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError, HistoryEntrySchema, type HistoryEntry, type HistoryItem, type HistoryPage, type HistoryQuery } from '../contract';
-import { HistoryQuerySchema } from '../contract';
+import { ApiError, HistoryEntrySchema, HistoryQuerySchema, type HistoryEntry, type HistoryItem, type HistoryPage, type HistoryQuery } from '../contract';
 import { writeFileAtomic } from './atomic-file';
 
 const FORMAT_VERSION = 1;
@@ -10,7 +9,7 @@ const ORPHAN_AGE_MS = 60 * 60 * 1000;
 interface Snapshot {
   /** Oldest first, as recorded. */
   entries: HistoryEntry[];
-  /** The index file's mtime and size when read, to notice another process's writes (the CLI beside a server). */
+  /** The index file's mtime, size and inode when read, to notice another process's writes (the CLI beside a server). */
   stamp: string;
 }
 
@@ -74,12 +73,6 @@ export class HistoryStore {
     const entry = this.find(id);
     this.save(this.load().entries.filter((candidate) => candidate.id !== id));
     this.removeImage(entry);
-  }
-
-  /** What the last load recovered from a damaged file, or null. */
-  get notice(): string | null {
-    this.load();
-    return this.recoveryNotice;
   }
 
   private find(id: string): HistoryEntry {
