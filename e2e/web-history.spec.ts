@@ -78,6 +78,7 @@ test.describe('history in web mode', () => {
       await page.getByTestId('history-search').fill('');
       await page.getByTestId('history-kind').selectOption('image');
       await page.getByTestId('history-image').click();
+      await expect(page.getByTestId('history-detail-image')).toBeVisible();
       const imagePath = (await page.getByTestId('history-path').textContent())!;
       expect(fs.existsSync(imagePath)).toBe(true);
       await page.screenshot({ path: `${SHOTS}/history-image.png` });

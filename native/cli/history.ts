@@ -47,8 +47,8 @@ export async function history(args: string[]): Promise<number> {
     });
     const lines = page.entries.map(summaryLine);
     if (page.notice) process.stderr.write(`pareto: ${page.notice}\n`);
-    // The JSON carries no image bytes: `show` gives the file's path.
-    const json = { ...page, entries: page.entries.map((entry) => ({ ...entry, png: undefined })) };
+    // The JSON carries no image bytes: each entry's path names its file.
+    const json = { ...page, entries: page.entries.map((entry) => ({ ...entry, png: undefined, thumbnail: undefined })) };
     print(json, page.total === 0 ? 'No outputs in history yet.' : [...lines, `${page.entries.length} of ${page.total} shown (${page.file})`].join('\n'));
     return 0;
   }
@@ -56,7 +56,7 @@ export async function history(args: string[]): Promise<number> {
     if (!id) throw new UsageError(`pareto history ${action} needs an entry id (see pareto history list).`);
     const entry = await host.invoke('getHistoryEntry', { id });
     if (action === 'show') {
-      print({ ...entry, png: undefined }, describeEntry(entry));
+      print({ ...entry, png: undefined, thumbnail: undefined }, describeEntry(entry));
       return 0;
     }
     await host.invoke('deleteHistoryEntry', { id });

@@ -57,8 +57,17 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export type TextHistoryEntry = z.infer<typeof TextHistoryEntrySchema>;
 export type ImageHistoryEntry = z.infer<typeof ImageHistoryEntrySchema>;
 
-/** An entry as a client gets it: where its file lives on disk, and an image's PNG as base64. */
-export const HistoryItemSchema = z.intersection(HistoryEntrySchema, z.object({ path: z.string(), png: z.string().nullable() }));
+/** An entry as a client gets it: where its file lives on disk, and an image as base64 PNG. */
+export const HistoryItemSchema = z.intersection(
+  HistoryEntrySchema,
+  z.object({
+    path: z.string(),
+    /** The image's PNG as stored (parameters chunks included), from getHistoryEntry; null in lists and for stories. */
+    png: z.string().nullable(),
+    /** At most 160 px on its longest side, in lists; null from getHistoryEntry and for stories. */
+    thumbnail: z.string().nullable(),
+  }),
+);
 export type HistoryItem = z.infer<typeof HistoryItemSchema>;
 
 export const HISTORY_PAGE_LIMIT = 200;

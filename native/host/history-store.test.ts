@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GenerationConfigSchema, type HistoryEntry } from '../contract';
-import { encodePng } from '../engine/png/png';
+import { decodePng, encodePng } from '../engine/png/png';
 import { temporaryDir } from '../testing/fixtures';
 import { HistoryStore } from './history-store';
 
@@ -49,8 +49,25 @@ describe('HistoryStore', () => {
     const shown = reopened.get('b');
     expect(shown.path).toBe(path.join(dir, 'history', 'images', 'b.png'));
     expect(Buffer.from(shown.png!, 'base64')).toEqual(Buffer.from(image.png));
+    // Lists carry thumbnails, not the PNGs; a 2 px image is its own.
+    expect(page.entries[0]).toMatchObject({ png: null, thumbnail: Buffer.from(image.png).toString('base64') });
     // The index holds no image bytes: PNGs are files of their own.
     expect(fs.readFileSync(reopened.file, 'utf8')).not.toContain(Buffer.from(image.png).toString('base64'));
+  });
+
+  it('lists a large image by a box-filtered thumbnail at most 160 px long', () => {
+    const store = new HistoryStore(temporaryDir(), () => 100);
+    const [width, height] = [640, 320];
+    // Left half black, right half white: the thumbnail keeps the halves and averages only the seam.
+    const data = new Uint8Array(width * height * 3).map((_, i) => (Math.floor(i / 3) % width < width / 2 ? 0 : 255));
+    const large = picture('big', 'halves');
+    store.record({ ...large.entry, width, height } as HistoryEntry, encodePng({ width, height, data }));
+    const thumbnail = decodePng(Buffer.from(store.list({}).entries[0]!.thumbnail!, 'base64'));
+    expect([thumbnail.width, thumbnail.height]).toEqual([160, 80]);
+    expect([thumbnail.data[0], thumbnail.data[(80 * 160 - 1) * 3]]).toEqual([0, 255]);
+    expect(fs.readdirSync(path.dirname(store.get('big').path)).sort()).toEqual(['big.png', 'big.thumb.png']);
+    store.delete('big');
+    expect(fs.readdirSync(path.dirname(store.file) + '/images')).toEqual([]);
   });
 
   it('deletes an entry and its PNG, and names an unknown id', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, HistoryEntrySchema, HistoryQuerySchema, type HistoryEntry, type HistoryItem, type HistoryPage, type HistoryQuery } from '../contract';
 import { writeFileAtomic } from './atomic-file';
+import { thumbnailOf } from './history-thumbnail';
 
 const FORMAT_VERSION = 1;
 const ORPHAN_AGE_MS = 60 * 60 * 1000;
@@ -57,7 +58,7 @@ export class HistoryStore {
       .filter((entry) => (!kind || entry.kind === kind) && (!model || entry.model === model) && matchesWords(entry, words))
       .reverse();
     return {
-      entries: matching.slice(offset, offset + limit).map((entry) => this.item(entry)),
+      entries: matching.slice(offset, offset + limit).map((entry) => ({ ...entry, path: this.pathOf(entry), png: null, thumbnail: this.thumbnail(entry) })),
       total: matching.length,
       models: [...new Set(entries.map((entry) => entry.model))].sort(),
       file: this.file,
@@ -65,8 +66,12 @@ export class HistoryStore {
     };
   }
 
+  /** One entry in full: an image's PNG as stored, text chunks and all. */
   get(id: string): HistoryItem {
-    return this.item(this.find(id));
+    const entry = this.find(id);
+    const file = this.pathOf(entry);
+    const png = entry.kind === 'image' && fs.existsSync(file) ? fs.readFileSync(file).toString('base64') : null;
+    return { ...entry, path: file, png, thumbnail: null };
   }
 
   delete(id: string): void {
@@ -81,19 +86,37 @@ export class HistoryStore {
     return entry;
   }
 
-  private item(entry: HistoryEntry): HistoryItem {
-    if (entry.kind === 'text') return { ...entry, path: this.file, png: null };
-    const file = this.imagePath(entry.id);
-    const png = fs.existsSync(file) ? fs.readFileSync(file).toString('base64') : null;
-    return { ...entry, path: file, png };
+  /** Where an entry lives: an image's PNG, a story's history file. */
+  private pathOf(entry: HistoryEntry): string {
+    return entry.kind === 'image' ? this.imagePath(entry.id) : this.file;
+  }
+
+  /** An image's gallery thumbnail, made on first use and kept beside it; null for a story or a missing or unreadable file. */
+  private thumbnail(entry: HistoryEntry): string | null {
+    if (entry.kind !== 'image') return null;
+    const file = this.thumbnailPath(entry.id);
+    if (fs.existsSync(file)) return fs.readFileSync(file).toString('base64');
+    try {
+      const thumbnail = thumbnailOf(fs.readFileSync(this.imagePath(entry.id)));
+      writeFileAtomic(file, thumbnail);
+      return Buffer.from(thumbnail).toString('base64');
+    } catch {
+      return null;
+    }
   }
 
   private imagePath(id: string): string {
     return path.join(this.imagesDir, `${id}.png`);
   }
 
+  private thumbnailPath(id: string): string {
+    return path.join(this.imagesDir, `${id}.thumb.png`);
+  }
+
   private removeImage(entry: HistoryEntry): void {
-    if (entry.kind === 'image') fs.rmSync(this.imagePath(entry.id), { force: true });
+    if (entry.kind !== 'image') return;
+    fs.rmSync(this.imagePath(entry.id), { force: true });
+    fs.rmSync(this.thumbnailPath(entry.id), { force: true });
   }
 
   private save(entries: HistoryEntry[]): void {
@@ -120,7 +143,7 @@ export class HistoryStore {
   /** PNGs no entry names: left by a crash between writing an image and its index entry (old ones only, so another process's image in flight is spared). */
   private removeOrphanImages(entries: readonly HistoryEntry[]): void {
     if (!fs.existsSync(this.imagesDir)) return;
-    const known = new Set(entries.map((entry) => `${entry.id}.png`));
+    const known = new Set(entries.flatMap((entry) => [`${entry.id}.png`, `${entry.id}.thumb.png`]));
     const cutoff = Date.now() - ORPHAN_AGE_MS;
     for (const name of fs.readdirSync(this.imagesDir)) {
       const file = path.join(this.imagesDir, name);

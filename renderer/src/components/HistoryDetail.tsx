@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { HistoryItem } from '../../../native/contract';
 import { FINISH_LABELS, formatImageOperatingPoint, formatWhen, formatLayers, formatNumber, formatOperatingPoint, formatSecondsPerImage } from '../format';
 import { isPixelArt, parameterRows } from '../images/imageForm';
-import { useDeleteHistoryEntry } from '../state/queries';
+import { useDeleteHistoryEntry, useHistoryEntry } from '../state/queries';
 import type { Restore } from '../state/restore';
 import { CopyButton } from './CopyButton';
 
@@ -47,6 +47,8 @@ function restoreContent(entry: HistoryItem): Restore {
 /** One kept output in full: reopen it, delete it, or copy where its file lives. */
 export function HistoryDetail({ entry, onReopen, onDeleted }: { entry: HistoryItem | null; onReopen: (content: Restore) => void; onDeleted: () => void }) {
   const remove = useDeleteHistoryEntry();
+  // The list carries thumbnails; the full PNG comes with the entry itself.
+  const full = useHistoryEntry(entry?.kind === 'image' ? entry.id : null);
   const [confirming, setConfirming] = useState<string | null>(null);
   if (!entry) {
     return (
@@ -65,13 +67,7 @@ export function HistoryDetail({ entry, onReopen, onDeleted }: { entry: HistoryIt
           {formatWhen(entry.createdAt)} · {entry.model}
         </span>
       </div>
-      {entry.kind === 'image' ? (
-        entry.png ? (
-          <img className={`history-detail-image${isPixelArt(entry.width, entry.height) ? ' pixelated' : ''}`} src={`data:image/png;base64,${entry.png}`} alt={entry.prompt || 'Generated image'} data-testid="history-detail-image" />
-        ) : (
-          <p className="error-line">The image file is missing: {entry.path}</p>
-        )
-      ) : null}
+      {entry.kind === 'image' && <DetailImage entry={entry} png={full.data?.png ?? entry.thumbnail} missing={full.isSuccess && full.data.png === null} />}
       {entry.kind === 'text' ? (
         <div className="history-detail-story story" tabIndex={0} role="region" aria-label="Story text" data-testid="history-detail-text">
           <span className="story-prompt">{entry.prompt}</span>
@@ -126,4 +122,9 @@ export function HistoryDetail({ entry, onReopen, onDeleted }: { entry: HistoryIt
       )}
     </aside>
   );
+}
+
+function DetailImage({ entry, png, missing }: { entry: HistoryItem & { kind: 'image' }; png: string | null; missing: boolean }) {
+  if (missing || !png) return <p className="error-line">{missing ? `The image file is missing: ${entry.path}` : 'Loading the image…'}</p>;
+  return <img className={`history-detail-image${isPixelArt(entry.width, entry.height) ? ' pixelated' : ''}`} src={`data:image/png;base64,${png}`} alt={entry.prompt || 'Generated image'} data-testid="history-detail-image" />;
 }

@@ -12,7 +12,7 @@ export interface ShortcutActions {
 }
 
 /** True for Ctrl+Enter, and Cmd+Enter on a Mac. */
-export function isGenerateKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'>): boolean {
+function isGenerateKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'>): boolean {
   return event.key === 'Enter' && (event.ctrlKey || event.metaKey);
 }
 

@@ -117,7 +117,7 @@ function HistorySection<E extends HistoryItem>({ title, listClass, entries, chil
 function HistoryThumbnail({ entry, selected, onSelect }: { entry: HistoryItem & { kind: 'image' }; selected: boolean; onSelect: () => void }) {
   return (
     <button type="button" className="history-thumb" data-testid="history-image" aria-pressed={selected} title={entry.prompt} onClick={onSelect}>
-      {entry.png ? <img src={`data:image/png;base64,${entry.png}`} alt={entry.prompt} className={isPixelArt(entry.width, entry.height) ? 'pixelated' : undefined} /> : <span className="history-missing">file missing</span>}
+      {entry.thumbnail ? <img src={`data:image/png;base64,${entry.thumbnail}`} alt={entry.prompt} className={isPixelArt(entry.width, entry.height) ? 'pixelated' : undefined} /> : <span className="history-missing">file missing</span>}
       <span className="history-thumb-caption">{entry.prompt || '(no prompt)'}</span>
     </button>
   );
