@@ -61,6 +61,8 @@ describe('history of the host’s jobs', () => {
     for (const seed of [1, 2, 3]) await story({ model: 'tinystories-656k-onnx', prompt: `Seed ${seed} story`, maxNewTokens: 4, seed, temperature: 1 });
     const page = await host.invoke('listHistory', {});
     expect(page.entries.map((entry) => entry.prompt)).toEqual(['Seed 3 story', 'Seed 2 story']);
+    await host.invoke('updateSettings', { historyLimit: 1 });
+    expect((await host.invoke('listHistory', {})).entries.map((entry) => entry.prompt)).toEqual(['Seed 3 story']);
     await expect(host.invoke('deleteHistoryEntry', { id: page.entries[0]!.id })).resolves.toEqual({ deleted: true });
     await expect(host.invoke('getHistoryEntry', { id: page.entries[0]!.id })).rejects.toThrow(/No history entry/);
     await expect(host.invoke('listHistory', { limit: 0 })).rejects.toThrow(/listHistory: limit/);

@@ -91,6 +91,9 @@ describe('HistoryStore', () => {
     for (const n of [1, 2, 3, 4]) store.record(story(`s${n}`, `story ${n}`));
     expect(ids(store)).toEqual(['s4', 's3', 's2']);
     expect(fs.existsSync(firstFile)).toBe(false);
+    limit = 2;
+    store.trim();
+    expect(ids(store)).toEqual(['s4', 's3']);
     limit = 1;
     store.record(story('s5', 'story 5'));
     expect(ids(store)).toEqual(['s5']);

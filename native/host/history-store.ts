@@ -44,9 +44,19 @@ export class HistoryStore {
       if (!png) throw new Error(`History entry ${entry.id} is an image but came without its PNG.`);
       writeFileAtomic(this.imagePath(entry.id), png);
     }
-    const entries = [...this.load().entries, entry];
-    const dropped = entries.splice(0, Math.max(0, entries.length - this.limit()));
-    this.save(entries);
+    this.keepWithinLimit([...this.load().entries, entry]);
+  }
+
+  /** Drops the oldest entries past the limit, files included (after the setting is lowered, say). */
+  trim(): void {
+    const { entries } = this.load();
+    if (entries.length > this.limit()) this.keepWithinLimit(entries);
+  }
+
+  private keepWithinLimit(entries: HistoryEntry[]): void {
+    const kept = [...entries];
+    const dropped = kept.splice(0, Math.max(0, kept.length - this.limit()));
+    this.save(kept);
     dropped.forEach((old) => this.removeImage(old));
   }
 

@@ -104,6 +104,7 @@ export class StudioHost {
       this.imageSessions.setBudget(settings.sessionCacheMb * MB);
       this.generators.clear();
       this.imageGenerators.clear();
+      this.history.trim();
       return settings;
     },
     startTextJob: async (request) => this.startTextJob(request),

@@ -95,7 +95,11 @@ export function useUpdateSettings() {
   const queryClient = useQueryClient();
   return useMutation<Settings, ApiError, ApiParams<'updateSettings'>>({
     mutationFn: (patch) => api.updateSettings(patch),
-    onSuccess: (settings) => queryClient.setQueryData(queryKeys.settings, settings),
+    onSuccess: (settings, patch) => {
+      queryClient.setQueryData(queryKeys.settings, settings);
+      // A lower limit drops the oldest outputs at once.
+      if (patch.historyLimit !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.history });
+    },
   });
 }
 
