@@ -7,19 +7,19 @@ import { sdFixture } from '../native/testing/fixtures';
 
 export const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
 
-interface StudioServer {
+export interface StudioServer {
   /** The URL `pareto serve` printed, token included. */
   url: string;
   origin: string;
   token: string;
 }
 
-async function startServer(models: string[]): Promise<{ server: StudioServer; child: ChildProcess }> {
+/** A `pareto serve` child serving `models`, on a fresh data folder unless `home` names one (to restart on the same history). */
+export async function startServer(models: string[], home = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-'))): Promise<{ server: StudioServer; child: ChildProcess; home: string }> {
   for (const model of models) {
     if (!fs.existsSync(model)) throw new Error(`e2e needs the shared fixture ${model}: clone the project next to ../shared.`);
   }
   if (!fs.existsSync('out/renderer/index.html')) throw new Error('The renderer is not built: run `npm run build` before the e2e specs.');
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-'));
   const child = spawn(process.execPath, ['bin/pareto.js', 'serve', '--port', '0', ...models.flatMap((m) => ['--model', m])], {
     env: { ...process.env, PARETO_HOME: home },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -34,7 +34,7 @@ async function startServer(models: string[]): Promise<{ server: StudioServer; ch
     child.once('exit', (code) => reject(new Error(`pareto serve exited with ${code} before printing its URL: ${output}`)));
   });
   const parsed = new URL(url);
-  return { server: { url, origin: parsed.origin, token: parsed.hash.replace('#token=', '') }, child };
+  return { server: { url, origin: parsed.origin, token: parsed.hash.replace('#token=', '') }, child, home };
 }
 
 /** Each worker gets its own `pareto serve` on a free loopback port with a fresh data folder, serving the text and the image fixture. */

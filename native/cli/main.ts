@@ -3,6 +3,7 @@ import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
 import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
+import { HISTORY_USAGE, history } from './history';
 import { MODELS_USAGE, models } from './models';
 import { SERVE_USAGE, serve } from './serve';
 
@@ -12,6 +13,7 @@ Usage:
   ${GENERATE_TEXT_USAGE}
   ${GENERATE_IMAGE_USAGE}
   ${MODELS_USAGE}
+  ${HISTORY_USAGE}
   ${BENCH_USAGE}
   ${SERVE_USAGE}
 `;
@@ -25,6 +27,8 @@ async function dispatch(args: string[]): Promise<number> {
       throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
     case 'models':
       return models(args.slice(1));
+    case 'history':
+      return history(args.slice(1));
     case 'bench':
       return bench(args.slice(1));
     case 'serve':

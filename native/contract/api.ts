@@ -12,6 +12,7 @@ import {
   TextGenerationRequestSchema,
   type ApiErrorBody,
 } from './schemas';
+import { HistoryItemSchema, HistoryPageSchema, HistoryQuerySchema, HistoryRefSchema, ImageParametersReadingSchema, PngBytesSchema } from './history';
 
 export * from './channels';
 
@@ -29,6 +30,10 @@ export const apiMethods = {
   startTextJob: { params: TextGenerationRequestSchema, result: JobRefSchema },
   startImageJob: { params: ImageGenerationRequestSchema, result: JobRefSchema },
   cancelJob: { params: JobRefSchema, result: z.object({ cancelled: z.boolean() }) },
+  listHistory: { params: HistoryQuerySchema, result: HistoryPageSchema },
+  getHistoryEntry: { params: HistoryRefSchema, result: HistoryItemSchema },
+  deleteHistoryEntry: { params: HistoryRefSchema, result: z.object({ deleted: z.literal(true) }) },
+  readImageParameters: { params: PngBytesSchema, result: ImageParametersReadingSchema },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

@@ -219,6 +219,8 @@ export const SettingsSchema = z.object({
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']),
   /** Memory the warm-session cache may hold before closing the least recently used sessions. */
   sessionCacheMb: z.number().int().min(64).max(1_048_576),
+  /** Outputs the history keeps; past this the oldest are dropped, their files with them. */
+  historyLimit: z.number().int().min(1).max(100_000),
   importedModels: z.array(z.string()),
 });
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = {
   threads: null,
   graphOptimizationLevel: 'all',
   sessionCacheMb: 2048,
+  historyLimit: 1000,
   importedModels: [],
 };
 

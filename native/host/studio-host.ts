@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
-import type { ResolvedImageGenerationRequest } from '../contract';
+import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
+import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import { findUnetPoint, type ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
@@ -12,6 +13,8 @@ import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { CalibrationStore } from '../policy/calibration-store';
 import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
+import { imageHistoryEntry, textHistoryEntry } from './history-records';
+import { HistoryStore } from './history-store';
 import { OperatingPointResolver } from './operating-point-resolver';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
@@ -42,6 +45,7 @@ function describeIssue(method: string, error: z.ZodError): string {
 export class StudioHost {
   readonly settings: SettingsStore;
   readonly registry: ModelRegistry;
+  readonly history: HistoryStore;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly imageGenerators = new Map<string, ImageGenerator>();
   /** Diffusion sessions (text encoder, UNet variants, VAE decoder), under the same memory budget as the text pool. */
@@ -55,6 +59,7 @@ export class StudioHost {
 
   constructor(options: StudioHostOptions) {
     this.settings = new SettingsStore(options.dataDir);
+    this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
@@ -99,11 +104,25 @@ export class StudioHost {
       this.imageSessions.setBudget(settings.sessionCacheMb * MB);
       this.generators.clear();
       this.imageGenerators.clear();
+      this.history.trim();
       return settings;
     },
     startTextJob: async (request) => this.startTextJob(request),
     startImageJob: async (request) => this.startImageJob(request),
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
+    listHistory: async (query) => this.history.list(query),
+    getHistoryEntry: async ({ id }) => this.history.get(id),
+    deleteHistoryEntry: async ({ id }) => {
+      this.history.delete(id);
+      return { deleted: true as const };
+    },
+    readImageParameters: async ({ png }) => {
+      try {
+        return readParametersReading(Buffer.from(png, 'base64'));
+      } catch (error) {
+        throw new ApiError('bad_request', (error as Error).message);
+      }
+    },
   };
 
   async dispose(): Promise<void> {
@@ -163,6 +182,7 @@ export class StudioHost {
       if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
         this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
       }
+      this.keep(textHistoryEntry(jobId, original, info.id, result));
       this.emit({ type: 'done', jobId, result });
     });
   }
@@ -193,6 +213,8 @@ export class StudioHost {
         const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
         this.planner.calibration.record(key, result.metrics.sPerImage);
       }
+      const kept = imageHistoryEntry(jobId, original, info.id, result, operatingPoint);
+      this.keep(kept.entry, kept.png);
       this.emit({ type: 'image-done', jobId, result });
     });
   }
@@ -225,6 +247,18 @@ export class StudioHost {
     });
     this.emit({ type: 'queued', jobId, model, position });
     return { jobId };
+  }
+
+  /**
+   * Records a finished output before its result is announced, so a client that lists history on
+   * `done` finds it. A history that cannot be written costs the entry, never the result.
+   */
+  private keep(entry: HistoryEntry, png?: Uint8Array): void {
+    try {
+      this.history.record(entry, png);
+    } catch (error) {
+      console.error(`[host/history] could not record an output: ${(error as Error).message}`);
+    }
   }
 
   private cancel(jobId: string): boolean {

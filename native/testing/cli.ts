@@ -14,8 +14,13 @@ export interface CliResult {
 }
 
 /** Runs `pareto` as a user would, with a fresh data folder and no bundled models, so it sees only the models a test names. */
-export async function pareto(...args: string[]): Promise<CliResult> {
-  const env = { ...process.env, PARETO_HOME: temporaryDir(), PARETO_MODELS_DIR: temporaryDir() };
+export function pareto(...args: string[]): Promise<CliResult> {
+  return paretoWithHome(temporaryDir(), ...args);
+}
+
+/** Runs `pareto` on a given data folder, for commands that read what earlier ones kept (history). */
+export async function paretoWithHome(home: string, ...args: string[]): Promise<CliResult> {
+  const env = { ...process.env, PARETO_HOME: home, PARETO_MODELS_DIR: temporaryDir() };
   try {
     const { stdout, stderr } = await run(process.execPath, [PARETO, ...args], { env });
     return { code: 0, stdout, stderr };

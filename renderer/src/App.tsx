@@ -1,34 +1,51 @@
 import { useState } from 'react';
 import { useStudioConnection } from './api/StudioApiContext';
 import { HostBanner } from './components/HostBanner';
+import { PngDropZone } from './components/PngDropZone';
 import { Sidebar, type View } from './components/Sidebar';
 import { TokenPage } from './components/TokenPage';
 import { useModels } from './state/queries';
+import { RestoreChannel, type Restore } from './state/restore';
 import { useStudioEvents } from './state/useStudioEvents';
+import type { ShortcutScope } from './state/useShortcuts';
 import { GenerateView } from './views/GenerateView';
+import { HistoryView } from './views/HistoryView';
 import { ImagesView } from './views/ImagesView';
 import { ModelsView } from './views/ModelsView';
 import { SettingsView } from './views/SettingsView';
 
+/** The views that run jobs; the others leave Esc to whichever of these is running. */
+const JOB_VIEWS: readonly View[] = ['generate', 'images'];
+
 export function App() {
   const [view, setView] = useState<View>('generate');
+  const [restores] = useState(() => new RestoreChannel());
   const live = useStudioEvents();
   const { transport } = useStudioConnection();
   const models = useModels();
 
   if (models.error?.code === 'unauthorized') return <TokenPage reason="refused" />;
 
+  const shortcuts = (own: View): ShortcutScope => (view === own ? 'foreground' : JOB_VIEWS.includes(view) ? 'off' : 'background');
+  function reopen(restore: Restore) {
+    setView(restore.kind === 'text' ? 'generate' : 'images');
+    restores.publish(restore);
+  }
+
   // Views stay mounted while hidden, so a prompt and a running job survive a visit to Settings.
   return (
-    <div className="app">
+    <PngDropZone className="app" onParameters={reopen}>
       <Sidebar view={view} onNavigate={setView} transportKind={transport.kind} live={live} />
-      <div className="workspace">
+      <main className="workspace">
         <HostBanner live={live} />
         <div className="view" hidden={view !== 'generate'}>
-          <GenerateView />
+          <GenerateView restores={restores} shortcuts={shortcuts('generate')} />
         </div>
         <div className="view" hidden={view !== 'images'}>
-          <ImagesView />
+          <ImagesView restores={restores} shortcuts={shortcuts('images')} />
+        </div>
+        <div className="view view-scroll" hidden={view !== 'history'}>
+          <HistoryView onReopen={reopen} />
         </div>
         <div className="view view-scroll" hidden={view !== 'models'}>
           <ModelsView />
@@ -36,7 +53,7 @@ export function App() {
         <div className="view view-scroll" hidden={view !== 'settings'}>
           <SettingsView />
         </div>
-      </div>
-    </div>
+      </main>
+    </PngDropZone>
   );
 }

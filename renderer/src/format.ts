@@ -41,6 +41,7 @@ const FIELD_LABELS: Record<string, string> = {
   threads: 'Threads',
   graphOptimizationLevel: 'Graph optimization',
   sessionCacheMb: 'Session cache',
+  historyLimit: 'Outputs kept',
   prompt: 'Prompt',
   maxNewTokens: 'Max new tokens',
   temperature: 'Temperature',
@@ -141,4 +142,9 @@ export function lambdaWord(lambda: number): string {
   if (lambda < 0.6) return 'Balanced';
   if (lambda < 0.85) return 'Quality';
   return 'Best quality';
+}
+
+/** When an output was made, in the reader's locale: "1 Dec 2026, 21:54". */
+export function formatWhen(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }

@@ -11,6 +11,7 @@ import './styles/shell.css';
 import './styles/generate.css';
 import './styles/images.css';
 import './styles/pages.css';
+import './styles/history.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element.');

@@ -1,4 +1,4 @@
-import { ImageParametersSchema, type ImageGenerationRequest, type ImageParameters } from '../../contract';
+import { ImageParametersSchema, type ImageGenerationRequest, type ImageParameters, type ImageParametersReading } from '../../contract';
 import { readPngText } from '../png/png';
 import { SAMPLER_LABELS } from './schedulers';
 
@@ -70,10 +70,31 @@ export function readGenerationParameters(bytes: Uint8Array): { parameters: Image
   const text = readPngText(bytes);
   let parameters: ImageParameters | null = null;
   if (text[PARETO_KEY] !== undefined) {
-    const parsed = ImageParametersSchema.safeParse(JSON.parse(text[PARETO_KEY]));
+    const parsed = ImageParametersSchema.safeParse(parseJsonOrNull(text[PARETO_KEY]));
     if (parsed.success) parameters = parsed.data;
   }
   return { parameters, a1111: text[PARAMETERS_KEY] !== undefined ? parseA1111(text[PARAMETERS_KEY]) : null };
+}
+
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** What a PNG says it was made with, to restore a form: every knob from our chunk, else what A1111's text names. */
+export function readParametersReading(bytes: Uint8Array): ImageParametersReading {
+  let found: ReturnType<typeof readGenerationParameters>;
+  try {
+    found = readGenerationParameters(bytes);
+  } catch (error) {
+    throw new Error(`This file cannot be read as a PNG: ${(error as Error).message}.`);
+  }
+  if (found.parameters) return { source: 'pareto', parameters: found.parameters };
+  if (found.a1111) return { source: 'a1111', parameters: found.a1111 };
+  throw new Error('This PNG carries no generation parameters: it has no "parameters" (A1111) or "pareto" text chunk.');
 }
 
 /** The request that makes the same image again (same model, seed and knobs → the same PNG bytes). */

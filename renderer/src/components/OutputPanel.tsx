@@ -68,7 +68,8 @@ export function OutputPanel({ run, job, active, errorMessage }: Props) {
         </p>
       )}
 
-      <div className="output-body" ref={bodyRef}>
+      {/* Focusable so the keyboard can scroll a long story (arrows, Page Up/Down). */}
+      <div className="output-body" ref={bodyRef} tabIndex={0} role="region" aria-label="Story text" data-testid="output-body">
         {run ? (
           <p className="story">
             <span className="story-prompt">{run.prompt}</span>

@@ -78,3 +78,9 @@ export const DownloadIcon = (props: IconProps) => (
     <path d="M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19h14" />
   </Icon>
 );
+export const ClockIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7v5l3 2" />
+  </Icon>
+);

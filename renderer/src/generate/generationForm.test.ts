@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Settings } from '../../../native/contract';
-import { EXPERT_DEFAULTS, buildTextRequest, countOverrides, fitFormToKnobs, formFromSettings, parseStopStrings, windowPatch, type GenerationForm } from './generationForm';
+import { TextGenerationRequestSchema, type Settings } from '../../../native/contract';
+import { EXPERT_DEFAULTS, buildTextRequest, countOverrides, fitFormToKnobs, formFromRequest, formFromSettings, parseStopStrings, windowPatch, type GenerationForm } from './generationForm';
 
-const settings: Settings = { defaultModel: null, lambda: 0.5, ep: 'cpu', maxNewTokens: 64, temperature: 0.8, topK: 40, topP: 0.95, threads: null, graphOptimizationLevel: 'all', sessionCacheMb: 1024, importedModels: [] };
+const settings: Settings = { defaultModel: null, lambda: 0.5, ep: 'cpu', maxNewTokens: 64, temperature: 0.8, topK: 40, topP: 0.95, threads: null, graphOptimizationLevel: 'all', sessionCacheMb: 1024, historyLimit: 100, importedModels: [] };
 const form = (patch: Partial<GenerationForm> = {}): GenerationForm => ({ ...formFromSettings(settings), ...patch });
 const tiny = { model: 'tiny' };
 const requestOf = (built: ReturnType<typeof buildTextRequest>) => {
@@ -110,5 +110,22 @@ describe('expert form helpers', () => {
   it('counts the overrides in force', () => {
     expect(countOverrides(form())).toBe(0);
     expect(countOverrides(form({ ...EXPERT_DEFAULTS, precision: 'int8', stop: 'x', windowMode: 'auto' }))).toBe(3);
+  });
+});
+
+describe('formFromRequest: reopening a story from history', () => {
+  const forms: Partial<GenerationForm>[] = [
+    {},
+    { mode: 'greedy', maxNewTokens: '30' },
+    { seed: '7', temperature: '0.6', topK: '12', topP: '0.9', minP: '0.05', repetitionPenalty: '1.2', stop: 'The end, ###' },
+    { precision: 'int8', depth: '4', windowMode: 'fixed', window: '128', sinks: '8', ep: 'cuda' },
+    { windowMode: 'auto', dynamicPrecision: true, cheapPrecision: 'int8', fullPrecision: 'fp32', entropyThreshold: '2' },
+  ];
+  it.each(forms)('asks for the same story again: %o', (patch) => {
+    const made = requestOf(buildTextRequest({ model: 'tiny', lambda: 0.3 }, 'A fox', form(patch)));
+    const stored = TextGenerationRequestSchema.parse(made);
+    const reopened = formFromRequest(stored, formFromSettings({ ...settings, temperature: 1.3, maxNewTokens: 9 }));
+    // The same request once the host fills its defaults in (an explicit default sink count is the default).
+    expect(TextGenerationRequestSchema.parse(requestOf(buildTextRequest({ model: 'tiny', lambda: 0.3 }, 'A fox', reopened)))).toEqual(stored);
   });
 });

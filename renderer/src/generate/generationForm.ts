@@ -1,4 +1,4 @@
-import { TextGenerationRequestSchema, type ExecutionProvider, type Settings, type TextGenerationRequest } from '../../../native/contract';
+import { TextGenerationRequestSchema, type ExecutionProvider, type ResolvedTextGenerationRequest, type Settings, type TextGenerationRequest } from '../../../native/contract';
 import { fieldLabel } from '../format';
 import type { RequestTarget } from './modelChoice';
 
@@ -149,6 +149,39 @@ export function buildTextRequest(target: RequestTarget | null, prompt: string, f
   if (checked.success) return { ok: true, request };
   const issue = checked.error.issues[0];
   return { ok: false, message: `${fieldLabel(issueField(issue?.path ?? []))}: ${issue?.message ?? 'invalid value'}.` };
+}
+
+/**
+ * The form that asks for a story again (a history entry's request): every knob it set, and
+ * the rest as `base` has them for what the request left to λ or the model.
+ */
+export function formFromRequest(request: ResolvedTextGenerationRequest, base: GenerationForm): GenerationForm {
+  const text = (value: number | undefined, fallback: string) => (value === undefined ? fallback : String(value));
+  const sampled = request.doSample ?? [request.temperature, request.topK, request.topP, request.seed, request.minP].some((knob) => knob !== undefined);
+  const dynamic = request.dynamicPrecision;
+  return {
+    ...base,
+    ...EXPERT_DEFAULTS,
+    maxNewTokens: String(request.maxNewTokens),
+    mode: sampled ? 'sample' : 'greedy',
+    temperature: text(request.temperature, base.temperature),
+    topK: text(request.topK, base.topK),
+    topP: text(request.topP, base.topP),
+    seed: text(request.seed, ''),
+    ep: request.ep,
+    precision: dynamic ? '' : (request.precision ?? ''),
+    depth: text(request.depth, ''),
+    windowMode: request.window === undefined ? 'off' : request.window === 'auto' ? 'auto' : 'fixed',
+    window: typeof request.window === 'number' ? String(request.window) : '',
+    sinks: request.window === undefined ? '' : String(request.sinks),
+    dynamicPrecision: dynamic !== undefined,
+    cheapPrecision: dynamic?.cheap ?? '',
+    fullPrecision: dynamic?.full ?? '',
+    entropyThreshold: text(dynamic?.entropyThreshold, ''),
+    stop: (request.stop ?? []).join(', '),
+    repetitionPenalty: text(request.repetitionPenalty, ''),
+    minP: text(request.minP, ''),
+  };
 }
 
 export function randomSeed(): number {

@@ -98,6 +98,13 @@ describe('the form and the model', () => {
     });
     expect(formFromParameters({ ...parameters, width: 128, height: 64, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 3 } }, form(), model.image)).toMatchObject({ size: '128x64', precision: 'fp32' });
   });
+
+  it('restores what an A1111 text names and leaves the rest to the model', () => {
+    const typed = form({ steps: '9', precision: 'int8', negativePrompt: 'old', ep: 'cuda' });
+    expect(formFromParameters({ prompt: 'a castle', steps: 20, seed: 42, width: 128, height: 64 }, typed, model.image)).toEqual({
+      prompt: 'a castle', negativePrompt: '', steps: '20', guidance: '', seed: '42', scheduler: '', precision: '', size: '128x64', ep: 'cuda',
+    });
+  });
 });
 
 describe('showing and saving a result', () => {

@@ -164,19 +164,27 @@ export function buildImageRequest(target: ImageTarget | null, form: ImageForm): 
   return { ok: false, message: `${field ? FIELD_NAMES[field] : 'Request'}: ${issue?.message ?? 'invalid value'}.` };
 }
 
-/** The form that makes an image again: its parameters, with the seed fixed. The provider stays as chosen. */
-export function formFromParameters(parameters: ImageParameters, current: ImageForm, defaults: ImageModelDefaults | null | undefined): ImageForm {
-  const isDefaultSize = defaults && parameters.width === defaults.width && parameters.height === defaults.height;
+/** What a PNG or a history entry says an image was made with: all of it from the studio, what A1111's text names from other tools. */
+export type KnownParameters = Partial<ImageParameters> & { prompt: string };
+
+/**
+ * The form that makes an image again: its parameters, with the seed fixed; a knob they do not name
+ * goes back to blank (the model's default). The provider stays as chosen.
+ */
+export function formFromParameters(parameters: KnownParameters, current: ImageForm, defaults: ImageModelDefaults | null | undefined): ImageForm {
+  const { width, height } = parameters;
+  const isDefaultSize = width === undefined || height === undefined || (defaults && width === defaults.width && height === defaults.height);
+  const text = (value: number | undefined) => (value === undefined ? '' : String(value));
   return {
     ...current,
     prompt: parameters.prompt,
-    negativePrompt: parameters.negativePrompt,
-    steps: String(parameters.steps),
-    guidance: String(parameters.guidance),
-    seed: String(parameters.seed),
-    scheduler: parameters.scheduler,
-    precision: parameters.dynamicPrecision ? parameters.dynamicPrecision.full : parameters.precision,
-    size: isDefaultSize ? '' : `${parameters.width}x${parameters.height}`,
+    negativePrompt: parameters.negativePrompt ?? '',
+    steps: text(parameters.steps),
+    guidance: text(parameters.guidance),
+    seed: text(parameters.seed),
+    scheduler: parameters.scheduler ?? '',
+    precision: parameters.dynamicPrecision ? parameters.dynamicPrecision.full : (parameters.precision ?? ''),
+    size: isDefaultSize ? '' : `${width}x${height}`,
   };
 }
 

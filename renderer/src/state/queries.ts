@@ -1,5 +1,5 @@
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
+import type { ApiError, ApiParams, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
@@ -12,6 +12,9 @@ export const queryKeys = {
   job: (jobId: string) => ['job', jobId] as const,
   imageJobs: ['image-job'] as const,
   imageJob: (jobId: string) => ['image-job', jobId] as const,
+  history: ['history'] as const,
+  historyPage: (query: HistoryQuery) => ['history', 'page', query] as const,
+  historyEntry: (id: string) => ['history', 'entry', id] as const,
 };
 
 /** Keys of state that only the event stream writes, never refetched. */
@@ -92,6 +95,35 @@ export function useUpdateSettings() {
   const queryClient = useQueryClient();
   return useMutation<Settings, ApiError, ApiParams<'updateSettings'>>({
     mutationFn: (patch) => api.updateSettings(patch),
-    onSuccess: (settings) => queryClient.setQueryData(queryKeys.settings, settings),
+    onSuccess: (settings, patch) => {
+      queryClient.setQueryData(queryKeys.settings, settings);
+      // A lower limit drops the oldest outputs at once.
+      if (patch.historyLimit !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.history });
+    },
   });
+}
+
+/** A page of history; kept while the next query loads, so the gallery does not flash empty as the user types. */
+export function useHistory(query: HistoryQuery) {
+  const api = useStudioApi();
+  return useQuery<HistoryPage, ApiError>({ queryKey: queryKeys.historyPage(query), queryFn: () => api.listHistory(query), placeholderData: (previous) => previous });
+}
+
+export function useHistoryEntry(id: string | null) {
+  const api = useStudioApi();
+  return useQuery<HistoryItem, ApiError>({ queryKey: queryKeys.historyEntry(id ?? ''), queryFn: id ? () => api.getHistoryEntry({ id }) : skipToken });
+}
+
+export function useDeleteHistoryEntry() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<{ deleted: true }, ApiError, string>({
+    mutationFn: (id) => api.deleteHistoryEntry({ id }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: queryKeys.history }),
+  });
+}
+
+export function useReadImageParameters() {
+  const api = useStudioApi();
+  return useMutation<ImageParametersReading, ApiError, string>({ mutationFn: (png) => api.readImageParameters({ png }) });
 }

@@ -38,6 +38,8 @@ export function useStudioEvents(): StudioLiveStatus {
           const routed = routeJobEvent(event, queryClient.getQueryData(imageKey) !== undefined);
           if (routed.store === 'image') queryClient.setQueryData<ImageJobState>(imageKey, (current) => applyImageJobEvent(current, routed.event));
           else queryClient.setQueryData<JobState>(queryKeys.job(event.jobId), (current) => applyJobEvent(current, routed.event));
+          // The host records an output in history before it announces it.
+          if (event.type === 'done' || event.type === 'image-done') void queryClient.invalidateQueries({ queryKey: queryKeys.history });
           return;
         }
         setStatus((previous) => ({ ...previous, host: event }));

@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useState } from 'react';
 import type { Settings } from '../../../native/contract';
 import { GenerationSettingsPanel } from '../components/GenerationSettingsPanel';
 import { PlayIcon, StopIcon } from '../components/icons';
@@ -8,21 +8,29 @@ import { OutputPanel, type Run } from '../components/OutputPanel';
 import { ProfilerStrip } from '../components/ProfilerStrip';
 import { TradeoffSlider } from '../components/TradeoffSlider';
 import { formatOperatingPoint } from '../format';
-import { buildTextRequest, fitFormToKnobs, formFromSettings, type GenerationForm } from '../generate/generationForm';
-import { bundledFamily, lambdaFamily, lambdaUnavailableReason, offeredKnobs, requestTarget, resolveModelChoice } from '../generate/modelChoice';
+import { buildTextRequest, fitFormToKnobs, formFromRequest, formFromSettings, type GenerationForm } from '../generate/generationForm';
+import { AUTO_MODEL, bundledFamily, lambdaFamily, lambdaUnavailableReason, offeredKnobs, requestTarget, resolveModelChoice } from '../generate/modelChoice';
 import { isJobActive } from '../state/jobState';
 import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob } from '../state/queries';
 import { useLambda } from '../state/useLambda';
+import { useRestores, type RestoreChannel } from '../state/restore';
+import { useShortcuts, type ShortcutScope } from '../state/useShortcuts';
 import { ViewStatus } from './ViewStatus';
 
-export function GenerateView() {
+interface ViewProps {
+  /** Reopened stories arrive here. */
+  restores: RestoreChannel;
+  shortcuts: ShortcutScope;
+}
+
+export function GenerateView(props: ViewProps) {
   const settings = useSettings();
   if (settings.isPending) return <ViewStatus>Loading settings…</ViewStatus>;
   if (settings.isError) return <ViewStatus error>{settings.error.message}</ViewStatus>;
-  return <GenerateWorkspace settings={settings.data} />;
+  return <GenerateWorkspace settings={settings.data} {...props} />;
 }
 
-function GenerateWorkspace({ settings }: { settings: Settings }) {
+function GenerateWorkspace({ settings, restores, shortcuts }: ViewProps & { settings: Settings }) {
   const models = useModels();
   const providers = useProviders();
   const textModels = (models.data ?? []).filter((model) => model.kind === 'text');
@@ -59,17 +67,22 @@ function GenerateWorkspace({ settings }: { settings: Settings }) {
     if (run?.jobId) cancelJob.mutate(run.jobId);
   }
 
-  function onKeyDown(event: KeyboardEvent) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      generate();
-    }
-  }
+  useShortcuts(shortcuts, { generate, stop: () => active && stop() });
+
+  // A reopened story: its prompt, model (or Auto), λ and every knob; the next Generate asks for it again.
+  useRestores(restores, 'text', ({ request, prompt: restoredPrompt }) => {
+    const known = request.model && textModels.find((model) => model.id === request.model || model.path === request.model);
+    setChosenModel(known ? known.id : AUTO_MODEL);
+    if (request.lambda !== undefined) changeLambda(request.lambda);
+    setPrompt(restoredPrompt);
+    setForm(formFromRequest(request, formFromSettings(settings)));
+    setFormError(known || !request.model ? null : `The model "${request.model}" is no longer installed; the bundled family runs instead.`);
+  });
 
   const errorMessage = formError ?? startJob.error?.message ?? job?.error ?? cancelJob.error?.message ?? null;
 
   return (
-    <div className="generate-view" onKeyDown={onKeyDown}>
+    <div className="generate-view">
       <header className="toolbar">
         <ModelPicker models={textModels} choice={choice} autoFamily={autoFamily} onChange={setChosenModel} emptyLabel={models.isPending ? 'Loading models…' : models.isError ? 'Models could not be listed' : 'No text models — add a model folder'} />
         <ImportModelField onImported={(model) => model.kind === 'text' && setChosenModel(model.id)} />

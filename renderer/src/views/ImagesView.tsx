@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useState, type KeyboardEvent } from 'react';
+import { useState } from 'react';
 import type { ImageOperatingPoint, ImageResult, Settings } from '../../../native/contract';
 import { ImageModelPicker } from '../components/ImageModelPicker';
 import { ImageProfilerStrip } from '../components/ImageProfilerStrip';
@@ -10,23 +10,45 @@ import { ImportModelField } from '../components/ImportModelField';
 import { TradeoffSlider } from '../components/TradeoffSlider';
 import { describeImageOperatingPoint, formatImageOperatingPoint } from '../format';
 import { bundledFamily, resolveModelChoice } from '../generate/modelChoice';
-import { buildImageRequest, fitImageForm, formFromParameters, imageLambdaReason, imageTarget, initialImageForm, type ImageForm } from '../images/imageForm';
+import { buildImageRequest, fitImageForm, formFromParameters, imageLambdaReason, imageTarget, initialImageForm, type ImageForm, type KnownParameters } from '../images/imageForm';
 import { isImageJobActive, requestImageStop, type ImageJobState } from '../state/imageJobState';
 import { queryKeys, useCancelJob, useImageJob, useModels, useProviders, useSettings, useStartImageJob } from '../state/queries';
 import { useLambda } from '../state/useLambda';
+import { useRestores, type RestoreChannel, type RestoreSource } from '../state/restore';
+import { useShortcuts, type ShortcutScope } from '../state/useShortcuts';
 import { ViewStatus } from './ViewStatus';
 
-export function ImagesView() {
+interface ViewProps {
+  /** Reopened images and dropped PNGs arrive here. */
+  restores: RestoreChannel;
+  shortcuts: ShortcutScope;
+}
+
+export function ImagesView(props: ViewProps) {
   const settings = useSettings();
   if (settings.isPending) return <ViewStatus>Loading settings…</ViewStatus>;
   if (settings.isError) return <ViewStatus error>{settings.error.message}</ViewStatus>;
-  return <ImagesWorkspace settings={settings.data} />;
+  return <ImagesWorkspace settings={settings.data} {...props} />;
+}
+
+const SOURCE_NAMES: Record<RestoreSource, string> = { history: 'history', pareto: 'a Pareto Studio PNG', a1111: 'an A1111 PNG' };
+
+/** Where the form's settings were last restored from, and the model they named when it is not installed. */
+interface Restored {
+  source: RestoreSource;
+  missingModel: string | null;
+}
+
+function restoredNote({ source, missingModel }: Restored, underLambda: boolean): string {
+  const missing = missingModel ? ` The model "${missingModel}" is not installed, so the model picked here makes it.` : '';
+  const lambda = underLambda ? ' Under Auto (λ) the steps, precision and size are λ’s: pick a model to use the image’s.' : '';
+  return `Settings restored from ${SOURCE_NAMES[source]}.${missing}${lambda}`;
 }
 
 /** Keeps at most this many of the session's images in the gallery strip (newest first). */
 const GALLERY_LIMIT = 48;
 
-function ImagesWorkspace({ settings }: { settings: Settings }) {
+function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settings: Settings }) {
   const models = useModels();
   const providers = useProviders();
   const queryClient = useQueryClient();
@@ -42,6 +64,7 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
   const form = fitImageForm(editedForm, choice);
   const [jobId, setJobId] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
+  const [restored, setRestored] = useState<Restored | null>(null);
   const [gallery, setGallery] = useState<GalleryImage[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const startJob = useStartImageJob();
@@ -65,6 +88,7 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
     if (!built.ok) return;
     cancelJob.reset();
     setSelected(null);
+    setRestored(null);
     setJobId(null);
     startJob.mutate(built.request, { onSuccess: ({ jobId: started }) => setJobId(started) });
   }
@@ -75,28 +99,36 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
     cancelJob.mutate(jobId);
   }
 
-  function restore(image: GalleryImage) {
-    setSelected(image.id);
+  /** Puts an image's settings back; returns the model they name when it is installed. */
+  function applyParameters(parameters: KnownParameters) {
     // The image's own model, steps and precision run it again as made: λ's choice is off until Auto is picked again.
-    const known = imageModels.find((candidate) => candidate.id === image.result.parameters.model || candidate.path === image.result.parameters.model);
+    const known = parameters.model === undefined ? undefined : imageModels.find((candidate) => candidate.id === parameters.model || candidate.path === parameters.model);
     if (known) setChosenModel(known.id);
-    setForm((current) => formFromParameters(image.result.parameters, current, (known ?? model)?.image));
+    setForm((current) => formFromParameters(parameters, current, (known ?? model)?.image));
     setFormError(null);
+    return known;
   }
 
-  function onKeyDown(event: KeyboardEvent) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      generate();
-    }
+  function restore(image: GalleryImage) {
+    setSelected(image.id);
+    applyParameters(image.result.parameters);
+    setRestored(null);
   }
+
+  useShortcuts(shortcuts, { generate, stop: () => active && stop() });
+
+  useRestores(restores, 'image', ({ parameters, source }) => {
+    setSelected(null);
+    const known = applyParameters(parameters);
+    setRestored({ source, missingModel: parameters.model !== undefined && !known ? parameters.model : null });
+  });
 
   const jobError = job?.status === 'error' ? job.error : null;
   const errorMessage = formError ?? startJob.error?.message ?? jobError ?? cancelJob.error?.message ?? null;
   const shown = selected ? (gallery.find((image) => image.id === selected) ?? null) : null;
 
   return (
-    <div className="generate-view images-view" onKeyDown={onKeyDown}>
+    <div className="generate-view images-view">
       <header className="toolbar">
         <ImageModelPicker
           models={imageModels}
@@ -110,6 +142,11 @@ function ImagesWorkspace({ settings }: { settings: Settings }) {
       {models.isError && (
         <p className="error-line toolbar-error" role="alert">
           {models.error.message}
+        </p>
+      )}
+      {restored && (
+        <p className="toolbar-note" role="status" data-testid="restore-note">
+          {restoredNote(restored, choice.kind === 'auto')}
         </p>
       )}
 

@@ -37,6 +37,7 @@ interface Draft {
   threads: string;
   graphOptimizationLevel: Settings['graphOptimizationLevel'];
   sessionCacheMb: string;
+  historyLimit: string;
 }
 
 const OPTIMIZATION_LEVELS: Settings['graphOptimizationLevel'][] = ['disabled', 'basic', 'extended', 'all'];
@@ -53,6 +54,7 @@ function draftFromSettings(settings: Settings): Draft {
     threads: settings.threads === null ? '' : String(settings.threads),
     graphOptimizationLevel: settings.graphOptimizationLevel,
     sessionCacheMb: String(settings.sessionCacheMb),
+    historyLimit: String(settings.historyLimit),
   };
 }
 
@@ -68,6 +70,7 @@ function patchFromDraft(draft: Draft): { patch: SettingsPatch } | { message: str
     threads: draft.threads.trim() === '' ? null : Number(draft.threads),
     graphOptimizationLevel: draft.graphOptimizationLevel,
     sessionCacheMb: Number(draft.sessionCacheMb),
+    historyLimit: Number(draft.historyLimit),
   });
   if (parsed.success) return { patch: parsed.data };
   const issue = parsed.error.issues[0];
@@ -162,6 +165,12 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
           ))}
         </select>
         <NumberRow id="settings-session-cache" label="Session cache (MB)" value={draft.sessionCacheMb} min={64} step={64} onChange={(sessionCacheMb) => edit({ sessionCacheMb })} />
+      </div>
+
+      <h2 className="panel-title">History</h2>
+      <div className="form-grid">
+        <NumberRow id="settings-history-limit" label="Outputs kept" value={draft.historyLimit} min={1} max={100000} step={1} onChange={(historyLimit) => edit({ historyLimit })} />
+        <p className="field-hint form-grid-note">Every story and image is kept in the data folder; past this many, the oldest are dropped with their files.</p>
       </div>
 
       <div className="form-actions">
