@@ -3,6 +3,7 @@ import {
   ImageGenerationRequestSchema,
   ImportModelSchema,
   ModelRefSchema,
+  EnergyStatusSchema,
   ModelVerificationSchema,
   JobRefSchema,
   ModelInfoSchema,
@@ -29,6 +30,7 @@ export const apiMethods = {
   startTextJob: { params: TextGenerationRequestSchema, result: JobRefSchema },
   startImageJob: { params: ImageGenerationRequestSchema, result: JobRefSchema },
   cancelJob: { params: JobRefSchema, result: z.object({ cancelled: z.boolean() }) },
+  getEnergyStatus: { params: z.undefined(), result: EnergyStatusSchema },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

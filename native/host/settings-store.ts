@@ -15,6 +15,7 @@ export const DEFAULT_SETTINGS: Settings = {
   graphOptimizationLevel: 'all',
   sessionCacheMb: 2048,
   importedModels: [],
+  energyController: { enabled: false, batteryLambdaShift: 0.3, latencyMsPerToken: null, latencySPerImage: null, energyJPerToken: null, energyJPerImage: null },
 };
 
 /** The user's settings, kept as JSON in the data folder; unreadable or invalid fields fall back to defaults. */
