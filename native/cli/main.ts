@@ -1,6 +1,7 @@
 import { ApiError } from '../contract';
 import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
+import { ENERGY_USAGE, energy } from './energy';
 import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { MODELS_USAGE, models } from './models';
@@ -13,6 +14,7 @@ Usage:
   ${GENERATE_IMAGE_USAGE}
   ${MODELS_USAGE}
   ${BENCH_USAGE}
+  ${ENERGY_USAGE}
   ${SERVE_USAGE}
 `;
 
@@ -25,6 +27,8 @@ async function dispatch(args: string[]): Promise<number> {
       throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
     case 'models':
       return models(args.slice(1));
+    case 'energy':
+      return energy(args.slice(1));
     case 'bench':
       return bench(args.slice(1));
     case 'serve':

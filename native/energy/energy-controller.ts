@@ -2,13 +2,21 @@ import type { BudgetDecision, EnergyControllerSettings } from '../contract';
 
 export type BudgetKind = 'text' | 'image';
 
-/** What λ would pick, and what that point costs here (ms/token or s/image, as measured on this device). */
+/** What the controller may set before planning: λ, and a precision λ then chooses within. */
+export interface BudgetKnobs {
+  lambda: number;
+  precision?: string;
+}
+
+/** What λ (and the knobs) would pick, and what that point costs here (ms/token or s/image, as measured on this device). */
 export interface PlannedCost {
   cost: number;
+  /** Higher is better, comparable across plans (−bits/byte, −Fréchet distance). */
+  quality: number;
   /** The point, as a user reads it: "student-s int8". */
   label: string;
 }
-export type PredictCost = (lambda: number) => Promise<PlannedCost | null>;
+export type PredictCost = (knobs: BudgetKnobs) => Promise<PlannedCost | null>;
 
 const LAMBDA_STEP = 0.05;
 /** Weight of the newest run in the measured power: recent runs count most. */
@@ -33,8 +41,9 @@ function lambdasDown(from: number): number[] {
  * The energy-aware trade-off controller (SPEC §3): before each run it moves λ to hold the user's
  * budget, from what this device measured. On battery λ shifts toward efficiency by a set amount; a
  * latency target and an energy target (turned into a latency cap by the power measured over recent
- * runs) keep the highest λ whose planned point costs no more than the cap. The planner stays the one
- * that turns λ into a point: the controller only chooses the λ it is asked with.
+ * runs) keep the best-quality plan whose measured cost fits under the cap, searching λ downward and,
+ * since a linear utility reaches only the front's convex hull, λ within each precision too. The planner
+ * stays the one that turns λ into a point: the controller only chooses what it is asked with.
  */
 export class EnergyController {
   private readonly watts: Record<BudgetKind, number | null> = { text: null, image: null };
@@ -51,7 +60,14 @@ export class EnergyController {
   }
 
   /** The λ to run with, and what was changed and why; null when the controller is off. */
-  async decide(settings: EnergyControllerSettings, kind: BudgetKind, lambda: number, onBattery: boolean | null, predict: PredictCost): Promise<{ lambda: number; decision: BudgetDecision } | null> {
+  async decide(
+    settings: EnergyControllerSettings,
+    kind: BudgetKind,
+    lambda: number,
+    onBattery: boolean | null,
+    predict: PredictCost,
+    precisions: readonly string[] = [],
+  ): Promise<{ knobs: BudgetKnobs; decision: BudgetDecision } | null> {
     if (!settings.enabled) return null;
     const units = UNITS[kind];
     const reasons: string[] = [];
@@ -71,35 +87,41 @@ export class EnergyController {
     if (energy !== null && watts === null) reasons.push(`energy target ${costText(energy)} ${units.energy}: no power measured yet for ${kind} runs, so it applies from the next run`);
     if (energy !== null && watts !== null) caps.push({ cap: (energy / watts) * units.perSecond, says: `energy target ${costText(energy)} ${units.energy} at ${watts.toFixed(1)} W measured` });
 
-    let chosen = start;
-    let planned = await predict(start);
+    let knobs: BudgetKnobs = { lambda: start };
+    let planned = await predict(knobs);
     if (planned === null) return null;
     if (caps.length) {
       const tightest = caps.reduce((a, b) => (b.cap < a.cap ? b : a));
-      const fit = await this.highestWithin(start, tightest.cap, predict);
+      const rule = tightest.says.split(' ').slice(0, 2).join(' ');
+      const plans = await this.plans(start, precisions, predict);
+      const fit = plans.filter((plan) => plan.planned.cost <= tightest.cap).reduce<(typeof plans)[number] | null>((best, plan) => (!best || plan.planned.quality > best.planned.quality ? plan : best), null);
       if (fit) {
-        ({ lambda: chosen, planned } = fit);
-        const held = chosen === start ? 'met' : 'held';
-        reasons.push(`${tightest.says} (${costText(tightest.cap)} ${units.latency}): ${held} at ${planned.label}, ${costText(planned.cost)} ${units.latency} measured here`);
-        if (chosen !== start) labels.push(tightest.says.split(' ').slice(0, 2).join(' '));
+        ({ knobs, planned } = fit);
+        const moved = knobs.lambda !== start || knobs.precision !== undefined;
+        reasons.push(`${tightest.says} (${costText(tightest.cap)} ${units.latency}): ${moved ? 'held' : 'met'} at ${planned.label}, ${costText(planned.cost)} ${units.latency} measured here`);
+        if (moved) labels.push(rule);
       } else {
-        chosen = 0;
-        planned = (await predict(0)) ?? planned;
+        ({ knobs, planned } = plans.reduce((cheapest, plan) => (plan.planned.cost < cheapest.planned.cost ? plan : cheapest)));
         reasons.push(`${tightest.says} (${costText(tightest.cap)} ${units.latency}) cannot be met: the cheapest point, ${planned.label}, costs ${costText(planned.cost)} ${units.latency} here`);
-        labels.push(`${tightest.says.split(' ').slice(0, 2).join(' ')} out of reach`);
+        labels.push(`${rule} out of reach`);
       }
     }
-    const change = chosen === lambda ? `λ ${fixed(lambda)} kept` : `λ ${fixed(lambda)} → ${fixed(chosen)}`;
+    const change = knobs.lambda === lambda ? `λ ${fixed(lambda)} kept` : `λ ${fixed(lambda)} → ${fixed(knobs.lambda)}`;
     const summary = `${labels.length ? `${labels.join(', ')}: ` : 'within budget: '}${change}, ${planned.label}`;
     if (reasons.length === 0) reasons.push('no budget rule applies to this run');
-    return { lambda: chosen, decision: { lambdaFrom: lambda, lambdaTo: chosen, reasons, summary } };
+    return { knobs, decision: { lambdaFrom: lambda, lambdaTo: knobs.lambda, reasons, summary } };
   }
 
-  private async highestWithin(start: number, cap: number, predict: PredictCost): Promise<{ lambda: number; planned: PlannedCost } | null> {
-    for (const lambda of lambdasDown(start)) {
-      const planned = await predict(lambda);
-      if (planned && planned.cost <= cap) return { lambda, planned };
+  /** Every plan the controller may choose: λ from `start` down, free and within each precision; λ first, so ties keep the smaller change. */
+  private async plans(start: number, precisions: readonly string[], predict: PredictCost): Promise<{ knobs: BudgetKnobs; planned: PlannedCost }[]> {
+    const plans = [];
+    for (const precision of [undefined, ...precisions]) {
+      for (const lambda of lambdasDown(start)) {
+        const knobs = precision === undefined ? { lambda } : { lambda, precision };
+        const planned = await predict(knobs);
+        if (planned) plans.push({ knobs, planned });
+      }
     }
-    return null;
+    return plans;
   }
 }

@@ -106,15 +106,11 @@ export class EnergyMeter {
   constructor(
     private readonly readers: readonly EnergyReader[],
     private readonly estimate: CpuTimeEstimateReader,
-    private readonly options: { intervalMs?: number; now?: () => number; enabled?: boolean } = {},
+    private readonly options: { intervalMs?: number; now?: () => number; /** False: sampled only when told to (tests, benchmarks). */ timer?: boolean } = {},
   ) {}
 
   now(): number {
     return (this.options.now ?? (() => performance.now()))();
-  }
-
-  get enabled(): boolean {
-    return this.options.enabled ?? true;
   }
 
   private async select(): Promise<Active> {
@@ -172,7 +168,7 @@ export class EnergyMeter {
     const start = await this.readOrFallBack();
     const run = new RunEnergy(this, this.active ?? active, start, this.now());
     this.runs.add(run);
-    if (!this.timer && this.enabled) {
+    if (!this.timer && (this.options.timer ?? true)) {
       this.cost.since = this.now();
       this.timer = setInterval(() => void this.tick(), Math.max(this.options.intervalMs ?? DEFAULT_INTERVAL_MS, this.active?.reader.minIntervalMs ?? 0));
       this.timer.unref();

@@ -11,7 +11,7 @@ export { EnergyMeter, RunEnergy, type EnergySnapshot } from './energy-meter';
 export { EnergyController } from './energy-controller';
 
 /** The meter with every reader, best first: hardware counters, then power sensors, then the labelled estimate. */
-export function createEnergyMeter(options: { enabled?: boolean } = {}): EnergyMeter {
+export function createEnergyMeter(options: { timer?: boolean } = {}): EnergyMeter {
   const estimate = new CpuTimeEstimateReader();
   const readers = [new RaplReader(), new NvidiaSmiReader(), new WindowsEnergyMeterReader(), new MacBatteryReader(), new LinuxBatteryReader(), new WindowsBatteryReader(), estimate];
   return new EnergyMeter(readers, estimate, options);

@@ -11,7 +11,7 @@ import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { createEnergyMeter, EnergyController, type EnergyMeter } from '../energy';
-import type { BudgetKind, PlannedCost } from '../energy/energy-controller';
+import type { BudgetKind, BudgetKnobs, PlannedCost } from '../energy/energy-controller';
 import { energyMetrics } from '../energy/energy-metrics';
 import { CalibrationStore } from '../policy/calibration-store';
 import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
@@ -151,21 +151,30 @@ export class StudioHost {
   };
 
   /**
-   * Where λ applies and the energy-aware controller is on, it picks the λ to plan with from the budget and
-   * what this device measured; `plan` says what a λ would choose and cost. Otherwise the request runs as given.
+   * Where λ applies and the energy-aware controller is on, it sets λ (and a precision) to plan with from the
+   * budget and what this device measured; `plan` says what such a request would choose and cost, or null where
+   * nothing matches. Otherwise the request runs as given.
    */
-  private async withBudget<R extends { model?: string; lambda?: number }>(kind: BudgetKind, request: R, plan: (request: R) => Promise<PlannedCost | null>): Promise<{ request: R; budget: BudgetDecision | null }> {
+  private async withBudget<R extends { model?: string; lambda?: number; precision?: string }>(kind: BudgetKind, request: R, plan: (request: R) => Promise<PlannedCost | null>): Promise<{ request: R; budget: BudgetDecision | null }> {
     const { energyController, lambda } = this.settings.get();
     if (!energyController.enabled || (request.model !== undefined && request.lambda === undefined)) return { request, budget: null };
-    const onBattery = await this.energy.onBattery();
-    const decided = await this.budget.decide(energyController, kind, request.lambda ?? lambda, onBattery, (candidate) => plan({ ...request, lambda: candidate }));
-    return decided ? { request: { ...request, lambda: decided.lambda }, budget: decided.decision } : { request, budget: null };
+    const precisions = request.precision === undefined ? this.familyPrecisions(kind, request.model) : [];
+    const predict = (knobs: BudgetKnobs) => plan({ ...request, ...knobs }).catch((error: unknown) => (error instanceof ApiError && error.code === 'bad_request' ? null : Promise.reject(error)));
+    const decided = await this.budget.decide(energyController, kind, request.lambda ?? lambda, await this.energy.onBattery(), predict, precisions);
+    return decided ? { request: { ...request, ...decided.knobs }, budget: decided.decision } : { request, budget: null };
+  }
+
+  /** The precisions the family λ would plan over offers, for the controller to hold a budget within. */
+  private familyPrecisions(kind: BudgetKind, model: string | undefined): string[] {
+    const models = this.registry.list();
+    const family = model === undefined ? this.registry.defaultFamily(kind) : (models.find((info) => info.id === model || info.path === model)?.family ?? null);
+    return [...new Set(models.filter((info) => info.kind === kind && info.family !== null && info.family === family).flatMap((info) => info.variants))];
   }
 
   private async startTextJob(original: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {
     const budgeted = await this.withBudget('text', original, async (candidate) => {
       const point = (await this.operatingPoints.text(candidate)).operatingPoint;
-      return point && { cost: point.msPerToken, label: `${point.model} ${point.precision} depth ${point.depth}` };
+      return point && { cost: point.msPerToken, quality: -point.bitsPerByte, label: `${point.model} ${point.precision} depth ${point.depth}` };
     });
     const { request, model, operatingPoint } = await this.operatingPoints.text(budgeted.request);
     const { info, folder } = model;
@@ -213,7 +222,7 @@ export class StudioHost {
   private async startImageJob(original: ResolvedImageGenerationRequest): Promise<{ jobId: string }> {
     const budgeted = await this.withBudget('image', original, async (candidate) => {
       const point = (await this.operatingPoints.image(candidate)).operatingPoint;
-      return point && { cost: point.sPerImage, label: `${point.model} ${point.precision} ${point.steps} steps` };
+      return point && { cost: point.sPerImage, quality: -point.frechetDistance, label: `${point.model} ${point.precision} ${point.steps} steps` };
     });
     const { request, model, operatingPoint } = await this.operatingPoints.image(budgeted.request);
     const { info, folder } = model;
