@@ -60,11 +60,14 @@ export async function bench(args: string[]): Promise<number> {
       line('transformers.js', report.peers.transformersJs?.msPerTokenMedian) +
       line('PyTorch eager', report.peers.pytorchEager?.msPerTokenMedian) +
       line('synthetic int8', report.peers.int8?.msPerTokenMedian) +
+      line('engine, meter on', report.peers.meter?.msPerTokenMedian) +
       ratio('overheadVsBareRun', report.ratios.overheadVsBareRun, '≤ 1.10') +
       (report.ratios.vsBareExportRun === undefined ? '' : `  ${'vsBareExportRun'.padEnd(22)} ${report.ratios.vsBareExportRun.toFixed(2)}×\n`) +
       ratio('vsTransformersJs', report.ratios.vsTransformersJs, '≥ 1.5') +
       ratio('vsPytorchEager', report.ratios.vsPytorchEager, '≥ 2') +
       ratio('int8VsFp32', report.ratios.int8VsFp32, '≥ 2') +
+      ratio('meterOnVsOff', report.ratios.meterOnVsOff, '≤ 1.01') +
+      (report.meter ? `  meter: ${report.meter.source}, ${report.meter.samples} samples, ${report.meter.cpuMs.toFixed(1)} ms CPU over ${(report.meter.spanMs / 1000).toFixed(1)} s = ${report.meter.percentOfCore?.toFixed(3)}% of a core (target < 1%)\n` : '') +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;
