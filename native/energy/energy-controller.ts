@@ -28,7 +28,7 @@ const UNITS = {
 } as const;
 
 const fixed = (value: number) => value.toFixed(2);
-const costText = (value: number) => (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : value.toFixed(3));
+const costText = (value: number) => (value >= 10 ? value.toFixed(1) : value >= 0.1 ? value.toFixed(2) : String(Number(value.toPrecision(3))));
 
 /** λ values from `from` down to 0, in the slider's steps, `from` itself first. */
 function lambdasDown(from: number): number[] {
@@ -85,7 +85,10 @@ export class EnergyController {
     const energy = kind === 'text' ? settings.energyJPerToken : settings.energyJPerImage;
     const watts = this.watts[kind];
     if (energy !== null && watts === null) reasons.push(`energy target ${costText(energy)} ${units.energy}: no power measured yet for ${kind} runs, so it applies from the next run`);
-    if (energy !== null && watts !== null) caps.push({ cap: (energy / watts) * units.perSecond, says: `energy target ${costText(energy)} ${units.energy} at ${watts.toFixed(1)} W measured` });
+    if (energy !== null && watts !== null) {
+      const cap = (energy / watts) * units.perSecond;
+      caps.push({ cap, says: `energy target ${costText(energy)} ${units.energy} at ${watts.toFixed(1)} W measured = ${costText(cap)} ${units.latency}` });
+    }
 
     let knobs: BudgetKnobs = { lambda: start };
     let planned = await predict(knobs);
@@ -98,11 +101,11 @@ export class EnergyController {
       if (fit) {
         ({ knobs, planned } = fit);
         const moved = knobs.lambda !== start || knobs.precision !== undefined;
-        reasons.push(`${tightest.says} (${costText(tightest.cap)} ${units.latency}): ${moved ? 'held' : 'met'} at ${planned.label}, ${costText(planned.cost)} ${units.latency} measured here`);
+        reasons.push(`${tightest.says}: ${moved ? 'held' : 'met'} at ${planned.label}, ${costText(planned.cost)} ${units.latency} measured here`);
         if (moved) labels.push(rule);
       } else {
         ({ knobs, planned } = plans.reduce((cheapest, plan) => (plan.planned.cost < cheapest.planned.cost ? plan : cheapest)));
-        reasons.push(`${tightest.says} (${costText(tightest.cap)} ${units.latency}) cannot be met: the cheapest point, ${planned.label}, costs ${costText(planned.cost)} ${units.latency} here`);
+        reasons.push(`${tightest.says} cannot be met: the cheapest point, ${planned.label}, costs ${costText(planned.cost)} ${units.latency} here`);
         labels.push(`${rule} out of reach`);
       }
     }
