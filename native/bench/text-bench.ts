@@ -6,6 +6,8 @@ import type { DecoderGraph } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
 import { createEnergyMeter } from '../energy';
+import { DEFAULT_INTERVAL_MS } from '../energy/energy-meter';
+import { sampleCostMicros } from '../energy/sample-cost';
 import type { EnergyStatus } from '../contract';
 import { median } from '../metering/statistics';
 import { timePytorchEager } from './peers/pytorch-eager';
@@ -50,8 +52,11 @@ export interface TextBenchReport {
   engine: PeerTiming & { ttftMsMedian: number };
   peers: Partial<Record<TextPeer, PeerTiming>>;
   ratios: Partial<Record<'overheadVsBareRun' | 'vsBareExportRun' | 'vsTransformersJs' | 'vsPytorchEager' | 'int8VsFp32' | 'meterOnVsOff', number>>;
-  /** The energy meter's source and its own cost over the metered runs. */
-  meter?: EnergyStatus['overhead'] & { source: string };
+  /**
+   * The energy meter's source and its own cost: the time its samples held the thread during the metered runs,
+   * and one sample's CPU measured alone, as a share of a core at the meter's sampling rate.
+   */
+  meter?: EnergyStatus['overhead'] & { source: string; cpuMicrosPerSample: number; percentOfCoreAtRate: number };
   skipped: Partial<Record<TextPeer, string>>;
 }
 
@@ -211,7 +216,9 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
     if (times.meter.length) {
       report.peers.meter = timing(times.meter);
       report.ratios.meterOnVsOff = median(times.meter) / ours;
-      report.meter = { ...meter.overhead(), source: meterSource };
+      const duringRuns = meter.overhead();
+      const cpuMicrosPerSample = await sampleCostMicros(meter);
+      report.meter = { ...duringRuns, source: meterSource, cpuMicrosPerSample, percentOfCoreAtRate: (cpuMicrosPerSample / 1000 / DEFAULT_INTERVAL_MS) * 100 };
     }
     if (times.transformersJs.length) {
       report.peers.transformersJs = timing(times.transformersJs, sameIds(peerIds, warm.generatedIds));

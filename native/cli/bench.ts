@@ -67,7 +67,10 @@ export async function bench(args: string[]): Promise<number> {
       ratio('vsPytorchEager', report.ratios.vsPytorchEager, '≥ 2') +
       ratio('int8VsFp32', report.ratios.int8VsFp32, '≥ 2') +
       ratio('meterOnVsOff', report.ratios.meterOnVsOff, '≤ 1.01') +
-      (report.meter ? `  meter: ${report.meter.source}, ${report.meter.samples} samples, ${report.meter.cpuMs.toFixed(1)} ms CPU over ${(report.meter.spanMs / 1000).toFixed(1)} s = ${report.meter.percentOfCore?.toFixed(3)}% of a core (target < 1%)\n` : '') +
+      (report.meter
+        ? `  meter: ${report.meter.source}, ${report.meter.cpuMicrosPerSample.toFixed(1)} µs CPU a sample = ${report.meter.percentOfCoreAtRate.toFixed(4)}% of a core (target < 1%); ` +
+          `${report.meter.samples} samples during the runs took ${report.meter.busyMs.toFixed(1)} ms of wall time in ${(report.meter.spanMs / 1000).toFixed(1)} s (waits on a busy machine included)\n`
+        : '') +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;

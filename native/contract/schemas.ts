@@ -479,7 +479,7 @@ export const EnergyStatusSchema = z.object({
   estimated: z.boolean(),
   onBattery: z.boolean().nullable(),
   assumptions: EnergyAssumptionsSchema,
-  /** The meter's own cost so far: the CPU its samples took, as a share of one core over the time it sampled. */
-  overhead: z.object({ samples: z.number().int(), cpuMs: z.number(), spanMs: z.number(), percentOfCore: z.number().nullable() }),
+  /** The meter's own cost so far: the time its samples held the host's thread, as a share of one core over the time it sampled. */
+  overhead: z.object({ samples: z.number().int(), busyMs: z.number(), spanMs: z.number(), percentOfCore: z.number().nullable() }),
 });
 export type EnergyStatus = z.infer<typeof EnergyStatusSchema>;

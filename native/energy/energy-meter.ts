@@ -16,7 +16,7 @@ export interface EnergySnapshot {
 /** A counter that reads the same for this long while a job runs has stopped. */
 const STUCK_AFTER_MS = 3000;
 /** Ten readings a second: smooth live figures, at a cost far under 1 % of a core (see `pareto bench text`). */
-const DEFAULT_INTERVAL_MS = 100;
+export const DEFAULT_INTERVAL_MS = 100;
 
 interface Reading {
   joules: number;
@@ -102,7 +102,7 @@ export class EnergyMeter {
   private lastChange: Reading | null = null;
   private timer: NodeJS.Timeout | null = null;
   private sampling: Promise<void> | null = null;
-  private cost = { samples: 0, cpuMicros: 0, spanMs: 0, since: 0 };
+  private cost = { samples: 0, busyMs: 0, spanMs: 0, since: 0 };
 
   constructor(
     private readonly readers: readonly EnergyReader[],
@@ -152,11 +152,11 @@ export class EnergyMeter {
     };
   }
 
-  /** The meter's own cost so far: CPU its samples took, over the time its timer ran. */
+  /** The meter's own cost so far: the time its samples held the host's thread, over the time its timer ran. */
   overhead(): EnergyStatus['overhead'] {
-    const { samples, cpuMicros } = this.cost;
+    const { samples, busyMs } = this.cost;
     const spanMs = this.cost.spanMs + (this.timer ? this.now() - this.cost.since : 0);
-    return { samples, cpuMs: cpuMicros / 1000, spanMs, percentOfCore: spanMs > 0 ? (cpuMicros / 1000 / spanMs) * 100 : null };
+    return { samples, busyMs, spanMs, percentOfCore: spanMs > 0 ? (busyMs / spanMs) * 100 : null };
   }
 
   /** On battery (true), on AC (false), or unknown (null): the first reader that knows. */
@@ -215,14 +215,17 @@ export class EnergyMeter {
     return this.sampling;
   }
 
-  /** Reads the active reader once, notifies every run; public for tests, which drive the meter without a timer. */
+  /**
+   * Reads the active reader once, notifies every run; public for tests, which drive the meter without a timer.
+   * Its cost is the time it holds the host's thread (process CPU time would count onnxruntime's threads
+   * running beside it); a tool a reader runs costs its own process, not counted here.
+   */
   async sample(): Promise<void> {
-    const cpuBefore = process.cpuUsage();
+    const startedAt = performance.now();
     await this.readOrFallBack();
-    const cpu = process.cpuUsage(cpuBefore);
-    this.cost.samples += 1;
-    this.cost.cpuMicros += cpu.user + cpu.system;
     for (const run of this.runs) run.notify();
+    this.cost.samples += 1;
+    this.cost.busyMs += performance.now() - startedAt;
   }
 
   private async readOrFallBack(): Promise<Reading> {
