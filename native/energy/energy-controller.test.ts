@@ -114,4 +114,22 @@ describe('EnergyController', () => {
     expect(decided!.decision.reasons[0]).toMatch(/cannot be met: the cheapest point, student-s int8, costs 0\.\d+ ms\/token here/);
     expect(await new EnergyController().decide(OFF, 'text', 0.9, true, device.predict)).toBeNull();
   });
+
+  it('holds image budgets in s/image and J/image', async () => {
+    const controller = new EnergyController();
+    controller.recordPower('image', 20);
+    const steps = [
+      { label: 'emoji-teacher fp32 50 steps', frechet: 9.8, cost: 1.2 },
+      { label: 'emoji-student int8 8 steps', frechet: 10.4, cost: 0.3 },
+      { label: 'emoji-student int8 4 steps', frechet: 10.8, cost: 0.1 },
+    ];
+    const predict: PredictCost = async ({ lambda }) => {
+      const point = lambda > 0.8 ? steps[0]! : lambda > 0.4 ? steps[1]! : steps[2]!;
+      return { cost: point.cost, quality: -point.frechet, label: point.label };
+    };
+    // 5 J per image at 20 W measured is 0.25 s/image: the 8-step student's 0.3 s is over it.
+    const decided = await controller.decide({ ...OFF, enabled: true, energyJPerImage: 5 }, 'image', 0.9, false, predict);
+    expect(decided!.decision.summary).toBe('energy target: λ 0.90 → 0.40, emoji-student int8 4 steps');
+    expect(decided!.decision.reasons).toEqual(['energy target 5.00 J/image at 20.0 W measured = 0.25 s/image: held at emoji-student int8 4 steps, 0.10 s/image measured here']);
+  });
 });

@@ -15,7 +15,7 @@ interface Props {
   testIdPrefix: string;
 }
 
-/** Live watts and cumulative joules while a job runs, then the run's energy and J per output, each saying how it was found out. */
+/** Live watts and cumulative joules while a job runs, then the run's mean power, energy and J per output, each saying how it was found out. */
 export function EnergyMetrics({ live, final, unit, testIdPrefix }: Props) {
   const assumptions = useEnergyStatus().data?.assumptions;
   const finished = final?.energyJ !== null && final?.energyJ !== undefined;
@@ -29,7 +29,20 @@ export function EnergyMetrics({ live, final, unit, testIdPrefix }: Props) {
   const kind = source === null ? null : estimated ? 'estimated' : 'measured';
   return (
     <>
-      <Metric label={finished ? 'Mean power' : 'Power'} value={formatNumber(watts, 1)} unit="W" testId={`${testIdPrefix}-watts`} title={title} />
+      <Metric
+        label={finished ? 'Mean power' : 'Power'}
+        value={formatNumber(watts, 1)}
+        unit="W"
+        testId={`${testIdPrefix}-watts`}
+        title={title}
+        detail={
+          perOutput && (
+            <>
+              <span data-testid={`${testIdPrefix}-joules-per-output`}>{perOutput.value}</span> {perOutput.unit}/{unit}
+            </>
+          )
+        }
+      />
       <Metric
         label="Energy"
         value={joules === null ? '—' : formatJoules(joules)}
@@ -51,7 +64,6 @@ export function EnergyMetrics({ live, final, unit, testIdPrefix }: Props) {
           </span>
         )}
       </Metric>
-      <Metric label={`J / ${unit}`} value={perOutput?.value ?? '—'} unit={perOutput?.unit} testId={`${testIdPrefix}-joules-per-output`} title={title} />
     </>
   );
 }
