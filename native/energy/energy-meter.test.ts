@@ -123,3 +123,21 @@ describe('EnergyMeter', () => {
     expect((await meter.status()).readers[0]).toMatchObject({ reason: expect.stringMatching(/stopped moving/) });
   });
 });
+
+describe('EnergyMeter between jobs', () => {
+  it('probes the readers again once its choice is old, so a battery unplugged later is used', async () => {
+    let discharging = false;
+    const battery = new FakeCounter('battery');
+    battery.available = async () => (discharging ? { available: true, source: 'battery:BAT0' } : { available: false, reason: 'on AC power' });
+    const { meter, clock } = setup([battery]);
+    await (await meter.startRun()).finish();
+    expect((await meter.status()).inUse).toBe('estimate');
+    discharging = true;
+    clock.advance(5000);
+    await (await meter.startRun()).finish();
+    expect((await meter.status()).inUse).toBe('estimate');
+    clock.advance(30_000);
+    const run = await meter.startRun();
+    expect(run.snapshot()).toMatchObject({ source: 'battery:BAT0', estimated: false });
+  });
+});

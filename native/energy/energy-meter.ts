@@ -17,6 +17,8 @@ export interface EnergySnapshot {
 const STUCK_AFTER_MS = 3000;
 /** Ten readings a second: smooth live figures, at a cost far under 1 % of a core (see `pareto bench text`). */
 export const DEFAULT_INTERVAL_MS = 100;
+/** How long a choice of reader stands before the next job probes them again (AC unplugged, a driver loaded). */
+const RESELECT_AFTER_MS = 30_000;
 
 interface Reading {
   joules: number;
@@ -96,7 +98,9 @@ export class RunEnergy {
  */
 export class EnergyMeter {
   private active: Active | null = null;
-  private readonly failures = new Map<string, string>();
+  private selectedAtMs = -Infinity;
+  /** Readers whose figures could not be trusted during a run: not used again in this process. */
+  private readonly setAside = new Map<string, string>();
   private readonly runs = new Set<RunEnergy>();
   private readonly history: Reading[] = [];
   private lastChange: Reading | null = null;
@@ -116,11 +120,13 @@ export class EnergyMeter {
 
   private async select(): Promise<Active> {
     if (this.active) return this.active;
+    this.history.length = 0;
+    this.lastChange = null;
+    this.selectedAtMs = this.now();
     for (const reader of this.readers) {
-      if (this.failures.has(reader.id)) continue;
+      if (this.setAside.has(reader.id)) continue;
       const probe = await reader.available();
       if (probe.available) return (this.active = { reader, source: probe.source });
-      this.failures.set(reader.id, probe.reason);
     }
     throw new Error('the energy meter has no reader, not even the CPU-time estimate');
   }
@@ -130,13 +136,12 @@ export class EnergyMeter {
     const readers: EnergyReaderInfo[] = [];
     const active = await this.select();
     for (const reader of this.readers) {
-      const failure = this.failures.get(reader.id);
       const inUse = reader === active.reader;
       const base = { id: reader.id, label: reader.label, estimated: reader.estimated, inUse };
+      const setAside = this.setAside.get(reader.id);
       if (inUse) readers.push({ ...base, available: true, source: active.source, reason: null });
-      else if (failure) readers.push({ ...base, available: false, source: null, reason: failure });
+      else if (setAside) readers.push({ ...base, available: false, source: null, reason: setAside });
       else {
-        // Better readers than the active one failed (above); the ones after it were never needed, so probe them for the list.
         const probe = await reader.available();
         readers.push({ ...base, available: probe.available, source: probe.available ? probe.source : null, reason: probe.available ? null : probe.reason });
       }
@@ -168,8 +173,9 @@ export class EnergyMeter {
     return null;
   }
 
-  /** Starts metering one job; the timer runs while any job does. */
+  /** Starts metering one job; the timer runs while any job does. Between jobs, the best reader is chosen afresh now and then. */
   async startRun(): Promise<RunEnergy> {
+    if (this.runs.size === 0 && this.now() - this.selectedAtMs >= RESELECT_AFTER_MS) this.active = null;
     const active = await this.select();
     await this.sampling;
     const start = await this.readOrFallBack();
@@ -250,11 +256,9 @@ export class EnergyMeter {
   }
 
   private async fallBack(failed: Active, error: Error): Promise<Reading> {
-    this.failures.set(failed.reader.id, `set aside during a run: ${error.message}`);
+    this.setAside.set(failed.reader.id, `set aside during a run: ${error.message}`);
     const lastGood = this.latest();
     this.active = null;
-    this.history.length = 0;
-    this.lastChange = null;
     const next = await this.select();
     const start = { joules: await next.reader.read(), atMs: this.now() };
     this.push(start);
