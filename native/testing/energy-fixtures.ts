@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunCommand } from '../energy/command-runner';
+import type { EnergyReader } from '../energy/energy-reader';
 import { CommandError } from '../energy/command-runner';
 import { temporaryDir } from './fixtures';
 
@@ -42,4 +43,10 @@ export function scriptedCommands(outputs: Record<string, (string | CommandError)
 export function manualClock(start = 0) {
   let now = start;
   return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+/** Why a reader is unavailable, or null when it is available. */
+export async function unavailableBecause(reader: EnergyReader): Promise<string | null> {
+  const probe = await reader.available();
+  return probe.available ? null : probe.reason;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandOutput, ENERGY_FIXTURES, manualClock, scriptedCommands } from '../../testing/energy-fixtures';
+import { commandOutput, ENERGY_FIXTURES, manualClock, scriptedCommands, unavailableBecause } from '../../testing/energy-fixtures';
 import { CommandError, runCommand } from '../command-runner';
 import { MacBatteryReader } from './mac-battery-reader';
 import { NvidiaSmiReader } from './nvidia-smi-reader';
@@ -57,10 +57,7 @@ describe('WindowsEnergyMeterReader', () => {
   });
 
   it('is unavailable off Windows, without a package channel, or without the counter', async () => {
-    const reason = async (file: string) => {
-      const probe = await new WindowsEnergyMeterReader(scriptedCommands({ typeperf: [commandOutput(file)] }), 'win32').available();
-      return probe.available ? null : probe.reason;
-    };
+    const reason = (file: string) => unavailableBecause(new WindowsEnergyMeterReader(scriptedCommands({ typeperf: [commandOutput(file)] }), 'win32'));
     expect(await new WindowsEnergyMeterReader(scriptedCommands({}), 'linux').available()).toEqual({ available: false, reason: expect.stringMatching(/not Windows/) });
     expect(await reason('typeperf-no-package.txt')).toMatch(/no CPU package channel/);
     expect(await reason('typeperf-no-counter.txt')).toMatch(/no Energy Meter sample/);
@@ -87,10 +84,7 @@ describe('MacBatteryReader', () => {
   });
 
   it('is unavailable on AC without telemetry, without a battery, and off macOS', async () => {
-    const reason = async (file: string) => {
-      const probe = await new MacBatteryReader(scriptedCommands({ ioreg: [commandOutput(file)] }), 'darwin').available();
-      return probe.available ? null : probe.reason;
-    };
+    const reason = (file: string) => unavailableBecause(new MacBatteryReader(scriptedCommands({ ioreg: [commandOutput(file)] }), 'darwin'));
     expect(await reason('ioreg-adapter-no-telemetry.txt')).toMatch(/on AC power and this Mac reports no adapter power/);
     expect(await reason('ioreg-no-battery.txt')).toMatch(/no battery/);
     expect(await new MacBatteryReader(scriptedCommands({}), 'linux').available()).toEqual({ available: false, reason: expect.stringMatching(/not macOS/) });
@@ -108,10 +102,7 @@ describe('WindowsBatteryReader', () => {
   });
 
   it('is unavailable on AC, with garbage, and off Windows', async () => {
-    const reason = async (file: string) => {
-      const probe = await new WindowsBatteryReader(scriptedCommands({ 'powershell.exe': [commandOutput(file)] }), 'win32').available();
-      return probe.available ? null : probe.reason;
-    };
+    const reason = (file: string) => unavailableBecause(new WindowsBatteryReader(scriptedCommands({ 'powershell.exe': [commandOutput(file)] }), 'win32'));
     expect(await reason('battery-status-charging.json')).toMatch(/on AC power/);
     expect(await reason('battery-status-garbage.txt')).toMatch(/not BatteryStatus JSON/);
     expect(await new WindowsBatteryReader(scriptedCommands({}), 'linux').available()).toEqual({ available: false, reason: 'not Windows.' });

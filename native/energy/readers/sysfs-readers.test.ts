@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { manualClock, sysfsTree } from '../../testing/energy-fixtures';
+import { manualClock, sysfsTree, unavailableBecause } from '../../testing/energy-fixtures';
 import { EnergyReadError } from '../energy-reader';
 import { LinuxBatteryReader } from './linux-battery-reader';
 import { RaplReader } from './rapl-reader';
@@ -73,10 +73,7 @@ describe('RaplReader', () => {
 
   it('marks garbage, out-of-range values, a missing tree and a tree without packages unavailable, with the reason', async () => {
     const reasons = await Promise.all(
-      [sysfsTree('powercap', 'garbage'), sysfsTree('powercap', 'above-range'), '/no/such/powercap', sysfsTree('powercap', 'psys-only')].map(async (root) => {
-        const probe = await new RaplReader(root).available();
-        return probe.available ? null : probe.reason;
-      }),
+      [sysfsTree('powercap', 'garbage'), sysfsTree('powercap', 'above-range'), '/no/such/powercap', sysfsTree('powercap', 'psys-only')].map((root) => unavailableBecause(new RaplReader(root))),
     );
     expect(reasons[0]).toMatch(/energy_uj holds ".*garbage", not a number/);
     expect(reasons[1]).toMatch(/above its max_energy_range_uj/);
