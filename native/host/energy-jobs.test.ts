@@ -104,5 +104,5 @@ describe('energy in jobs', () => {
       figures.push({ summary: budget!.summary, planned: operatingPoint!.msPerToken, measured: done.result.metrics.msPerToken, joulesPerToken: done.result.metrics.joulesPerOutput });
     }
     console.log(`latency target ${target.toFixed(3)} ms/token (0.8 × the λ 1 point):\n${figures.map((f) => `  ${f.summary}: planned ${f.planned.toFixed(3)}, measured ${f.measured?.toFixed(3)} ms/token, ${f.joulesPerToken?.toExponential(2)} J/token`).join('\n')}`);
-  });
+  }, 300_000); // The first λ run times every point of the family (24 sessions) on this device.
 });
