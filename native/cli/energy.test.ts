@@ -20,7 +20,7 @@ async function energyStatus() {
 describe('pareto energy', () => {
   it('lists every reader, says why each unavailable one is, and which one is in use', async () => {
     const status = await energyStatus();
-    expect(status.readers.map((reader) => reader.id)).toEqual(['rapl', 'nvidia-smi', 'windows-emi', 'macos-battery', 'linux-battery', 'windows-battery', 'estimate']);
+    expect(status.readers.map((reader) => reader.id)).toEqual(['rapl+nvidia-smi', 'rapl', 'nvidia-smi', 'windows-emi', 'macos-battery', 'linux-battery', 'windows-battery', 'estimate']);
     expect(status.controller.enabled).toBe(false);
     for (const reader of status.readers) expect(reader.available ? reader.source : reader.reason).toEqual(expect.any(String));
     expect(status.readers.filter((reader) => reader.inUse).map((reader) => reader.id)).toEqual([status.inUse]);

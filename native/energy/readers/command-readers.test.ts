@@ -1,9 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandOutput, ENERGY_FIXTURES, manualClock, scriptedCommands, unavailableBecause } from '../../testing/energy-fixtures';
+import { commandOutput, ENERGY_FIXTURES, manualClock, scriptedCommands, sysfsTree, unavailableBecause } from '../../testing/energy-fixtures';
 import { CommandError, runCommand } from '../command-runner';
+import { CombinedReader } from './combined-reader';
 import { MacBatteryReader } from './mac-battery-reader';
 import { NvidiaSmiReader } from './nvidia-smi-reader';
+import { RaplReader } from './rapl-reader';
 import { WindowsBatteryReader } from './windows-battery-reader';
 import { WindowsEnergyMeterReader } from './windows-energy-meter-reader';
 
@@ -106,5 +109,18 @@ describe('WindowsBatteryReader', () => {
     expect(await reason('battery-status-charging.json')).toMatch(/on AC power/);
     expect(await reason('battery-status-garbage.txt')).toMatch(/not BatteryStatus JSON/);
     expect(await new WindowsBatteryReader(scriptedCommands({}), 'linux').available()).toEqual({ available: false, reason: 'not Windows.' });
+  });
+});
+
+describe('CombinedReader', () => {
+  it('counts the CPU package and the GPU together, and needs both', async () => {
+    const root = sysfsTree('powercap', 'amd-zen');
+    const gpu = () => new NvidiaSmiReader(scriptedCommands({ 'nvidia-smi': [commandOutput('nvidia-smi-energy.txt'), commandOutput('nvidia-smi-energy-later.txt')] }));
+    const both = new CombinedReader('rapl+nvidia-smi', 'CPU and GPU', [new RaplReader(root), gpu()]);
+    expect(await both.available()).toEqual({ available: true, source: 'rapl:package-0+nvml:total-energy' });
+    fs.writeFileSync(path.join(root, 'intel-rapl:0', 'energy_uj'), `${7_000_000 + 3_000_000}\n`);
+    expect(await both.read()).toBeCloseTo(3 + 120, 6);
+    const withoutGpu = new CombinedReader('rapl+nvidia-smi', 'CPU and GPU', [new RaplReader(root), new NvidiaSmiReader(scriptedCommands({}))]);
+    expect(await unavailableBecause(withoutGpu)).toMatch(/^needs NVIDIA GPU \(nvidia-smi\): nvidia-smi is not installed/);
   });
 });
