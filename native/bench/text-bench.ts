@@ -5,12 +5,17 @@ import { DecoderSession } from '../engine/text/decoder-session';
 import type { DecoderGraph } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
+import { createEnergyMeter } from '../energy';
+import { DEFAULT_INTERVAL_MS } from '../energy/energy-meter';
+import { sampleCostMicros } from '../energy/sample-cost';
+import type { EnergyStatus } from '../contract';
 import { median } from '../metering/statistics';
 import { timePytorchEager } from './peers/pytorch-eager';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { syntheticBenchModel } from './synthetic-model';
 
-export const TEXT_PEERS = ['bare', 'bareExport', 'transformersJs', 'pytorchEager', 'int8'] as const;
+/** `meter`: the engine again with the energy meter sampling, to measure what the meter costs. */
+export const TEXT_PEERS = ['bare', 'bareExport', 'transformersJs', 'pytorchEager', 'int8', 'meter'] as const;
 export type TextPeer = (typeof TEXT_PEERS)[number];
 
 export interface TextBenchOptions {
@@ -46,7 +51,12 @@ export interface TextBenchReport {
   graph: DecoderGraph;
   engine: PeerTiming & { ttftMsMedian: number };
   peers: Partial<Record<TextPeer, PeerTiming>>;
-  ratios: Partial<Record<'overheadVsBareRun' | 'vsBareExportRun' | 'vsTransformersJs' | 'vsPytorchEager' | 'int8VsFp32', number>>;
+  ratios: Partial<Record<'overheadVsBareRun' | 'vsBareExportRun' | 'vsTransformersJs' | 'vsPytorchEager' | 'int8VsFp32' | 'meterOnVsOff', number>>;
+  /**
+   * The energy meter's source and its own cost: the time its samples held the thread during the metered runs,
+   * and one sample's CPU measured alone, as a share of a core at the meter's sampling rate.
+   */
+  meter?: EnergyStatus['overhead'] & { source: string; cpuMicrosPerSample: number; percentOfCoreAtRate: number };
   skipped: Partial<Record<TextPeer, string>>;
 }
 
@@ -157,7 +167,9 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
       await transformersJs.once(Math.min(16, options.newTokens));
     });
 
-    const times = { engine: [] as number[], ttft: [] as number[], bare: [] as number[], bareExport: [] as number[], transformersJs: [] as number[] };
+    const times = { engine: [] as number[], ttft: [] as number[], bare: [] as number[], bareExport: [] as number[], transformersJs: [] as number[], meter: [] as number[] };
+    const meter = createEnergyMeter();
+    let meterSource = '';
     let peerIds: number[] = [];
     const round: (() => Promise<void>)[] = [
       async () => {
@@ -166,6 +178,13 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
         times.ttft.push(result.metrics.ttftMs!);
       },
     ];
+    if (options.peers.includes('meter')) {
+      round.push(async () => {
+        const energy = await meter.startRun();
+        times.meter.push((await generator.generate(request)).metrics.msPerToken!);
+        meterSource = (await energy.finish()).source;
+      });
+    }
     if (options.peers.includes('bare')) round.push(async () => void times.bare.push(await timeBareRun(decoder, warm.promptIds, warm.generatedIds)));
     if (exported) round.push(async () => void times.bareExport.push(await timeBareRun(exported!, warm.promptIds, warm.generatedIds)));
     const peer = transformersJs as TransformersJsPeer | null;
@@ -193,6 +212,13 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
     if (times.bareExport.length) {
       report.peers.bareExport = timing(times.bareExport);
       report.ratios.vsBareExportRun = median(times.bareExport) / ours;
+    }
+    if (times.meter.length) {
+      report.peers.meter = timing(times.meter);
+      report.ratios.meterOnVsOff = median(times.meter) / ours;
+      const duringRuns = meter.overhead();
+      const cpuMicrosPerSample = await sampleCostMicros(meter);
+      report.meter = { ...duringRuns, source: meterSource, cpuMicrosPerSample, percentOfCoreAtRate: (cpuMicrosPerSample / 1000 / DEFAULT_INTERVAL_MS) * 100 };
     }
     if (times.transformersJs.length) {
       report.peers.transformersJs = timing(times.transformersJs, sameIds(peerIds, warm.generatedIds));

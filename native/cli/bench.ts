@@ -60,11 +60,17 @@ export async function bench(args: string[]): Promise<number> {
       line('transformers.js', report.peers.transformersJs?.msPerTokenMedian) +
       line('PyTorch eager', report.peers.pytorchEager?.msPerTokenMedian) +
       line('synthetic int8', report.peers.int8?.msPerTokenMedian) +
+      line('engine, meter on', report.peers.meter?.msPerTokenMedian) +
       ratio('overheadVsBareRun', report.ratios.overheadVsBareRun, '≤ 1.10') +
       (report.ratios.vsBareExportRun === undefined ? '' : `  ${'vsBareExportRun'.padEnd(22)} ${report.ratios.vsBareExportRun.toFixed(2)}×\n`) +
       ratio('vsTransformersJs', report.ratios.vsTransformersJs, '≥ 1.5') +
       ratio('vsPytorchEager', report.ratios.vsPytorchEager, '≥ 2') +
       ratio('int8VsFp32', report.ratios.int8VsFp32, '≥ 2') +
+      ratio('meterOnVsOff', report.ratios.meterOnVsOff, '≤ 1.01') +
+      (report.meter
+        ? `  meter: ${report.meter.source}, ${report.meter.cpuMicrosPerSample.toFixed(1)} µs CPU a sample = ${report.meter.percentOfCoreAtRate.toFixed(4)}% of a core (target < 1%); ` +
+          `${report.meter.samples} samples during the runs took ${report.meter.busyMs.toFixed(1)} ms of wall time in ${(report.meter.spanMs / 1000).toFixed(1)} s (waits on a busy machine included)\n`
+        : '') +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../host/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { energyLine } from './energy-line';
 import { followJob } from './run-job';
 
 export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
@@ -90,6 +91,7 @@ export async function generateImage(args: string[]): Promise<number> {
               `(Fréchet distance ${point.frechetDistance.toFixed(2)}, ${point.sPerImage.toFixed(2)} s/image here, utility ${point.utility.toFixed(3)})\n`,
           );
         }
+        if (event.type === 'image-started' && event.budget) process.stderr.write(`pareto: energy budget: ${event.budget.summary}\n`);
         if (event.type === 'image-progress' && !values.json && process.stderr.isTTY) process.stderr.write(`\rstep ${event.step}/${event.steps} (${event.precision})`);
       },
     });
@@ -103,7 +105,7 @@ export async function generateImage(args: string[]): Promise<number> {
       const split = Object.entries(metrics.precisionSteps).map(([precision, count]) => `${count} ${precision}`).join(' + ');
       if (process.stderr.isTTY) process.stderr.write('\n');
       process.stdout.write(`${out}\n`);
-      process.stderr.write(`[${result.width}x${result.height}, ${metrics.steps} steps (${split}), ${metrics.msPerStep?.toFixed(1)} ms/step, ${metrics.sPerImage.toFixed(2)} s/image, guidance ${result.cfg}, peak ${metrics.peakRssMb.toFixed(0)} MB, ${result.ep}]\n`);
+      process.stderr.write(`[${result.width}x${result.height}, ${metrics.steps} steps (${split}), ${metrics.msPerStep?.toFixed(1)} ms/step, ${metrics.sPerImage.toFixed(2)} s/image, guidance ${result.cfg}, peak ${metrics.peakRssMb.toFixed(0)} MB, ${energyLine(metrics, 'image')}, ${result.ep}]\n`);
     }
     return 0;
   } finally {

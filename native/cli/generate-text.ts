@@ -2,6 +2,7 @@ import { EXECUTION_PROVIDERS, type TextGenerationRequest } from '../contract';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { energyLine } from './energy-line';
 import { runTextJob } from './run-text-job';
 
 export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
@@ -86,6 +87,7 @@ export async function generateText(args: string[]): Promise<number> {
               `(${point.bitsPerByte.toFixed(3)} bits/byte, ${point.msPerToken.toFixed(2)} ms/token here, utility ${point.utility.toFixed(3)})\n`,
           );
         }
+        if (config.budget) process.stderr.write(`pareto: energy budget: ${config.budget.summary}\n`);
         if (stream && request.prompt) process.stdout.write(request.prompt);
       },
       onText: stream,
@@ -98,7 +100,7 @@ export async function generateText(args: string[]): Promise<number> {
       const { metrics } = result;
       const rate = metrics.tokensPerSecond === null ? '' : `, ${metrics.tokensPerSecond.toFixed(1)} tokens/s`;
       process.stdout.write('\n');
-      process.stderr.write(`[${metrics.generatedTokens} tokens, ${result.finishReason}${rate}, TTFT ${metrics.ttftMs?.toFixed(1)} ms, peak ${metrics.peakRssMb.toFixed(0)} MB, ${result.config.ep}]\n`);
+      process.stderr.write(`[${metrics.generatedTokens} tokens, ${result.finishReason}${rate}, TTFT ${metrics.ttftMs?.toFixed(1)} ms, peak ${metrics.peakRssMb.toFixed(0)} MB, ${energyLine(metrics, 'token')}, ${result.config.ep}]\n`);
     }
     return 0;
   } finally {

@@ -3,6 +3,7 @@ import {
   ImageGenerationRequestSchema,
   ImportModelSchema,
   ModelRefSchema,
+  EnergyStatusSchema,
   ModelVerificationSchema,
   JobRefSchema,
   ModelInfoSchema,
@@ -34,6 +35,7 @@ export const apiMethods = {
   getHistoryEntry: { params: HistoryRefSchema, result: HistoryItemSchema },
   deleteHistoryEntry: { params: HistoryRefSchema, result: z.object({ deleted: z.literal(true) }) },
   readImageParameters: { params: PngBytesSchema, result: ImageParametersReadingSchema },
+  getEnergyStatus: { params: z.undefined(), result: EnergyStatusSchema },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

@@ -105,6 +105,23 @@ export const TextGenerationRequestSchema = z
 export type TextGenerationRequest = z.input<typeof TextGenerationRequestSchema>;
 export type ResolvedTextGenerationRequest = z.output<typeof TextGenerationRequestSchema>;
 
+/** `energySource` of every estimate starts with this; any other source names the counter that measured. */
+export const ESTIMATED_SOURCE_PREFIX = 'estimated:';
+export const isEstimatedSource = (source: string | null | undefined): boolean => source?.startsWith(ESTIMATED_SOURCE_PREFIX) ?? false;
+
+export const EnergyRangeSchema = z.object({ low: z.number(), high: z.number() });
+
+/** What the energy-aware controller changed before a run, and why ("on battery: λ 0.70 → 0.40"). */
+export const BudgetDecisionSchema = z.object({
+  lambdaFrom: z.number(),
+  lambdaTo: z.number(),
+  /** One sentence per rule that acted: battery shift, latency target, energy target. */
+  reasons: z.array(z.string()),
+  /** Short, for a status line: "on battery: λ 0.70 → 0.40". */
+  summary: z.string(),
+});
+export type BudgetDecision = z.infer<typeof BudgetDecisionSchema>;
+
 export const GenerationConfigSchema = z.object({
   doSample: z.boolean(),
   temperature: z.number(),
@@ -135,6 +152,8 @@ export const GenerationConfigSchema = z.object({
     })
     .nullable()
     .default(null),
+  /** What the energy-aware controller changed, when it is on and acted. */
+  budget: BudgetDecisionSchema.nullable().optional(),
 });
 export type GenerationConfig = z.infer<typeof GenerationConfigSchema>;
 
@@ -148,6 +167,11 @@ export const RunMetricsSchema = z.object({
   peakRssMb: z.number(),
   energyJ: z.number().nullable(),
   energySource: z.string().nullable(),
+  /** For estimates: the joules the run may really have used, low to high; null when measured. */
+  energyJRange: EnergyRangeSchema.nullable().default(null),
+  meanWatts: z.number().nullable().default(null),
+  /** Joules per generated token. */
+  joulesPerOutput: z.number().nullable().default(null),
   /** With dynamic precision: the share of tokens produced by each variant. */
   precisionShare: z.record(z.string(), z.number()).nullable().default(null),
 });
@@ -172,6 +196,17 @@ export type JobRef = z.infer<typeof JobRefSchema>;
 
 /** Sent for every job, text or image, when it enters the queue. */
 const QueuedEventSchema = z.object({ type: z.literal('queued'), jobId: z.string(), model: z.string(), position: z.number().int() });
+/** Cumulative energy of a running job, text or image, a few times a second: joules since it started and the latest watts. */
+const EnergyEventSchema = z.object({
+  type: z.literal('energy'),
+  jobId: z.string(),
+  joules: z.number(),
+  watts: z.number().nullable(),
+  source: z.string(),
+  estimated: z.boolean(),
+  elapsedMs: z.number(),
+});
+export type EnergyEvent = z.infer<typeof EnergyEventSchema>;
 /** Ends a job, text or image, that did not finish (cancelled image runs say "Cancelled after k of N steps."). */
 const JobErrorEventSchema = z.object({ type: z.literal('error'), jobId: z.string(), message: z.string() });
 
@@ -192,6 +227,7 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tokens'), jobId: z.string(), ids: z.array(z.number().int()), text: z.string() }),
   z.object({ type: z.literal('metrics'), jobId: z.string(), metrics: RunMetricsSchema }),
   z.object({ type: z.literal('done'), jobId: z.string(), result: TextResultSchema }),
+  EnergyEventSchema,
   JobErrorEventSchema,
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;
@@ -204,6 +240,18 @@ export const HostEventSchema = z.object({
 });
 export type HostEvent = z.infer<typeof HostEventSchema>;
 
+
+/** The energy-aware controller's budget (SPEC §3). Off by default; each target is off while null. */
+export const EnergyControllerSettingsSchema = z.object({
+  enabled: z.boolean(),
+  /** On battery, λ moves this far toward efficiency. */
+  batteryLambdaShift: z.number().min(0).max(1),
+  latencyMsPerToken: z.number().positive().nullable(),
+  latencySPerImage: z.number().positive().nullable(),
+  energyJPerToken: z.number().positive().nullable(),
+  energyJPerImage: z.number().positive().nullable(),
+});
+export type EnergyControllerSettings = z.infer<typeof EnergyControllerSettingsSchema>;
 
 export const SettingsSchema = z.object({
   defaultModel: z.string().nullable(),
@@ -222,6 +270,7 @@ export const SettingsSchema = z.object({
   /** Outputs the history keeps; past this the oldest are dropped, their files with them. */
   historyLimit: z.number().int().min(1).max(100_000),
   importedModels: z.array(z.string()),
+  energyController: EnergyControllerSettingsSchema,
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = SettingsSchema.omit({ importedModels: true }).partial().strict();
@@ -328,6 +377,11 @@ export const ImageMetricsSchema = z.object({
   peakRssMb: z.number(),
   energyJ: z.number().nullable(),
   energySource: z.string().nullable(),
+  /** For estimates: the joules the run may really have used, low to high; null when measured. */
+  energyJRange: EnergyRangeSchema.nullable().default(null),
+  meanWatts: z.number().nullable().default(null),
+  /** Joules for the image. */
+  joulesPerOutput: z.number().nullable().default(null),
   /** Steps run at each UNet precision (dynamic precision splits them). */
   precisionSteps: z.record(z.string(), z.number().int()),
 });
@@ -356,6 +410,7 @@ const ImageStartedEventSchema = z.object({
   fallbackReason: z.string().nullable(),
   parameters: ImageParametersSchema,
   operatingPoint: ImageOperatingPointSchema.nullable().default(null),
+  budget: BudgetDecisionSchema.nullable().optional(),
 });
 const ImageProgressEventSchema = z.object({
   type: z.literal('image-progress'),
@@ -369,8 +424,8 @@ const ImageProgressEventSchema = z.object({
 });
 const ImageDoneEventSchema = z.object({ type: z.literal('image-done'), jobId: z.string(), result: ImageResultSchema });
 
-/** An image job's events: `queued` and `error` are shared with text jobs, the rest are its own. */
-export const ImageJobEventSchema = z.discriminatedUnion('type', [QueuedEventSchema, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, JobErrorEventSchema]);
+/** An image job's events: `queued`, `energy` and `error` are shared with text jobs, the rest are its own. */
+export const ImageJobEventSchema = z.discriminatedUnion('type', [QueuedEventSchema, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, EnergyEventSchema, JobErrorEventSchema]);
 export type ImageJobEvent = z.infer<typeof ImageJobEventSchema>;
 
 /**
@@ -386,3 +441,47 @@ const IMAGE_JOB_EVENT_TYPES: ReadonlySet<string> = new Set(ImageJobEventSchema.o
 export function isImageJobEvent(event: StudioEvent): event is ImageJobEvent {
   return IMAGE_JOB_EVENT_TYPES.has(event.type);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Energy: the meter's readers and the estimate's assumptions (`pareto energy`, the Settings view).
+
+export const EnergyAssumptionsSchema = z.object({
+  formula: z.string(),
+  cpuModel: z.string(),
+  /** The TDP table's row for this CPU, or the stated default. */
+  cpuClass: z.string(),
+  tdpWatts: z.number(),
+  cores: z.number().int(),
+  wattsPerCore: z.number(),
+  lowFactor: z.number(),
+  highFactor: z.number(),
+  /** What the estimate leaves out. */
+  excludes: z.string(),
+});
+export type EnergyAssumptions = z.infer<typeof EnergyAssumptionsSchema>;
+
+export const EnergyReaderInfoSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  estimated: z.boolean(),
+  available: z.boolean(),
+  /** The source label its figures carry (`rapl:package-0`), when available. */
+  source: z.string().nullable(),
+  /** Why it cannot be used here (missing, permission, no battery, on AC), when not. */
+  reason: z.string().nullable(),
+  inUse: z.boolean(),
+});
+export type EnergyReaderInfo = z.infer<typeof EnergyReaderInfoSchema>;
+
+export const EnergyStatusSchema = z.object({
+  readers: z.array(EnergyReaderInfoSchema),
+  /** The reader the meter uses now: the best available. */
+  inUse: z.string(),
+  source: z.string(),
+  estimated: z.boolean(),
+  onBattery: z.boolean().nullable(),
+  assumptions: EnergyAssumptionsSchema,
+  /** The meter's own cost so far: the time its samples held the host's thread, as a share of one core over the time it sampled. */
+  overhead: z.object({ samples: z.number().int(), busyMs: z.number(), spanMs: z.number(), percentOfCore: z.number().nullable() }),
+});
+export type EnergyStatus = z.infer<typeof EnergyStatusSchema>;

@@ -9,7 +9,7 @@ import { HistoryStore } from './history-store';
 const config = GenerationConfigSchema.parse({
   doSample: false, temperature: 1, topK: 0, topP: 1, seed: null, maxNewTokens: 20, ep: 'cpu', precision: 'fp32', depth: null, window: null, minP: null, repetitionPenalty: null, stop: [],
 });
-const textMetrics = { ttftMs: 5, msPerToken: 2, tokensPerSecond: 500, totalMs: 45, promptTokens: 4, generatedTokens: 20, peakRssMb: 120, energyJ: null, energySource: null, precisionShare: null };
+const textMetrics = { ttftMs: 5, msPerToken: 2, tokensPerSecond: 500, totalMs: 45, promptTokens: 4, generatedTokens: 20, peakRssMb: 120, energyJ: null, energySource: null, energyJRange: null, meanWatts: null, joulesPerOutput: null, precisionShare: null };
 
 function story(id: string, prompt: string, model = 'tiny', text = `${prompt} and then the end.`): HistoryEntry {
   return { kind: 'text', id, createdAt: new Date().toISOString(), model, prompt, request: { prompt, maxNewTokens: 20, sinks: 4, ep: 'cpu', doSample: false }, text, finishReason: 'length', config, metrics: textMetrics };
@@ -20,7 +20,7 @@ function picture(id: string, prompt: string): { entry: HistoryEntry; png: Uint8A
   const png = encodePng({ width: 2, height: 2, data: new Uint8Array(12).fill(200) }, { parameters: prompt });
   const entry: HistoryEntry = {
     kind: 'image', id, createdAt: new Date().toISOString(), model: 'emoji', prompt, request: { prompt, cfgMode: 'auto', ep: 'cpu' }, width: 2, height: 2, parameters, parametersText: prompt, operatingPoint: null, ep: 'cpu', cfg: 'none',
-    metrics: { msPerStep: 3, sPerImage: 0.02, textEncoderMs: 1, decodeMs: 1, steps: 4, peakRssMb: 100, energyJ: null, energySource: null, precisionSteps: { fp32: 4 } },
+    metrics: { msPerStep: 3, sPerImage: 0.02, textEncoderMs: 1, decodeMs: 1, steps: 4, peakRssMb: 100, energyJ: null, energySource: null, energyJRange: null, meanWatts: null, joulesPerOutput: null, precisionSteps: { fp32: 4 } },
   };
   return { entry, png };
 }

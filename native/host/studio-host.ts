@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
+import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { readParametersReading } from '../engine/image/generation-parameters';
@@ -11,11 +11,15 @@ import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
+import { createEnergyMeter, EnergyController, type EnergyMeter } from '../energy';
+import type { BudgetKind, BudgetKnobs, PlannedCost } from '../energy/energy-controller';
+import { energyMetrics } from '../energy/energy-metrics';
 import { CalibrationStore } from '../policy/calibration-store';
 import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
 import { imageHistoryEntry, textHistoryEntry } from './history-records';
 import { HistoryStore } from './history-store';
 import { OperatingPointResolver } from './operating-point-resolver';
+import { meterJob } from './job-energy';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
@@ -27,6 +31,8 @@ export interface StudioHostOptions {
   bundledModelsDir?: string | null;
   /** Model folders named at launch (`pareto serve --model DIR`). */
   modelPaths?: readonly string[];
+  /** The energy meter; by default every reader this machine may have, best first. */
+  energyMeter?: EnergyMeter;
 }
 
 const MB = 1024 * 1024;
@@ -56,8 +62,11 @@ export class StudioHost {
   private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
+  private readonly energy: EnergyMeter;
+  private readonly budget = new EnergyController();
 
   constructor(options: StudioHostOptions) {
+    this.energy = options.energyMeter ?? createEnergyMeter();
     this.settings = new SettingsStore(options.dataDir);
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
@@ -123,6 +132,7 @@ export class StudioHost {
         throw new ApiError('bad_request', (error as Error).message);
       }
     },
+    getEnergyStatus: async () => this.energy.status(),
   };
 
   async dispose(): Promise<void> {
@@ -159,26 +169,57 @@ export class StudioHost {
     return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir })).metrics.sPerImage;
   };
 
+  /**
+   * Where λ applies and the energy-aware controller is on, it sets λ (and a precision) to plan with from the
+   * budget and what this device measured; `plan` says what such a request would choose and cost, or null where
+   * nothing matches. Otherwise the request runs as given.
+   */
+  private async withBudget<R extends { model?: string; lambda?: number; precision?: string }>(kind: BudgetKind, request: R, plan: (request: R) => Promise<PlannedCost | null>): Promise<{ request: R; budget: BudgetDecision | null }> {
+    const { energyController, lambda } = this.settings.get();
+    if (!energyController.enabled || (request.model !== undefined && request.lambda === undefined)) return { request, budget: null };
+    const precisions = request.precision === undefined ? this.familyPrecisions(kind, request.model) : [];
+    const predict = (knobs: BudgetKnobs) => plan({ ...request, ...knobs }).catch((error: unknown) => (error instanceof ApiError && error.code === 'bad_request' ? null : Promise.reject(error)));
+    const decided = await this.budget.decide(energyController, kind, request.lambda ?? lambda, await this.energy.onBattery(), predict, precisions);
+    return decided ? { request: { ...request, ...decided.knobs }, budget: decided.decision } : { request, budget: null };
+  }
+
+  /** The precisions the family λ would plan over offers, for the controller to hold a budget within. */
+  private familyPrecisions(kind: BudgetKind, model: string | undefined): string[] {
+    const models = this.registry.list();
+    const family = model === undefined ? this.registry.defaultFamily(kind) : (models.find((info) => info.id === model || info.path === model)?.family ?? null);
+    return [...new Set(models.filter((info) => info.kind === kind && info.family !== null && info.family === family).flatMap((info) => info.variants))];
+  }
+
   private async startTextJob(original: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {
-    const { request, model, operatingPoint } = await this.operatingPoints.text(original);
+    const budgeted = await this.withBudget('text', original, async (candidate) => {
+      const point = (await this.operatingPoints.text(candidate)).operatingPoint;
+      return point && { cost: point.msPerToken, quality: -point.bitsPerByte, label: `${point.model} ${point.precision} depth ${point.depth}` };
+    });
+    const { request, model, operatingPoint } = await this.operatingPoints.text(budgeted.request);
     const { info, folder } = model;
     const generator = this.generatorFor(folder);
     const prepared = await generator.prepare(request);
     prepared.config.operatingPoint = operatingPoint;
+    prepared.config.budget = budgeted.budget;
 
     return this.submitJob(folder.dir, info.id, prepared.leases, async (jobId, signal) => {
       const buffer = new JobEventBuffer(jobId, (event) => this.emit(event));
-      let result;
+      let metered;
       try {
-        result = await generator.run(prepared, {
-          signal,
-          onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started, config: prepared.config }),
-          onText: (text, ids) => buffer.addText(text, ids),
-          onToken: (meter) => buffer.watchMetrics(() => meter.snapshot()),
-        });
+        metered = await meterJob(this.energy, jobId, (event) => this.emit(event), () =>
+          generator.run(prepared, {
+            signal,
+            onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started, config: prepared.config }),
+            onText: (text, ids) => buffer.addText(text, ids),
+            onToken: (meter) => buffer.watchMetrics(() => meter.snapshot()),
+          }),
+        );
       } finally {
         buffer.flush();
       }
+      const result = metered.value;
+      result.metrics = { ...result.metrics, ...energyMetrics(metered.energy, result.metrics.generatedTokens) };
+      this.budget.recordPower('text', result.metrics.meanWatts);
       if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
         this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
       }
@@ -199,16 +240,24 @@ export class StudioHost {
 
   /** An image job: checked and its sessions opened before it is queued, then run one per model at a time. */
   private async startImageJob(original: ResolvedImageGenerationRequest): Promise<{ jobId: string }> {
-    const { request, model, operatingPoint } = await this.operatingPoints.image(original);
+    const budgeted = await this.withBudget('image', original, async (candidate) => {
+      const point = (await this.operatingPoints.image(candidate)).operatingPoint;
+      return point && { cost: point.sPerImage, quality: -point.frechetDistance, label: `${point.model} ${point.precision} ${point.steps} steps` };
+    });
+    const { request, model, operatingPoint } = await this.operatingPoints.image(budgeted.request);
     const { info, folder } = model;
     const generator = this.imageGeneratorFor(folder);
     const prepared = await generator.prepare(request);
     return this.submitJob(folder.dir, info.id, prepared.leases, async (jobId, signal) => {
-      const result = await generator.run(prepared, {
-        signal,
-        onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint }),
-        onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
-      });
+      const { value: result, energy } = await meterJob(this.energy, jobId, (event) => this.emit(event), () =>
+        generator.run(prepared, {
+          signal,
+          onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint, budget: budgeted.budget }),
+          onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
+        }),
+      );
+      result.metrics = { ...result.metrics, ...energyMetrics(energy, 1) };
+      this.budget.recordPower('image', result.metrics.meanWatts);
       if (operatingPoint) {
         const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
         this.planner.calibration.record(key, result.metrics.sPerImage);

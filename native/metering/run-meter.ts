@@ -55,6 +55,9 @@ export class RunMeter {
       peakRssMb: this.peakRss / MB,
       energyJ: null,
       energySource: null,
+      energyJRange: null,
+      meanWatts: null,
+      joulesPerOutput: null,
       precisionShare: null,
     };
   }

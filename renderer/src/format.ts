@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationConfig, ImageOperatingPoint } from '../../native/contract';
+import type { EnergyAssumptions, FinishReason, GenerationConfig, ImageOperatingPoint } from '../../native/contract';
 
 export const FINISH_LABELS: Record<FinishReason, string> = {
   eos: 'end of story',
@@ -61,6 +61,11 @@ const FIELD_LABELS: Record<string, string> = {
   stop: 'Stop strings',
   repetitionPenalty: 'Repetition penalty',
   minP: 'Min-p',
+  batteryLambdaShift: 'Battery λ shift',
+  latencyMsPerToken: 'Latency target (ms/token)',
+  latencySPerImage: 'Latency target (s/image)',
+  energyJPerToken: 'Energy target (J/token)',
+  energyJPerImage: 'Energy target (J/image)',
 };
 
 export function fieldLabel(field: string): string {
@@ -147,4 +152,25 @@ export function lambdaWord(lambda: number): string {
 /** When an output was made, in the reader's locale: "1 Dec 2026, 21:54". */
 export function formatWhen(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Joules with the precision a reader needs: 0.134 J, 2.41 J, 153 J. */
+export function formatJoules(joules: number): string {
+  return joules >= 100 ? joules.toFixed(0) : joules >= 1 ? joules.toFixed(2) : joules.toFixed(3);
+}
+
+/** Energy per output, in mJ below a joule: "2.22 mJ", "1.35 J". */
+export function formatJoulesPerOutput(joules: number): { value: string; unit: string } {
+  return joules >= 1 ? { value: joules.toFixed(2), unit: 'J' } : { value: (joules * 1000).toFixed(joules >= 0.01 ? 1 : 2), unit: 'mJ' };
+}
+
+/** How a run's energy was found out, for a tooltip: the counter that measured it, or the estimate's formula and assumptions. */
+export function describeEnergy(source: string | null, estimated: boolean, range: { low: number; high: number } | null, assumptions: EnergyAssumptions | undefined): string {
+  if (!source) return 'No energy reading yet.';
+  if (!estimated) return `Measured by ${source}: a hardware energy counter or power sensor, not an estimate.`;
+  const basis = assumptions
+    ? `${assumptions.formula}: ${assumptions.wattsPerCore.toFixed(2)} W per core (${assumptions.cpuClass}: ${assumptions.tdpWatts} W TDP / ${assumptions.cores} cores; this CPU: ${assumptions.cpuModel}). It leaves out ${assumptions.excludes}.`
+    : 'energy ≈ process CPU seconds × watts per busy core, from a TDP table.';
+  const spread = range ? ` Likely range ${formatJoules(range.low)}–${formatJoules(range.high)} J (×${assumptions?.lowFactor ?? 0.5}–×${assumptions?.highFactor ?? 1.5}).` : '';
+  return `Estimated, not measured (no energy counter is readable here): ${basis}${spread}`;
 }

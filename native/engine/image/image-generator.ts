@@ -297,6 +297,9 @@ export class ImageGenerator {
         peakRssMb: peakRss / (1024 * 1024),
         energyJ: null,
         energySource: null,
+        energyJRange: null,
+        meanWatts: null,
+        joulesPerOutput: null,
         precisionSteps,
       },
     };

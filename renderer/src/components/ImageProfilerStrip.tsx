@@ -1,7 +1,8 @@
 import type { ImageResult } from '../../../native/contract';
 import { epLabel, formatNumber } from '../format';
 import { liveMsPerStep, type ImageJobState } from '../state/imageJobState';
-import { Metric } from './ProfilerStrip';
+import { EnergyMetrics } from './EnergyMetrics';
+import { Metric } from './Metric';
 
 /** The UNet precision of a run: "fp32", or steps per precision when dynamic precision split them ("3 int8 + 2 fp32"). */
 export function formatPrecisionSteps(precisionSteps: Record<string, number>): string {
@@ -18,7 +19,6 @@ export function ImageProfilerStrip({ job, result: picked }: { job: ImageJobState
   const result = picked ?? job?.result ?? null;
   const metrics = result?.metrics ?? null;
   const msPerStep = picked ? picked.metrics.msPerStep : liveMsPerStep(job);
-  const energyKnown = metrics?.energyJ !== null && metrics?.energyJ !== undefined;
   const steps = result ? `${metrics!.steps}` : job?.steps ? `${job.step}/${job.steps}` : '—';
   const precision = metrics ? formatPrecisionSteps(metrics.precisionSteps) : (job?.precision ?? '—');
   const ep = result?.ep ?? job?.ep ?? null;
@@ -31,7 +31,7 @@ export function ImageProfilerStrip({ job, result: picked }: { job: ImageJobState
       <Metric label="Steps" value={steps} testId="image-metric-steps" title="Denoising steps" />
       <Metric label="Precision" value={precision} testId="image-metric-precision" title="Steps run at each UNet precision" />
       <Metric label="Guidance" value={result ? (result.cfg === 'none' ? 'off' : result.cfg) : '—'} title="How classifier-free guidance ran the UNet: one batch-2 pass, or two passes" />
-      <Metric label="Energy" value={energyKnown ? formatNumber(metrics?.energyJ, 2) : '—'} unit="J" title={energyKnown ? `Measured by ${metrics?.energySource ?? 'an unnamed meter'}` : 'energy meter not available yet'} />
+      <EnergyMetrics live={picked ? null : (job?.energy ?? null)} final={metrics} unit="image" testIdPrefix="image-metric" />
       <Metric label="Provider" value={ep ? epLabel(ep) : '—'} testId="image-metric-ep" title="Execution provider this run used" />
     </footer>
   );

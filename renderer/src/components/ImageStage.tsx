@@ -2,6 +2,7 @@ import type { ExecutionProvider, ImageOperatingPoint, ImageResult } from '../../
 import { describeImageOperatingPoint, epLabel, formatImageOperatingPoint, formatImageOperatingPointShort } from '../format';
 import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
 import { imageProgressFraction, type ImageJobState } from '../state/imageJobState';
+import { BudgetNotice } from './BudgetNotice';
 import { CopyButton } from './CopyButton';
 import { DownloadIcon, ImageIcon } from './icons';
 import { OutputHeader, type PointChip } from './OutputHeader';
@@ -96,6 +97,7 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
           {epLabel(requestedEp)} unavailable: {job.fallbackReason}
         </p>
       )}
+      {!shown && <BudgetNotice budget={job?.budget} />}
       {errorMessage && !shown && (
         <p className="error-line" role="alert" data-testid="image-error">
           {errorMessage}

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { ExecutionProvider } from '../../../native/contract';
 import { FINISH_LABELS, describeUtility, epLabel, formatOperatingPoint } from '../format';
 import type { JobState } from '../state/jobState';
+import { BudgetNotice } from './BudgetNotice';
 import { CopyButton } from './CopyButton';
 import { OutputHeader } from './OutputHeader';
 
@@ -62,6 +63,7 @@ export function OutputPanel({ run, job, active, errorMessage }: Props) {
           {epLabel(run.requestedEp)} unavailable: {job.fallbackReason}
         </p>
       )}
+      {run && <BudgetNotice budget={job?.config?.budget} />}
       {errorMessage && (
         <p className="error-line" role="alert" data-testid="error-message">
           {errorMessage}

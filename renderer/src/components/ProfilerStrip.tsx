@@ -1,27 +1,12 @@
-import type { ReactNode } from 'react';
 import { epLabel, formatLambda, formatLayers, formatNumber, formatPrecisionShare } from '../format';
 import type { JobState } from '../state/jobState';
+import { EnergyMetrics } from './EnergyMetrics';
+import { Metric } from './Metric';
 import { Sparkline } from './Sparkline';
-
-/** One labelled number of the profiler strip. */
-export function Metric({ label, value, unit, testId, title, children }: { label: string; value: string; unit?: string; testId?: string; title?: string; children?: ReactNode }) {
-  return (
-    <div className="metric" title={title}>
-      <span className="metric-label">{label}</span>
-      <span className="metric-value">
-        <span data-testid={testId}>{value}</span>
-        {unit && value !== '—' && <span className="metric-unit">{unit}</span>}
-        {children}
-      </span>
-    </div>
-  );
-}
 
 /** Live cost of the current run: latency, throughput, memory, energy and where it ran. */
 export function ProfilerStrip({ job }: { job: JobState | undefined }) {
   const metrics = job?.metrics ?? null;
-  const energyKnown = metrics?.energyJ !== null && metrics?.energyJ !== undefined;
-  const estimated = metrics?.energySource === 'estimated';
   const history = job?.tokensPerSecondHistory ?? [];
   const config = job?.config ?? null;
   const point = config?.operatingPoint ?? null;
@@ -39,15 +24,7 @@ export function ProfilerStrip({ job }: { job: JobState | undefined }) {
       </div>
       <Metric label="Peak memory" value={formatNumber(metrics?.peakRssMb, 0)} unit="MB" testId="metric-memory" title="Peak resident memory of the engine" />
       <Metric label="Tokens" value={job ? String(job.tokenCount) : '—'} testId="metric-tokens" title="Tokens generated" />
-      <Metric
-        label="Energy"
-        value={energyKnown ? formatNumber(metrics?.energyJ, 2) : '—'}
-        unit="J"
-        testId="metric-energy"
-        title={!energyKnown ? 'energy meter not available yet' : estimated ? 'Estimated from CPU time, not measured' : `Measured by ${metrics?.energySource ?? 'an unnamed meter'}`}
-      >
-        {energyKnown && estimated && <span className="metric-tag">est.</span>}
-      </Metric>
+      <EnergyMetrics live={job?.energy ?? null} final={job?.status === 'done' ? metrics : null} unit="token" testIdPrefix="metric" />
       <Metric label="Provider" value={job?.ep ? epLabel(job.ep) : '—'} testId="metric-ep" title="Execution provider this run used" />
       <div className="metric" title={share ? `Dynamic precision: share of tokens per variant; ${depthTitle}` : `Precision variant and active layers, ${chosenBy}`}>
         <span className="metric-label">{share ? 'Precision share · depth' : 'Precision · depth'}</span>

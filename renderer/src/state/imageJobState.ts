@@ -1,4 +1,4 @@
-import type { ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
+import type { BudgetDecision, EnergyEvent, ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
 
 /** `stopped`: the job ended with an error after the user asked it to stop. */
 export type ImageJobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';
@@ -13,6 +13,10 @@ export interface ImageJobState {
   parameters: ImageParameters | null;
   /** What λ selected (model, precision, steps and their predicted quality and cost); null when the model ran as set. */
   operatingPoint: ImageOperatingPoint | null;
+  /** What the energy-aware controller changed before the run, when it is on. */
+  budget: BudgetDecision | null;
+  /** The latest live energy reading. */
+  energy: EnergyEvent | null;
   /** Steps done so far and the run's total; 0 of null until the first step. */
   step: number;
   steps: number | null;
@@ -37,6 +41,8 @@ export const initialImageJobState: ImageJobState = {
   fallbackReason: null,
   parameters: null,
   operatingPoint: null,
+  budget: null,
+  energy: null,
   step: 0,
   steps: null,
   precision: null,
@@ -64,7 +70,9 @@ export function applyImageJobEvent(state: ImageJobState = initialImageJobState, 
     case 'queued':
       return { ...state, status: 'queued', queuePosition: event.position };
     case 'image-started':
-      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, parameters: event.parameters, operatingPoint: event.operatingPoint, steps: event.parameters.steps };
+      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, parameters: event.parameters, operatingPoint: event.operatingPoint, budget: event.budget ?? null, steps: event.parameters.steps };
+    case 'energy':
+      return { ...state, energy: event };
     case 'image-progress':
       return {
         ...state,
@@ -113,7 +121,7 @@ export function imageProgressFraction(state: ImageJobState | undefined): number 
 export type RoutedJobEvent = { store: 'image'; event: ImageJobEvent } | { store: 'text'; event: JobEvent };
 
 /**
- * Which job store an event belongs to. Image jobs have their own event types; `queued` and
+ * Which job store an event belongs to. Image jobs have their own event types; `queued`, `energy` and
  * `error` are shared, so they go to the image store when it already holds the job.
  */
 export function routeJobEvent(event: Exclude<StudioEvent, HostEvent>, knownImageJob: boolean): RoutedJobEvent {
@@ -123,6 +131,7 @@ export function routeJobEvent(event: Exclude<StudioEvent, HostEvent>, knownImage
     case 'image-done':
       return { store: 'image', event };
     case 'queued':
+    case 'energy':
     case 'error':
       return knownImageJob ? { store: 'image', event } : { store: 'text', event };
     default:

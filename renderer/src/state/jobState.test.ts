@@ -12,6 +12,9 @@ const metrics = (tokensPerSecond: number | null, generatedTokens = 0): RunMetric
   peakRssMb: 80,
   energyJ: null,
   energySource: null,
+  energyJRange: null,
+  meanWatts: null,
+  joulesPerOutput: null,
   precisionShare: null,
 });
 

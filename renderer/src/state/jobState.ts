@@ -1,4 +1,4 @@
-import type { ExecutionProvider, GenerationConfig, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
+import type { EnergyEvent, ExecutionProvider, GenerationConfig, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'error';
 
@@ -15,6 +15,8 @@ export interface JobState {
   metrics: RunMetrics | null;
   /** tokens/s samples over the whole run, for the sparkline. */
   tokensPerSecondHistory: number[];
+  /** The latest live energy reading: cumulative joules since the job started, and watts now. */
+  energy: EnergyEvent | null;
   result: TextResult | null;
   error: string | null;
 }
@@ -31,6 +33,7 @@ export const initialJobState: JobState = {
   tokenCount: 0,
   metrics: null,
   tokensPerSecondHistory: [],
+  energy: null,
   result: null,
   error: null,
 };
@@ -55,6 +58,8 @@ export function applyJobEvent(state: JobState = initialJobState, event: JobEvent
       return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, config: event.config };
     case 'tokens':
       return { ...state, status: 'running', text: state.text + event.text, tokenCount: state.tokenCount + event.ids.length };
+    case 'energy':
+      return { ...state, energy: event };
     case 'metrics':
       return { ...state, metrics: event.metrics, tokensPerSecondHistory: withSample(state.tokensPerSecondHistory, event.metrics) };
     case 'done': {

@@ -1,5 +1,5 @@
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
+import type { ApiError, ApiParams, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
@@ -7,6 +7,7 @@ import { initialJobState, type JobState } from './jobState';
 export const queryKeys = {
   models: ['models'] as const,
   providers: ['providers'] as const,
+  energy: ['energy'] as const,
   settings: ['settings'] as const,
   jobs: ['job'] as const,
   job: (jobId: string) => ['job', jobId] as const,
@@ -30,6 +31,12 @@ export function useModels() {
 export function useProviders() {
   const api = useStudioApi();
   return useQuery<ProviderInfo[], ApiError>({ queryKey: queryKeys.providers, queryFn: () => api.listProviders() });
+}
+
+/** The energy readers and the estimate's assumptions: they change only with the machine's power state, so a minute's staleness is fine. */
+export function useEnergyStatus() {
+  const api = useStudioApi();
+  return useQuery<EnergyStatus, ApiError>({ queryKey: queryKeys.energy, queryFn: () => api.getEnergyStatus(), staleTime: 60_000 });
 }
 
 export function useSettings() {

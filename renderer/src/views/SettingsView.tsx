@@ -1,5 +1,6 @@
 import { useState, type CSSProperties, type FormEvent } from 'react';
-import { SettingsPatchSchema, type ExecutionProvider, type Settings, type SettingsPatch } from '../../../native/contract';
+import { SettingsPatchSchema, type EnergyControllerSettings, type ExecutionProvider, type Settings, type SettingsPatch } from '../../../native/contract';
+import { EnergyReadersList } from '../components/EnergyReadersList';
 import { ProviderSelect } from '../components/ProviderSelect';
 import { fieldLabel, formatLambda, lambdaWord } from '../format';
 import { bundledFamily } from '../generate/modelChoice';
@@ -38,6 +39,37 @@ interface Draft {
   graphOptimizationLevel: Settings['graphOptimizationLevel'];
   sessionCacheMb: string;
   historyLimit: string;
+  energy: EnergyDraft;
+}
+
+/** The controller's fields as typed; a blank target is off. */
+interface EnergyDraft {
+  enabled: boolean;
+  batteryLambdaShift: string;
+  latencyMsPerToken: string;
+  latencySPerImage: string;
+  energyJPerToken: string;
+  energyJPerImage: string;
+}
+
+const ENERGY_TARGETS = ['latencyMsPerToken', 'latencySPerImage', 'energyJPerToken', 'energyJPerImage'] as const;
+const optionalText = (value: number | null) => (value === null ? '' : String(value));
+const optionalNumber = (text: string) => (text.trim() === '' ? null : Number(text));
+
+function energyDraft(controller: EnergyControllerSettings): EnergyDraft {
+  return {
+    enabled: controller.enabled,
+    batteryLambdaShift: String(controller.batteryLambdaShift),
+    ...(Object.fromEntries(ENERGY_TARGETS.map((field) => [field, optionalText(controller[field])])) as Record<(typeof ENERGY_TARGETS)[number], string>),
+  };
+}
+
+function controllerFromDraft(draft: EnergyDraft): EnergyControllerSettings {
+  return {
+    enabled: draft.enabled,
+    batteryLambdaShift: Number(draft.batteryLambdaShift),
+    ...(Object.fromEntries(ENERGY_TARGETS.map((field) => [field, optionalNumber(draft[field])])) as Record<(typeof ENERGY_TARGETS)[number], number | null>),
+  };
 }
 
 const OPTIMIZATION_LEVELS: Settings['graphOptimizationLevel'][] = ['disabled', 'basic', 'extended', 'all'];
@@ -55,6 +87,7 @@ function draftFromSettings(settings: Settings): Draft {
     graphOptimizationLevel: settings.graphOptimizationLevel,
     sessionCacheMb: String(settings.sessionCacheMb),
     historyLimit: String(settings.historyLimit),
+    energy: energyDraft(settings.energyController),
   };
 }
 
@@ -71,10 +104,11 @@ function patchFromDraft(draft: Draft): { patch: SettingsPatch } | { message: str
     graphOptimizationLevel: draft.graphOptimizationLevel,
     sessionCacheMb: Number(draft.sessionCacheMb),
     historyLimit: Number(draft.historyLimit),
+    energyController: controllerFromDraft(draft.energy),
   });
   if (parsed.success) return { patch: parsed.data };
   const issue = parsed.error.issues[0];
-  return { message: `${fieldLabel(String(issue?.path[0] ?? ''))}: ${issue?.message ?? 'invalid value'}.` };
+  return { message: `${fieldLabel(String(issue?.path.at(-1) ?? ''))}: ${issue?.message ?? 'invalid value'}.` };
 }
 
 function SettingsForm({ settings, update }: { settings: Settings; update: ReturnType<typeof useUpdateSettings> }) {
@@ -86,6 +120,7 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
     setDraft((current) => ({ ...current, ...patch }));
     if (!update.isIdle) update.reset();
   };
+  const editEnergy = (patch: Partial<EnergyDraft>) => edit({ energy: { ...draft.energy, ...patch } });
 
   function save(event: FormEvent) {
     event.preventDefault();
@@ -173,6 +208,26 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
         <p className="field-hint form-grid-note">Every story and image is kept in the data folder; past this many, the oldest are dropped with their files.</p>
       </div>
 
+      <h2 className="panel-title">Energy</h2>
+      <EnergyReadersList />
+      <div className="form-grid">
+        <label className="field-label" htmlFor="settings-energy-controller">
+          Energy-aware controller
+        </label>
+        <div>
+          <label className="checkbox-row">
+            <input id="settings-energy-controller" data-testid="settings-energy-controller" type="checkbox" checked={draft.energy.enabled} onChange={(event) => editEnergy({ enabled: event.target.checked })} />
+            Hold a budget between runs by moving λ and precision
+          </label>
+          <p className="field-hint">Off by default. Where λ chooses the model, it moves the operating point before each run from what this device measured, and the run says what it changed and why.</p>
+        </div>
+        <NumberRow id="settings-battery-shift" label="On battery, λ toward efficiency by" value={draft.energy.batteryLambdaShift} min={0} max={1} step={0.05} onChange={(batteryLambdaShift) => editEnergy({ batteryLambdaShift })} />
+        <NumberRow id="settings-latency-ms-per-token" label="Latency target (ms/token)" value={draft.energy.latencyMsPerToken} min={0} step="any" placeholder="off" onChange={(latencyMsPerToken) => editEnergy({ latencyMsPerToken })} />
+        <NumberRow id="settings-latency-s-per-image" label="Latency target (s/image)" value={draft.energy.latencySPerImage} min={0} step="any" placeholder="off" onChange={(latencySPerImage) => editEnergy({ latencySPerImage })} />
+        <NumberRow id="settings-energy-j-per-token" label="Energy target (J/token)" value={draft.energy.energyJPerToken} min={0} step="any" placeholder="off" onChange={(energyJPerToken) => editEnergy({ energyJPerToken })} />
+        <NumberRow id="settings-energy-j-per-image" label="Energy target (J/image)" value={draft.energy.energyJPerImage} min={0} step="any" placeholder="off" onChange={(energyJPerImage) => editEnergy({ energyJPerImage })} />
+      </div>
+
       <div className="form-actions">
         {error && (
           <p className="inline-error" role="alert">
@@ -188,7 +243,7 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
   );
 }
 
-function NumberRow({ id, label, value, onChange, ...limits }: { id: string; label: string; value: string; onChange: (value: string) => void; min?: number; max?: number; step?: number; placeholder?: string }) {
+function NumberRow({ id, label, value, onChange, ...limits }: { id: string; label: string; value: string; onChange: (value: string) => void; min?: number; max?: number; step?: number | 'any'; placeholder?: string }) {
   return (
     <>
       <label className="field-label" htmlFor={id}>
