@@ -1,6 +1,7 @@
 import { ApiError } from '../contract';
 import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
+import { CALIBRATE_USAGE, calibrate } from './calibrate';
 import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { MODELS_USAGE, models } from './models';
@@ -12,6 +13,7 @@ Usage:
   ${GENERATE_TEXT_USAGE}
   ${GENERATE_IMAGE_USAGE}
   ${MODELS_USAGE}
+  ${CALIBRATE_USAGE}
   ${BENCH_USAGE}
   ${SERVE_USAGE}
 `;
@@ -25,6 +27,8 @@ async function dispatch(args: string[]): Promise<number> {
       throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
     case 'models':
       return models(args.slice(1));
+    case 'calibrate':
+      return calibrate(args.slice(1));
     case 'bench':
       return bench(args.slice(1));
     case 'serve':

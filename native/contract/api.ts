@@ -12,6 +12,7 @@ import {
   TextGenerationRequestSchema,
   type ApiErrorBody,
 } from './schemas';
+import { CalibrateRequestSchema, CalibrationResultSchema, PlanPreviewRequestSchema, PlanPreviewSchema } from './plan';
 
 export * from './channels';
 
@@ -29,6 +30,10 @@ export const apiMethods = {
   startTextJob: { params: TextGenerationRequestSchema, result: JobRefSchema },
   startImageJob: { params: ImageGenerationRequestSchema, result: JobRefSchema },
   cancelJob: { params: JobRefSchema, result: z.object({ cancelled: z.boolean() }) },
+  /** What λ would run for a family, with every point's quality and predicted cost; runs nothing. */
+  planPreview: { params: PlanPreviewRequestSchema, result: PlanPreviewSchema },
+  /** Times a family's points together on this device (progress as `calibration` events). */
+  calibrate: { params: CalibrateRequestSchema, result: z.array(CalibrationResultSchema) },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

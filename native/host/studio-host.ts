@@ -3,15 +3,16 @@ import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type
 import type { ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { ImageGenerator } from '../engine/image/image-generator';
-import { findUnetPoint, type ImageModelFolder } from '../engine/image/model-folder';
+import type { ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
-import { CalibrationStore } from '../policy/calibration-store';
-import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
+import { CalibrationStore, deviceName } from '../policy/calibration-store';
+import { FamilyPlanner } from '../policy/family-planner';
+import type { MeasureImagePoint, MeasureTextPoint } from './family-specs';
 import { OperatingPointResolver } from './operating-point-resolver';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
@@ -48,7 +49,6 @@ export class StudioHost {
   private readonly imageSessions: SessionPool<GraphSession>;
   private readonly generators = new Map<string, TextGenerator>();
   private readonly sessions: SessionPool<DecoderSession>;
-  private readonly planner: FamilyPlanner;
   private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
@@ -58,8 +58,11 @@ export class StudioHost {
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
-    this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir));
-    this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, this.planner, { text: this.measureTextPoint, image: this.measureImagePoint });
+    const device = deviceName();
+    const planner = new FamilyPlanner(new CalibrationStore(options.dataDir, device), device);
+    this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, planner, { text: this.measureTextPoint, image: this.measureImagePoint }, (kind, family, progress) =>
+      this.emit({ type: 'calibration', jobId: progress.batchId, kind, family, done: progress.done, total: progress.total, point: progress.point }),
+    );
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -104,6 +107,8 @@ export class StudioHost {
     startTextJob: async (request) => this.startTextJob(request),
     startImageJob: async (request) => this.startImageJob(request),
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
+    planPreview: async (params) => this.operatingPoints.preview(params),
+    calibrate: async (params) => this.operatingPoints.calibrate(params),
   };
 
   async dispose(): Promise<void> {
@@ -128,15 +133,19 @@ export class StudioHost {
     return generator;
   }
 
-  /** A short greedy run on one text operating point, timing it for λ's first-use calibration. */
-  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth) => {
-    const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: 24, minNewTokens: 24, doSample: false, precision, depth });
+  /**
+   * One run of a text point for calibration, measured as the profiler measures a generation: the same
+   * generator and sessions, the sampling in Settings, a fixed seed and length.
+   */
+  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth, tokens) => {
+    const { temperature, topK, topP } = this.settings.get();
+    const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: tokens, minNewTokens: tokens, temperature, topK, topP, seed: 0, precision, depth });
     return (await this.generatorFor(folder).generate(request)).metrics.msPerToken!;
   };
 
-  /** One image at an image operating point, timed for λ's first-use calibration. */
+  /** One image at an image point for calibration, made as the Images view makes one (previews included). */
   private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => {
-    const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0, previewEvery: 0 });
+    const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0 });
     return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir })).metrics.sPerImage;
   };
 
@@ -161,7 +170,8 @@ export class StudioHost {
         buffer.flush();
       }
       if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
-        this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
+        const { point, ep } = prepared.primary;
+        this.operatingPoints.recordRun('text', folder.dir, point.precision, point.depth, ep, result.metrics.msPerToken);
       }
       this.emit({ type: 'done', jobId, result });
     });
@@ -189,10 +199,8 @@ export class StudioHost {
         onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint }),
         onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
       });
-      if (operatingPoint) {
-        const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
-        this.planner.calibration.record(key, result.metrics.sPerImage);
-      }
+      const { precision, steps, dynamicPrecision } = result.parameters;
+      if (!dynamicPrecision) this.operatingPoints.recordRun('image', folder.dir, precision, steps, result.ep, result.metrics.sPerImage);
       this.emit({ type: 'image-done', jobId, result });
     });
   }
