@@ -49,6 +49,9 @@ export interface CostEstimate {
 /** No estimate is tighter than this (relative): the timer, caches and scheduling move every run by about as much. */
 export const MIN_SPREAD = 0.02;
 
+/** Slack for floating-point rounding at a spread's edge. */
+const ROUNDING = 1 + 1e-9;
+
 /** How much the newest run counts in the level: recent load counts most, one outlier does not rule. */
 const LEVEL_WEIGHT = 0.3;
 
@@ -79,30 +82,47 @@ export function summarizeBatch(batch: readonly BatchPoint[], conditions: string,
   return { conditions, calibratedAt: now.toISOString(), repeats, points, level: { value: reference, drift: 0, runs: 0, updatedAt: now.toISOString() }, changes: [] };
 }
 
-/** True when two spreads, [r·low, r·high] each, overlap: the two measurements cannot be told apart. */
-function withinNoise(a: PointCalibration, b: PointCalibration): boolean {
-  return a.relative * a.low <= b.relative * b.high && b.relative * b.low <= a.relative * a.high;
+/**
+ * The fresh batch's relative costs carry their own normalisation, so before comparing point by point
+ * they are brought to the stored scale: the factor s (fresh = s × stored) that puts the most points'
+ * fresh medians inside their stored spread (the middle of those factors; the lowest such range on a tie). A whole-batch shift in
+ * load or in the reference then cancels, and what is left is each point's own movement.
+ */
+function alignScale(stored: Record<string, PointCalibration>, fresh: Record<string, PointCalibration>): number {
+  const windows = Object.entries(fresh).flatMap(([id, measured]) => {
+    const kept = stored[id];
+    return kept && kept.fileId === measured.fileId ? [{ from: measured.relative / (kept.relative * kept.high), to: measured.relative / (kept.relative * kept.low) }] : [];
+  });
+  let best = { from: 1, to: 1, covered: -1 };
+  for (const { from } of [...windows].sort((a, b) => a.from - b.from)) {
+    const covering = windows.filter((window) => window.from <= from * ROUNDING && from <= window.to * ROUNDING);
+    if (covering.length > best.covered) best = { from, to: Math.min(...covering.map((window) => window.to)), covered: covering.length };
+  }
+  // The middle (geometric) of the scales that cover the most points.
+  return Math.sqrt(best.from * Math.max(best.from, best.to));
 }
 
 /**
  * A recalibration under the same conditions keeps every point whose new measurement lies within the
- * noise of the stored one, so noise never moves a choice; the others take the new value, and the
- * change is said in words. `label` names a point for those words.
+ * stored spread (on the stored scale), so noise never moves a choice; the others take the new value,
+ * and the change is said in words. `label` names a point for those words.
  */
 export function mergeCalibration(previous: FamilyCalibration | null, fresh: FamilyCalibration, label: (id: string) => string): FamilyCalibration {
   if (!previous || previous.conditions !== fresh.conditions) return fresh;
+  const scale = alignScale(previous.points, fresh.points);
   const points: Record<string, PointCalibration> = {};
   const changes: string[] = [];
   for (const [id, measured] of Object.entries(fresh.points)) {
     const stored = previous.points[id];
-    if (stored && stored.fileId === measured.fileId && withinNoise(stored, measured)) {
+    const relative = measured.relative / scale;
+    if (stored && stored.fileId === measured.fileId && stored.relative * stored.low <= relative * ROUNDING && relative <= stored.relative * stored.high * ROUNDING) {
       points[id] = stored;
     } else {
-      points[id] = measured;
-      if (stored) changes.push(`${label(id)} now costs ${measured.relative.toFixed(2)}× the family's mean (was ${stored.relative.toFixed(2)}×, beyond the measured noise)`);
+      points[id] = { ...measured, relative };
+      if (stored) changes.push(`${label(id)} now costs ${relative.toFixed(2)}× the family's reference (was ${stored.relative.toFixed(2)}×, outside its measured spread)`);
     }
   }
-  return { ...fresh, points, changes };
+  return { ...fresh, points, level: { ...fresh.level, value: fresh.level.value * scale }, changes };
 }
 
 /** A run of one point refreshes the level (never the relative costs). */
