@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../../native/contract';
 import { EXPERT_DEFAULTS, buildTextRequest, countOverrides, fitFormToKnobs, formFromSettings, parseStopStrings, windowPatch, type GenerationForm } from './generationForm';
 
-const settings: Settings = { defaultModel: null, lambda: 0.5, ep: 'cpu', maxNewTokens: 64, temperature: 0.8, topK: 40, topP: 0.95, threads: null, graphOptimizationLevel: 'all', sessionCacheMb: 1024, importedModels: [] };
+const settings: Settings = { defaultModel: null, lambda: 0.5, lambdaPresets: [], ep: 'cpu', maxNewTokens: 64, temperature: 0.8, topK: 40, topP: 0.95, threads: null, graphOptimizationLevel: 'all', sessionCacheMb: 1024, importedModels: [] };
 const form = (patch: Partial<GenerationForm> = {}): GenerationForm => ({ ...formFromSettings(settings), ...patch });
 const tiny = { model: 'tiny' };
 const requestOf = (built: ReturnType<typeof buildTextRequest>) => {
