@@ -19,6 +19,7 @@ export const PlanPreviewRequestSchema = z.strictObject({
   ep: ExecutionProviderSchema.default('cpu'),
 });
 export type PlanPreviewRequest = z.input<typeof PlanPreviewRequestSchema>;
+export type ResolvedPlanPreviewRequest = z.output<typeof PlanPreviewRequestSchema>;
 
 export const PlanPointSchema = z.object({
   /** MODEL:PRECISION:DEPTH for text, MODEL:PRECISION:STEPS for images. */
@@ -83,6 +84,7 @@ export const CalibrateRequestSchema = z.strictObject({
   tokens: z.number().int().min(2).max(1024).default(48),
 });
 export type CalibrateRequest = z.input<typeof CalibrateRequestSchema>;
+export type ResolvedCalibrateRequest = z.output<typeof CalibrateRequestSchema>;
 
 export const CalibrationResultSchema = z.object({
   kind: z.enum(['text', 'image']),

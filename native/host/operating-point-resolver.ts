@@ -1,14 +1,14 @@
-import { z } from 'zod';
 import {
   ApiError,
   CalibrateRequestSchema,
-  PlanPreviewRequestSchema,
   type CalibrationResult,
   type ExecutionProvider,
   type GenerationConfig,
   type ImageOperatingPoint,
   type PlanPreview,
+  type ResolvedCalibrateRequest,
   type ResolvedImageGenerationRequest,
+  type ResolvedPlanPreviewRequest,
   type ResolvedTextGenerationRequest,
 } from '../contract';
 import { folderPrecisions } from '../engine/text/model-folder';
@@ -109,7 +109,7 @@ export class OperatingPointResolver {
   }
 
   /** What λ would run for the bundled family of a kind (or a named model's family), from the stored calibration. */
-  preview(params: z.output<typeof PlanPreviewRequestSchema>): PlanPreview {
+  preview(params: ResolvedPlanPreviewRequest): PlanPreview {
     const kind = params.family;
     const named = params.model === undefined ? null : kind === 'text' ? this.registry.resolve(params.model).info : this.registry.resolveImage(params.model).info;
     const family = named ? named.family : this.registry.defaultFamily(kind);
@@ -120,7 +120,7 @@ export class OperatingPointResolver {
   }
 
   /** Measures the named family (or every bundled family of the kind, or all of them) again, now. */
-  async calibrate(params: z.output<typeof CalibrateRequestSchema>): Promise<CalibrationResult[]> {
+  async calibrate(params: ResolvedCalibrateRequest): Promise<CalibrationResult[]> {
     const results: CalibrationResult[] = [];
     for (const { kind, family } of this.familiesToCalibrate(params.family, params.kind)) {
       results.push(await this.planner.calibrate(this.spec(kind, family, params.ep, params.tokens), params.repeats, this.progressFor(kind, family)));

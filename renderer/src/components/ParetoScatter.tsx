@@ -41,7 +41,7 @@ function chartOption(preview: PlanPreview): ChartOption | null {
   const byId = new Map(measured.map((point) => [point.id, point]));
   return {
     animation: false,
-    grid: { left: 44, right: 12, top: 10, bottom: 34 },
+    grid: { left: 44, right: 12, top: 22, bottom: 34 },
     xAxis: {
       type: logScale ? 'log' : 'value',
       min: extent[0],
