@@ -12,7 +12,7 @@ import {
   type ResolvedTextGenerationRequest,
 } from '../contract';
 import { folderPrecisions } from '../engine/text/model-folder';
-import type { BatchProgress, FamilyPlanner, FamilySpec, Knobs } from '../policy/family-planner';
+import type { BatchProgress, ChosenPoint, FamilyPlanner, FamilySpec, Knobs } from '../policy/family-planner';
 import { imageFamilySpec, runConditions, textFamilySpec, type MeasureImagePoint, type MeasureTextPoint } from './family-specs';
 import type { ModelRegistry } from './model-registry';
 import type { SettingsStore } from './settings-store';
@@ -21,6 +21,12 @@ type Kind = 'text' | 'image';
 /** How a family is measured when a run finds it uncalibrated: as `pareto calibrate` does by default. */
 const DEFAULT_CALIBRATION = CalibrateRequestSchema.parse({});
 type TextOperatingPoint = NonNullable<GenerationConfig['operatingPoint']>;
+
+/** What text and image operating points share: the point chosen, the utility terms it won by, why it was measured first. */
+function chosenTerms(lambda: number, chosen: ChosenPoint) {
+  const { point, utility, quality, efficiency, calibrationNote } = chosen;
+  return { lambda, model: point.model, precision: point.precision, utility, quality, efficiency, calibrationNote };
+}
 
 /**
  * Where λ applies — a request with `lambda`, or one that names no model — the family planner picks
@@ -63,17 +69,11 @@ export class OperatingPointResolver {
     const chosen = await this.planner.plan(this.spec('text', family, request.ep), lambda, knobs, DEFAULT_CALIBRATION.repeats, this.progressFor('text', family));
     const { point, predicted } = chosen;
     const operatingPoint: TextOperatingPoint = {
-      lambda,
-      model: point.model,
-      precision: point.precision,
+      ...chosenTerms(lambda, chosen),
       depth: point.depth!,
-      utility: chosen.utility,
-      quality: chosen.quality,
-      efficiency: chosen.efficiency,
       bitsPerByte: point.bitsPerByte!,
       msPerToken: predicted.median,
       msPerTokenRange: { low: predicted.low, high: predicted.high },
-      calibrationNote: chosen.calibrationNote,
     };
     return { request: { ...request, model: point.modelDir, precision: point.precision, depth: point.depth! }, model: this.registry.resolve(point.modelDir), operatingPoint };
   }
@@ -91,18 +91,12 @@ export class OperatingPointResolver {
     const chosen = await this.planner.plan(this.spec('image', family, request.ep), lambda, { precision: request.precision, steps: request.steps }, DEFAULT_CALIBRATION.repeats, this.progressFor('image', family));
     const { point, predicted } = chosen;
     const operatingPoint: ImageOperatingPoint = {
-      lambda,
-      model: point.model,
-      precision: point.precision,
+      ...chosenTerms(lambda, chosen),
       steps: point.steps!,
-      utility: chosen.utility,
-      quality: chosen.quality,
-      efficiency: chosen.efficiency,
       frechetDistance: point.frechetDistance!,
       faithfulness: point.faithfulness,
       sPerImage: predicted.median,
       sPerImageRange: { low: predicted.low, high: predicted.high },
-      calibrationNote: chosen.calibrationNote,
     };
     const planned = { ...request, model: point.modelDir, precision: point.precision, steps: point.steps! };
     return { request: planned, model: this.registry.resolveImage(point.modelDir), operatingPoint };
