@@ -1,11 +1,12 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './studio-server';
 
-/** Moves a λ slider with the keyboard, as a user would, and waits for the value to show. */
-async function slideTo(page: Page, prefix: string, key: 'Home' | 'End', shown: string) {
+/** Moves a λ slider with the keyboard, as a user would, and waits for the preview of that λ. */
+async function slideTo(page: Page, prefix: string, key: 'Home' | 'End', lambda: string) {
   await page.getByTestId(`${prefix}lambda-slider`).focus();
   await page.keyboard.press(key);
-  await expect(page.getByTestId(`${prefix}lambda-value`)).toContainText(shown);
+  await expect(page.getByTestId(`${prefix}lambda-value`)).toContainText(`λ ${lambda}`);
+  await expect(previewPoint(page, prefix)).toHaveAttribute('data-lambda', lambda);
 }
 
 function previewPoint(page: Page, prefix: string) {
@@ -27,10 +28,10 @@ test.describe('the λ preview and a model picked by hand, in web mode', () => {
     await expect(page.getByTestId('calibration-status')).toHaveAttribute('data-state', 'calibrated', { timeout: 240_000 });
     await expect(previewPoint(page, '')).toHaveAttribute('data-point', /^pareto-stories-/);
 
-    await slideTo(page, '', 'End', 'λ 1.00');
+    await slideTo(page, '', 'End', '1.00');
     await expect(page.getByTestId('pareto-scatter')).toHaveAttribute('data-chosen', (await previewPoint(page, '').getAttribute('data-point'))!);
     const best = (await previewPoint(page, '').getAttribute('data-point'))!;
-    await slideTo(page, '', 'Home', 'λ 0.00');
+    await slideTo(page, '', 'Home', '0.00');
     await expect(previewPoint(page, '')).not.toHaveAttribute('data-point', best);
     const cheapest = (await previewPoint(page, '').getAttribute('data-point'))!;
     await expect(previewPoint(page, '')).toContainText(/ms\/token \([\d.]+–[\d.]+\)/);
@@ -46,6 +47,7 @@ test.describe('the λ preview and a model picked by hand, in web mode', () => {
     await expect(page.getByTestId('lambda-value')).toContainText('Quality');
     await expect(page.getByTestId('lambda-value')).toContainText('λ 0.90');
     await expect(page.getByTestId('preset-quality')).toHaveAttribute('aria-pressed', 'true');
+    await expect(previewPoint(page, '')).toHaveAttribute('data-lambda', '0.90');
     await page.screenshot({ path: 'test-results/lambda-preview-generate.png' });
 
     // A run at that λ runs the previewed point and then shows predicted against measured.

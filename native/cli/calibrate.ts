@@ -2,6 +2,7 @@ import { EXECUTION_PROVIDERS, type CalibrationResult, type PlanPreview } from '.
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, parseOptions } from './args';
+import { printCalibrationProgress } from './calibration-progress';
 
 export const CALIBRATE_USAGE = `pareto calibrate [--family ID] [--kind text|image] [--repeats N] [--tokens N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
 
@@ -37,13 +38,7 @@ export async function calibrate(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
-  const unsubscribe = host.onEvent((event) => {
-    if (event.type !== 'calibration' || values.json) return;
-    const line = `pareto: ${event.family} [${event.done}/${event.total}] ${event.point ? `measuring ${event.point}` : 'done'}`;
-    // A terminal gets one line rewritten in place; a log gets a line per quarter of the batch.
-    if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(90)}${event.point ? '' : '\n'}`);
-    else if (!event.point || event.done % Math.ceil(event.total / 4) === 0) process.stderr.write(`${line}\n`);
-  });
+  const unsubscribe = values.json ? () => {} : printCalibrationProgress(host);
   try {
     const ep = choiceOption('ep', values.ep, EXECUTION_PROVIDERS);
     const results = await host.invoke('calibrate', {

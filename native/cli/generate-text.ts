@@ -2,6 +2,7 @@ import { EXECUTION_PROVIDERS, type TextGenerationRequest } from '../contract';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { printCalibrationProgress } from './calibration-progress';
 import { runTextJob } from './run-text-job';
 
 export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
@@ -75,11 +76,13 @@ export async function generateText(args: string[]): Promise<number> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
+  const stopProgress = printCalibrationProgress(host);
   try {
     const stream = values.json ? undefined : (text: string) => process.stdout.write(text);
     const result = await runTextJob(host, request, {
       onStarted: (config) => {
         const point = config.operatingPoint;
+        if (point?.calibrationNote) process.stderr.write(`pareto: measured the family first: ${point.calibrationNote}\n`);
         if (point) {
           process.stderr.write(
             `pareto: λ ${point.lambda.toFixed(2)} → ${point.model} ${point.precision} at depth ${point.depth} ` +
@@ -103,6 +106,7 @@ export async function generateText(args: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onInterrupt);
+    stopProgress();
     await host.dispose();
   }
 }

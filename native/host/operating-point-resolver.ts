@@ -18,8 +18,10 @@ import type { ModelRegistry } from './model-registry';
 import type { SettingsStore } from './settings-store';
 
 type Kind = 'text' | 'image';
-/** How a family is measured when a run finds it uncalibrated: as `pareto calibrate` does by default. */
+/** How `pareto calibrate` measures a family by default. */
 const DEFAULT_CALIBRATION = CalibrateRequestSchema.parse({});
+/** A run that finds its family uncalibrated waits for a lighter batch: enough for a median and a spread. */
+const FIRST_USE_CALIBRATION = { repeats: 3, tokens: 32 };
 type TextOperatingPoint = NonNullable<GenerationConfig['operatingPoint']>;
 
 /** What text and image operating points share: the point chosen, the utility terms it won by, why it was measured first. */
@@ -66,7 +68,7 @@ export class OperatingPointResolver {
     const dynamic = request.dynamicPrecision;
     const modelDirs = dynamic ? this.registry.family(family).filter((folder) => [dynamic.cheap, dynamic.full].every((p) => folderPrecisions(folder).includes(p))).map((folder) => folder.dir) : undefined;
     const knobs: Knobs = { precision: dynamic ? dynamic.full : request.precision, depth: request.depth, modelDirs };
-    const chosen = await this.planner.plan(this.spec('text', family, request.ep), lambda, knobs, DEFAULT_CALIBRATION.repeats, this.progressFor('text', family));
+    const chosen = await this.planner.plan(this.spec('text', family, request.ep, FIRST_USE_CALIBRATION.tokens), lambda, knobs, FIRST_USE_CALIBRATION.repeats, this.progressFor('text', family));
     const { point, predicted } = chosen;
     const operatingPoint: TextOperatingPoint = {
       ...chosenTerms(lambda, chosen),
@@ -88,7 +90,7 @@ export class OperatingPointResolver {
       return { request: { ...request, model }, model: this.registry.resolveImage(model), operatingPoint: null };
     }
     const lambda = request.lambda ?? this.settings.get().lambda;
-    const chosen = await this.planner.plan(this.spec('image', family, request.ep), lambda, { precision: request.precision, steps: request.steps }, DEFAULT_CALIBRATION.repeats, this.progressFor('image', family));
+    const chosen = await this.planner.plan(this.spec('image', family, request.ep), lambda, { precision: request.precision, steps: request.steps }, FIRST_USE_CALIBRATION.repeats, this.progressFor('image', family));
     const { point, predicted } = chosen;
     const operatingPoint: ImageOperatingPoint = {
       ...chosenTerms(lambda, chosen),

@@ -107,9 +107,9 @@ describe('λ through the host', () => {
     const config = await configOf(host, { prompt: 'Once', maxNewTokens: 3, lambda: 0.5 });
     expect(config.operatingPoint!.msPerToken).toBeGreaterThan(0);
     expect(config.operatingPoint!.calibrationNote).toMatch(/has not been measured on this device yet/);
-    // Three points, one warm-up round and five counted ones, then the end of the batch.
-    expect(progress).toHaveLength(3 * 6 + 1);
-    expect(progress.at(-1)).toMatchObject({ family: 'test-stories', kind: 'text', done: 18, total: 18, point: null });
+    // Three points, one warm-up round and three counted ones, then the end of the batch.
+    expect(progress).toHaveLength(3 * 4 + 1);
+    expect(progress.at(-1)).toMatchObject({ family: 'test-stories', kind: 'text', done: 12, total: 12, point: null });
     const preview = await host.invoke('planPreview', { family: 'text', lambda: 0.5 });
     expect(preview.calibration).toMatchObject({ state: 'calibrated', device: deviceName() });
     expect(preview.points.every((point) => point.cost !== null)).toBe(true);

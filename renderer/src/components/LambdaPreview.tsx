@@ -84,7 +84,7 @@ export function PreviewLines({ idPrefix, live, choosing }: { idPrefix: string; l
             {live.error}
           </span>
         ) : chosen && preview ? (
-          <span className="tradeoff-point tradeoff-point-wrap" data-testid={`${idPrefix}preview-point`} data-point={chosen.id} title={chosen.utility === null ? undefined : `utility ${chosen.utility.toFixed(3)} at λ ${preview.lambda.toFixed(2)}`}>
+          <span className="tradeoff-point tradeoff-point-wrap" data-testid={`${idPrefix}preview-point`} data-point={chosen.id} data-lambda={preview.lambda.toFixed(2)} title={chosen.utility === null ? undefined : `utility ${chosen.utility.toFixed(3)} at λ ${preview.lambda.toFixed(2)}`}>
             {formatPlanPoint(chosen, preview.unit)}
           </span>
         ) : (
