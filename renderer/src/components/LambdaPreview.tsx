@@ -46,6 +46,13 @@ function useChoiceReason(preview: PlanPreview | undefined): string | null {
 
 type Preview = ReturnType<typeof useLambdaPreview>;
 
+/** "at 22:29" today, "on 1 Dec, 22:29" before. */
+function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return date.toDateString() === new Date().toDateString() ? `at ${time}` : `on ${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}, ${time}`;
+}
+
 export function CalibrationLine({ idPrefix, live, progress }: { idPrefix: string; live: Preview; progress: CalibrationProgressEvent | null }) {
   const status = live.preview?.calibration;
   if (progress) {
@@ -58,8 +65,7 @@ export function CalibrationLine({ idPrefix, live, progress }: { idPrefix: string
     );
   }
   if (!status) return null;
-  const when = status.calibratedAt ? new Date(status.calibratedAt).toLocaleString() : null;
-  const summary = status.state === 'calibrated' ? `Costs measured here ${when}${status.runs ? `, level refreshed by ${status.runs} run${status.runs === 1 ? '' : 's'}` : ''}.` : status.message;
+  const summary = status.state === 'calibrated' ? `Costs measured here ${formatWhen(status.calibratedAt!)}${status.runs ? ` · ${status.runs} run${status.runs === 1 ? '' : 's'} since` : ''}` : status.message;
   return (
     <p className={`tradeoff-calibration${status.state === 'calibrated' ? '' : ' tradeoff-calibration-needed'}`} data-testid={`${idPrefix}calibration-status`} data-state={status.state} title={status.device}>
       <span>{summary}</span>

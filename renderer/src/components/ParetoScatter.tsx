@@ -41,7 +41,7 @@ function chartOption(preview: PlanPreview): ChartOption | null {
   const byId = new Map(measured.map((point) => [point.id, point]));
   return {
     animation: false,
-    grid: { left: 44, right: 12, top: 22, bottom: 34 },
+    grid: { left: 44, right: 12, top: 26, bottom: 34 },
     xAxis: {
       type: logScale ? 'log' : 'value',
       min: extent[0],
@@ -57,8 +57,9 @@ function chartOption(preview: PlanPreview): ChartOption | null {
       type: 'value',
       max: 1,
       scale: true,
-      name: 'Q/Qmax',
-      nameTextStyle: { color: TEXT, fontSize: 10 },
+      name: 'quality (Q/Qmax)',
+      nameGap: 12,
+      nameTextStyle: { color: TEXT, fontSize: 10, align: 'left' },
       axisLabel: { color: TEXT, fontSize: 10, formatter: (value: number) => `${Math.round(value * 100)}%` },
       splitLine: { lineStyle: { color: '#262b38' } },
     },

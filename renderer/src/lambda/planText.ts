@@ -1,10 +1,12 @@
 import type { LambdaPreset, PlanPoint, PlanPreview } from '../../../native/contract';
-import { formatLambda, formatLayers, formatMsPerToken, formatSecondsPerImage } from '../format';
+import { formatLambda, formatLayers } from '../format';
 
 export type CostUnit = PlanPreview['unit'];
 
+/** Costs with the digits a spread needs to mean something: 0.31, 3.25, 12.5 ms/token; 0.018, 0.32, 12.5 s/image. */
 export function formatCost(value: number, unit: CostUnit): string {
-  return unit === 'ms/token' ? formatMsPerToken(value) : formatSecondsPerImage(value);
+  const decimals = value >= 100 ? 0 : value >= 10 ? 1 : unit === 's/image' && value < 0.1 ? 3 : 2;
+  return value.toFixed(decimals);
 }
 
 /** "0.31 ms/token (0.30–0.42)": a predicted cost with its spread. */
@@ -65,8 +67,8 @@ export function describeChoiceChange(previous: ShownChoice | null, preview: Plan
 /** How a run's measured cost compares with what was predicted for it. */
 export function comparePrediction(predicted: { median: number; low: number; high: number }, measured: number, unit: CostUnit): { within: boolean; text: string } {
   const within = measured >= predicted.low && measured <= predicted.high;
-  const verdict = within ? 'within the predicted spread' : measured > predicted.high ? 'slower than predicted' : 'faster than predicted';
-  return { within, text: `Predicted ${formatCostRange(predicted, unit)} · measured ${formatCost(measured, unit)} ${unit} — ${verdict}` };
+  const verdict = within ? 'within the spread' : measured > predicted.high ? 'slower than predicted' : 'faster than predicted';
+  return { within, text: `Measured ${formatCost(measured, unit)} ${unit}, predicted ${formatCostRange(predicted, unit)}: ${verdict}` };
 }
 
 /** The preset the slider sits on, if any (presets are λ values with names). */
