@@ -143,10 +143,10 @@ export class StudioHost {
     return (await this.generatorFor(folder).generate(request)).metrics.msPerToken!;
   };
 
-  /** One image at an image point for calibration, made as the Images view makes one (previews included). */
+  /** One image at an image point for calibration, made as a job makes one (its step previews included). */
   private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => {
     const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0 });
-    return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir })).metrics.sPerImage;
+    return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir }, { onStep: () => undefined })).metrics.sPerImage;
   };
 
   private async startTextJob(original: ResolvedTextGenerationRequest): Promise<{ jobId: string }> {

@@ -53,7 +53,7 @@ export function TradeoffSlider<P extends UtilityTerms>({ kind, idPrefix = '', la
   const disabled = disabledReason !== null;
   const fill = { '--fill': `${lambda * 100}%` } as CSSProperties;
   const sliderId = `${idPrefix}lambda-slider`;
-  const preset = activePreset(presets, lambda);
+  const preset = disabled ? null : activePreset(presets, lambda);
   const live = useLambdaPreview({ kind, lambda, fixed, ep, enabled: !disabled });
   const verdict = check?.predicted && check.measured !== null ? comparePrediction(check.predicted, check.measured, check.unit) : null;
   return (
@@ -66,7 +66,7 @@ export function TradeoffSlider<P extends UtilityTerms>({ kind, idPrefix = '', la
           <span className="tradeoff-scope">{disabled ? 'λ is off: the model runs as picked' : family ? `λ picks ${knobs} in the ${family} family` : `λ picks ${knobs}`}</span>
           <span className="spacer" />
           <output className="tradeoff-value" htmlFor={sliderId} data-testid={`${idPrefix}lambda-value`} title={saveError ? `Not saved: ${saveError}` : 'Saved as the default for new generations'}>
-            <span className="tradeoff-word">{preset?.name ?? lambdaWord(lambda)}</span>
+            {!disabled && <span className="tradeoff-word">{preset?.name ?? lambdaWord(lambda)}</span>}
             <span className="tradeoff-number">{disabled ? 'λ off' : `λ ${formatLambda(lambda)}`}</span>
           </output>
         </div>
