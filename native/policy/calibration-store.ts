@@ -33,7 +33,7 @@ export function deviceName(): string {
 /** Size and modification time of a model file and of its external weights, which a changed file changes. */
 export function fileIdentity(file: string): string {
   const base = file.replace(/\.onnx$/, '');
-  return [file, `${file}_data`, `${file}.data`, `${base}.onnx_data`]
+  return [...new Set([file, `${file}_data`, `${file}.data`, `${base}.onnx_data`])]
     .filter((candidate, index) => index === 0 || fs.existsSync(candidate))
     .map((candidate) => {
       const stat = fs.statSync(candidate);
