@@ -97,11 +97,16 @@ export class StudioHost {
     listProviders: async () => listProviders(),
     getSettings: async () => this.settings.get(),
     updateSettings: async (patch) => {
+      const before = this.settings.get();
       const settings = this.settings.update(patch);
       this.sessions.setBudget(settings.sessionCacheMb * MB);
       this.imageSessions.setBudget(settings.sessionCacheMb * MB);
-      this.generators.clear();
-      this.imageGenerators.clear();
+      // Only what the sessions are built with retires the warm generators: moving the slider must not
+      // make the next run pay a cold start that its calibrated prediction never saw.
+      if (settings.threads !== before.threads || settings.graphOptimizationLevel !== before.graphOptimizationLevel) {
+        this.generators.clear();
+        this.imageGenerators.clear();
+      }
       return settings;
     },
     startTextJob: async (request) => this.startTextJob(request),
