@@ -62,7 +62,7 @@ test.describe('the Images λ slider in web mode', () => {
 
     // λ 1: the best quality, which here costs more steps and more time per image.
     await slideTo(page, 'End');
-    await expect(page.getByTestId('image-lambda-slider').locator('xpath=../..')).toContainText('Last run (λ 0.00)');
+    await expect(page.getByTestId('image-lambda-slider').locator('xpath=../..')).toContainText('Last run · λ 0.00');
     await generate(page, 2);
     const best = await chosenPoint(page);
     await expect(page.getByTestId('param-steps')).toHaveText(String(best.steps));

@@ -5,6 +5,7 @@ import { expect, FIXTURE_MODEL, test } from './studio-server';
 
 test.describe('web mode in Chromium', () => {
   test('generates a story that streams, stops on Stop, and shows its speed', async ({ page, studio }) => {
+    test.setTimeout(180_000);
     await page.goto(studio.url);
     await expect(page.getByTestId('model-select')).toContainText('tinystories-656k-onnx');
     await expect(page).not.toHaveURL(/token=/);
@@ -25,7 +26,8 @@ test.describe('web mode in Chromium', () => {
     });
     await page.getByTestId('generate-button').click();
 
-    await expect(page.getByTestId('finish-reason')).toContainText(/cancel|stopped/i);
+    // The first λ run of the bundled family times its points on this machine first.
+    await expect(page.getByTestId('finish-reason')).toContainText(/cancel|stopped/i, { timeout: 120_000 });
     const lengths = await page.evaluate(() => (window as unknown as { outputLengths: number[] }).outputLengths);
     expect(lengths.length).toBeGreaterThanOrEqual(3);
     const stoppedText = await page.getByTestId('output-text').textContent();
@@ -39,11 +41,12 @@ test.describe('web mode in Chromium', () => {
   });
 
   test('a full story reads well and the profiler fills in (screenshot)', async ({ page, studio }) => {
+    test.setTimeout(180_000);
     await page.goto(studio.url);
     await page.getByTestId('prompt-input').fill('Once upon a time, a little fox');
     await page.getByTestId('max-new-tokens-input').fill('160');
     await page.getByTestId('generate-button').click();
-    await expect(page.getByTestId('finish-reason')).toBeVisible();
+    await expect(page.getByTestId('finish-reason')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByTestId('output-text')).toContainText(/\w+ \w+ \w+/);
     await page.screenshot({ path: 'e2e/screenshots/web-generate.png' });
   });
@@ -57,7 +60,7 @@ test.describe('web mode in Chromium', () => {
     await page.getByTestId('prompt-input').fill('Once upon a time');
     await page.getByTestId('max-new-tokens-input').fill('20');
     await page.getByTestId('generate-button').click();
-    await expect(page.getByTestId('finish-reason')).toBeVisible();
+    await expect(page.getByTestId('finish-reason')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByTestId('output-text')).not.toBeEmpty();
     await expect(page.getByTestId('error-message')).toHaveCount(0);
   });
@@ -90,7 +93,7 @@ test.describe('web mode in Chromium', () => {
     await page.getByTestId('model-select').selectOption('tinystories-656k-onnx');
     await page.getByTestId('max-new-tokens-input').fill('20');
     await page.getByTestId('generate-button').click();
-    await expect(page.getByTestId('finish-reason')).toBeVisible();
+    await expect(page.getByTestId('finish-reason')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByTestId('output-text')).not.toBeEmpty();
   });
 

@@ -47,3 +47,20 @@ describe('pareto generate text', () => {
     expectOneLineError(await pareto('frobnicate'), /Unknown command "frobnicate"/);
   });
 });
+
+describe('pareto calibrate', () => {
+  it('gives one line and a non-zero exit for bad input, and names what is installed', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /No bundled model family is installed to calibrate; name one with --family/],
+      [['--family', 'nope'], /No family named "nope"; installed families: none/],
+      [['--repeats', '0'], /--repeats must be an integer from 1 to 50/],
+      [['--kind', 'audio'], /--kind must be one of text, image/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => pareto('calibrate', ...args)));
+    results.forEach((result, index) => expectOneLineError(result, cases[index]![1]));
+  });
+
+  it('refuses λ outside 0–1 in one line', async () => {
+    expectOneLineError(await pareto('generate', 'text', '--prompt', 'hi', '--lambda', '1.5'), /--lambda must be a number from 0 to 1/);
+  });
+});

@@ -5,6 +5,7 @@ import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
 import { energyLine } from './energy-line';
+import { printCalibrationProgress } from './calibration-progress';
 import { followJob } from './run-job';
 
 export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
@@ -79,6 +80,7 @@ export async function generateImage(args: string[]): Promise<number> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
+  const stopProgress = printCalibrationProgress(host);
   try {
     const result = await runImageJob(host, request, {
       signal: controller.signal,
@@ -86,6 +88,7 @@ export async function generateImage(args: string[]): Promise<number> {
         if (event.type === 'image-started' && event.fallbackReason) process.stderr.write(`pareto: ${event.fallbackReason}\n`);
         if (event.type === 'image-started' && event.operatingPoint) {
           const point = event.operatingPoint;
+          if (point.calibrationNote) process.stderr.write(`pareto: measured the family first: ${point.calibrationNote}\n`);
           process.stderr.write(
             `pareto: λ ${point.lambda.toFixed(2)} → ${point.model} ${point.precision} at ${point.steps} steps ` +
               `(Fréchet distance ${point.frechetDistance.toFixed(2)}, ${point.sPerImage.toFixed(2)} s/image here, utility ${point.utility.toFixed(3)})\n`,
@@ -110,6 +113,7 @@ export async function generateImage(args: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onInterrupt);
+    stopProgress();
     await host.dispose();
   }
 }

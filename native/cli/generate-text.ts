@@ -3,6 +3,7 @@ import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
 import { energyLine } from './energy-line';
+import { printCalibrationProgress } from './calibration-progress';
 import { runTextJob } from './run-text-job';
 
 export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
@@ -76,11 +77,13 @@ export async function generateText(args: string[]): Promise<number> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
+  const stopProgress = printCalibrationProgress(host);
   try {
     const stream = values.json ? undefined : (text: string) => process.stdout.write(text);
     const result = await runTextJob(host, request, {
       onStarted: (config) => {
         const point = config.operatingPoint;
+        if (point?.calibrationNote) process.stderr.write(`pareto: measured the family first: ${point.calibrationNote}\n`);
         if (point) {
           process.stderr.write(
             `pareto: λ ${point.lambda.toFixed(2)} → ${point.model} ${point.precision} at depth ${point.depth} ` +
@@ -105,6 +108,7 @@ export async function generateText(args: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onInterrupt);
+    stopProgress();
     await host.dispose();
   }
 }

@@ -2,6 +2,7 @@ import { ApiError } from '../contract';
 import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
 import { ENERGY_USAGE, energy } from './energy';
+import { CALIBRATE_USAGE, calibrate } from './calibrate';
 import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { HISTORY_USAGE, history } from './history';
@@ -15,6 +16,7 @@ Usage:
   ${GENERATE_IMAGE_USAGE}
   ${MODELS_USAGE}
   ${HISTORY_USAGE}
+  ${CALIBRATE_USAGE}
   ${BENCH_USAGE}
   ${ENERGY_USAGE}
   ${SERVE_USAGE}
@@ -33,6 +35,8 @@ async function dispatch(args: string[]): Promise<number> {
       return history(args.slice(1));
     case 'energy':
       return energy(args.slice(1));
+    case 'calibrate':
+      return calibrate(args.slice(1));
     case 'bench':
       return bench(args.slice(1));
     case 'serve':

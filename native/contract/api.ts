@@ -14,6 +14,7 @@ import {
   type ApiErrorBody,
 } from './schemas';
 import { HistoryItemSchema, HistoryPageSchema, HistoryQuerySchema, HistoryRefSchema, ImageParametersReadingSchema, PngBytesSchema } from './history';
+import { CalibrateRequestSchema, CalibrationResultSchema, PlanPreviewRequestSchema, PlanPreviewSchema } from './plan';
 
 export * from './channels';
 
@@ -36,6 +37,10 @@ export const apiMethods = {
   deleteHistoryEntry: { params: HistoryRefSchema, result: z.object({ deleted: z.literal(true) }) },
   readImageParameters: { params: PngBytesSchema, result: ImageParametersReadingSchema },
   getEnergyStatus: { params: z.undefined(), result: EnergyStatusSchema },
+  /** What λ would run for a family, with every point's quality and predicted cost; runs nothing. */
+  planPreview: { params: PlanPreviewRequestSchema, result: PlanPreviewSchema },
+  /** Times a family's points together on this device (progress as `calibration` events). */
+  calibrate: { params: CalibrateRequestSchema, result: z.array(CalibrationResultSchema) },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

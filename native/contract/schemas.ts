@@ -52,6 +52,13 @@ export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
 const seedSchema = z.number().int().min(0).max(0xffff_ffff);
 
+const LAMBDA_RANGE = 'λ must be between 0 (most efficient) and 1 (best quality)';
+/** The quality↔efficiency slider's position. */
+export const LambdaSchema = z.number({ error: LAMBDA_RANGE }).min(0, LAMBDA_RANGE).max(1, LAMBDA_RANGE);
+
+/** The spread of a predicted cost: the lowest and highest the calibration's repeats make likely. */
+const CostBoundsSchema = z.object({ low: z.number(), high: z.number() });
+
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string().max(1_000_000),
@@ -71,7 +78,7 @@ export const TextGenerationRequestSchema = z
     /** A registered model id or a model folder path; without it the bundled family is used. */
     model: z.string().min(1, 'model must not be empty').optional(),
     /** The quality↔efficiency slider: 0 = most efficient, 1 = best quality; picks model, precision and depth. */
-    lambda: z.number().min(0).max(1).optional(),
+    lambda: LambdaSchema.optional(),
     prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters').optional(),
     /** A conversation rendered through the model's chat template instead of a raw prompt. */
     messages: z.array(ChatMessageSchema).min(1).max(1000).optional(),
@@ -148,7 +155,11 @@ export const GenerationConfigSchema = z.object({
       quality: z.number(),
       efficiency: z.number(),
       bitsPerByte: z.number(),
+      /** Predicted for this device before the run: the calibration's median and spread. */
       msPerToken: z.number(),
+      msPerTokenRange: CostBoundsSchema.nullable().default(null),
+      /** Set when the family had to be measured (again) before this run, saying why. */
+      calibrationNote: z.string().nullable().default(null),
     })
     .nullable()
     .default(null),
@@ -252,11 +263,15 @@ export const EnergyControllerSettingsSchema = z.object({
   energyJPerImage: z.number().positive().nullable(),
 });
 export type EnergyControllerSettings = z.infer<typeof EnergyControllerSettingsSchema>;
+/** A named slider position (Quality, Balanced, Efficient, Battery saver, or the user's own). */
+export const LambdaPresetSchema = z.strictObject({ name: z.string().trim().min(1, 'a preset needs a name').max(40), lambda: LambdaSchema });
+export type LambdaPreset = z.infer<typeof LambdaPresetSchema>;
 
 export const SettingsSchema = z.object({
   defaultModel: z.string().nullable(),
   /** The slider's position when a generation does not name a model. */
-  lambda: z.number().min(0).max(1),
+  lambda: LambdaSchema,
+  lambdaPresets: z.array(LambdaPresetSchema).max(12),
   ep: ExecutionProviderSchema,
   maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS),
   temperature: z.number().gt(0).max(10),
@@ -319,7 +334,11 @@ export const ImageOperatingPointSchema = z.object({
   efficiency: z.number(),
   frechetDistance: z.number(),
   faithfulness: z.number().nullable(),
+  /** Predicted for this device before the run: the calibration's median and spread. */
   sPerImage: z.number(),
+  sPerImageRange: CostBoundsSchema.nullable().default(null),
+  /** Set when the family had to be measured (again) before this run, saying why. */
+  calibrationNote: z.string().nullable().default(null),
 });
 export type ImageOperatingPoint = z.infer<typeof ImageOperatingPointSchema>;
 
@@ -327,7 +346,7 @@ export const ImageGenerationRequestSchema = z.strictObject({
   /** A registered model id or a model folder path; without it the bundled image family is used. */
   model: z.string().min(1, 'model must not be empty').optional(),
   /** The quality↔efficiency slider for images: picks model, UNet precision and step count. */
-  lambda: z.number().min(0).max(1).optional(),
+  lambda: LambdaSchema.optional(),
   prompt: z.string().max(10_000, 'prompt is longer than 10,000 characters'),
   negativePrompt: z.string().max(10_000).optional(),
   /** Diffusion steps; defaults to the operating point's (pareto.json), else 4 for LCM and 25 otherwise. */
@@ -428,11 +447,24 @@ const ImageDoneEventSchema = z.object({ type: z.literal('image-done'), jobId: z.
 export const ImageJobEventSchema = z.discriminatedUnion('type', [QueuedEventSchema, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, EnergyEventSchema, JobErrorEventSchema]);
 export type ImageJobEvent = z.infer<typeof ImageJobEventSchema>;
 
+/** Progress of a family's calibration: the interleaved batch that times its points together. */
+const CalibrationEventSchema = z.object({
+  type: z.literal('calibration'),
+  /** One id per batch, so job-following code never takes it for one of its jobs. */
+  jobId: z.string(),
+  kind: z.enum(['text', 'image']),
+  family: z.string(),
+  done: z.number().int(),
+  total: z.number().int(),
+  /** The point being measured, null once the batch is over. */
+  point: z.string().nullable(),
+});
+
 /**
  * Everything a host sends on its one event stream: text and image job events and the shell's
  * host events. Every transport (SSE, Electron IPC, the CLI in process) carries exactly this.
  */
-export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, HostEventSchema]);
+export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, HostEventSchema, CalibrationEventSchema]);
 export type StudioEvent = z.infer<typeof StudioEventSchema>;
 
 const IMAGE_JOB_EVENT_TYPES: ReadonlySet<string> = new Set(ImageJobEventSchema.options.map((option) => option.shape.type.value));

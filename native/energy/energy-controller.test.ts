@@ -38,6 +38,7 @@ function simulatedDevice(seed: number) {
   const predict: PredictCost = async ({ lambda, precision }) => {
     const candidates = FAMILY.filter((point) => !precision || point.label.endsWith(precision)).map((point) => ({
       ...point,
+      id: point.label,
       quality: textQuality(point.bitsPerByte),
       cost: calibrated.get(point.label) ?? calibrated.set(point.label, measure(point.label)).get(point.label)!,
     }));

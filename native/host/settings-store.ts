@@ -6,6 +6,12 @@ import { writeFileAtomic } from './atomic-file';
 export const DEFAULT_SETTINGS: Settings = {
   defaultModel: null,
   lambda: 0.5,
+  lambdaPresets: [
+    { name: 'Quality', lambda: 0.9 },
+    { name: 'Balanced', lambda: 0.5 },
+    { name: 'Efficient', lambda: 0.2 },
+    { name: 'Battery saver', lambda: 0 },
+  ],
   ep: 'cpu',
   maxNewTokens: 200,
   temperature: 0.8,

@@ -4,7 +4,7 @@ import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
-import { findUnetPoint, type ImageModelFolder } from '../engine/image/model-folder';
+import type { ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
@@ -14,8 +14,9 @@ import { verifyPackage } from '../engine/package/verify-package';
 import { createEnergyMeter, EnergyController, type EnergyMeter } from '../energy';
 import type { BudgetKind, BudgetKnobs, PlannedCost } from '../energy/energy-controller';
 import { energyMetrics } from '../energy/energy-metrics';
-import { CalibrationStore } from '../policy/calibration-store';
-import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
+import { CalibrationStore, deviceName } from '../policy/calibration-store';
+import { FamilyPlanner } from '../policy/family-planner';
+import type { MeasureImagePoint, MeasureTextPoint } from './family-specs';
 import { imageHistoryEntry, textHistoryEntry } from './history-records';
 import { HistoryStore } from './history-store';
 import { OperatingPointResolver } from './operating-point-resolver';
@@ -58,7 +59,6 @@ export class StudioHost {
   private readonly imageSessions: SessionPool<GraphSession>;
   private readonly generators = new Map<string, TextGenerator>();
   private readonly sessions: SessionPool<DecoderSession>;
-  private readonly planner: FamilyPlanner;
   private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
@@ -72,8 +72,11 @@ export class StudioHost {
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
-    this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir));
-    this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, this.planner, { text: this.measureTextPoint, image: this.measureImagePoint });
+    const device = deviceName();
+    const planner = new FamilyPlanner(new CalibrationStore(options.dataDir, device), device);
+    this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, planner, { text: this.measureTextPoint, image: this.measureImagePoint }, (kind, family, progress) =>
+      this.emit({ type: 'calibration', jobId: progress.batchId, kind, family, done: progress.done, total: progress.total, point: progress.point }),
+    );
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -108,12 +111,17 @@ export class StudioHost {
     listProviders: async () => listProviders(),
     getSettings: async () => this.settings.get(),
     updateSettings: async (patch) => {
+      const before = this.settings.get();
       const settings = this.settings.update(patch);
       this.sessions.setBudget(settings.sessionCacheMb * MB);
       this.imageSessions.setBudget(settings.sessionCacheMb * MB);
-      this.generators.clear();
-      this.imageGenerators.clear();
       this.history.trim();
+      // Only what the sessions are built with retires the warm generators: moving the slider must not
+      // make the next run pay a cold start that its calibrated prediction never saw.
+      if (settings.threads !== before.threads || settings.graphOptimizationLevel !== before.graphOptimizationLevel) {
+        this.generators.clear();
+        this.imageGenerators.clear();
+      }
       return settings;
     },
     startTextJob: async (request) => this.startTextJob(request),
@@ -133,6 +141,8 @@ export class StudioHost {
       }
     },
     getEnergyStatus: async () => this.energy.status(),
+    planPreview: async (params) => this.operatingPoints.preview(params),
+    calibrate: async (params) => this.operatingPoints.calibrate(params),
   };
 
   async dispose(): Promise<void> {
@@ -157,16 +167,20 @@ export class StudioHost {
     return generator;
   }
 
-  /** A short greedy run on one text operating point, timing it for λ's first-use calibration. */
-  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth) => {
-    const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: 24, minNewTokens: 24, doSample: false, precision, depth });
+  /**
+   * One run of a text point for calibration, measured as the profiler measures a generation: the same
+   * generator and sessions, the sampling in Settings, a fixed seed and length.
+   */
+  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth, tokens) => {
+    const { temperature, topK, topP } = this.settings.get();
+    const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: tokens, minNewTokens: tokens, temperature, topK, topP, seed: 0, precision, depth });
     return (await this.generatorFor(folder).generate(request)).metrics.msPerToken!;
   };
 
-  /** One image at an image operating point, timed for λ's first-use calibration. */
+  /** One image at an image point for calibration, made as a job makes one (its step previews included). */
   private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => {
-    const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0, previewEvery: 0 });
-    return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir })).metrics.sPerImage;
+    const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0 });
+    return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir }, { onStep: () => undefined })).metrics.sPerImage;
   };
 
   /**
@@ -221,7 +235,8 @@ export class StudioHost {
       result.metrics = { ...result.metrics, ...energyMetrics(metered.energy, result.metrics.generatedTokens) };
       this.budget.recordPower('text', result.metrics.meanWatts);
       if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
-        this.planner.calibration.record(CalibrationStore.key(prepared.primary.point.path, prepared.primary.ep), result.metrics.msPerToken);
+        const { point, ep } = prepared.primary;
+        this.operatingPoints.recordRun('text', folder.dir, point.precision, point.depth, ep, result.metrics.msPerToken);
       }
       this.keep(textHistoryEntry(jobId, original, info.id, result));
       this.emit({ type: 'done', jobId, result });
@@ -258,10 +273,8 @@ export class StudioHost {
       );
       result.metrics = { ...result.metrics, ...energyMetrics(energy, 1) };
       this.budget.recordPower('image', result.metrics.meanWatts);
-      if (operatingPoint) {
-        const key = CalibrationStore.key(findUnetPoint(folder, operatingPoint.precision).path, request.ep, `steps=${operatingPoint.steps}`);
-        this.planner.calibration.record(key, result.metrics.sPerImage);
-      }
+      const { precision, steps, dynamicPrecision } = result.parameters;
+      if (!dynamicPrecision) this.operatingPoints.recordRun('image', folder.dir, precision, steps, result.ep, result.metrics.sPerImage);
       const kept = imageHistoryEntry(jobId, original, info.id, result, operatingPoint);
       this.keep(kept.entry, kept.png);
       this.emit({ type: 'image-done', jobId, result });

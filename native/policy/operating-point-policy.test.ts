@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chooseOperatingPoint, imageQuality, paretoFront, scorePoints, textQuality } from './operating-point-policy';
+import { chooseOperatingPoint, imageQuality, lambdaRanges, paretoFront, scorePoints, settleQualityTies, textQuality } from './operating-point-policy';
 
 const point = (model: string, precision: string, depth: number, bitsPerByte: number, msPerToken: number) => ({
+  id: `${model}:${precision}:${depth}`,
   model,
   precision,
   depth,
@@ -43,16 +44,55 @@ describe('the λ policy', () => {
 
   it('scores images by the inverse Fréchet distance: Q/Qmax = FDmin/FD', () => {
     const images = [
-      { name: 'teacher@50', quality: imageQuality(20), cost: 2.0 },
-      { name: 'student@4', quality: imageQuality(24), cost: 0.1 },
+      { id: 'teacher@50', quality: imageQuality(20), cost: 2.0 },
+      { id: 'student@4', quality: imageQuality(24), cost: 0.1 },
     ];
     expect(scorePoints(images, 1)[1]!.qualityRatio).toBeCloseTo(20 / 24);
-    expect(chooseOperatingPoint(images, 1).name).toBe('teacher@50');
-    expect(chooseOperatingPoint(images, 0.5).name).toBe('student@4');
+    expect(chooseOperatingPoint(images, 1).id).toBe('teacher@50');
+    expect(chooseOperatingPoint(images, 0.5).id).toBe('student@4');
   });
 
   it('refuses λ outside [0, 1] and an empty family', () => {
     expect(() => chooseOperatingPoint(family, 1.5)).toThrowError(/λ must be between 0 and 1/);
+    expect(() => chooseOperatingPoint(family, -0.1)).toThrowError(/λ must be between 0 and 1/);
+    expect(() => chooseOperatingPoint(family, Number.NaN)).toThrowError(/λ must be between 0 and 1/);
     expect(() => chooseOperatingPoint([], 0.5)).toThrowError(/no operating points/);
+  });
+
+  it('a family of one point runs it at every λ, over the whole slider', () => {
+    const one = [point('only', 'fp32', 4, 1.2, 2)];
+    for (const lambda of [0, 0.3, 1]) expect(chooseOperatingPoint(one, lambda).id).toBe('only:fp32:4');
+    expect(lambdaRanges(one)).toEqual([{ id: 'only:fp32:4', from: 0, to: 1 }]);
+  });
+
+  it('points of equal quality: the cheapest wins at every λ, and an exact tie goes the same way every time', () => {
+    const equal = [point('a', 'fp32', 4, 1.1, 3), point('b', 'fp16', 4, 1.1, 2), point('c', 'int8', 4, 1.1, 2)];
+    for (const lambda of [0, 0.5, 1]) expect(chooseOperatingPoint(equal, lambda).id).toBe('b:fp16:4');
+    expect(chooseOperatingPoint([...equal].reverse(), 1).id).toBe('b:fp16:4');
+  });
+
+  it('gives each front point the λ range where it is chosen, in quality order', () => {
+    const ranges = lambdaRanges(family);
+    expect(ranges[0]).toMatchObject({ id: 'student:int8:2', from: 0 });
+    expect(ranges.at(-1)).toMatchObject({ id: 'teacher:fp32:8', to: 1 });
+    for (const [index, range] of ranges.entries()) {
+      expect(chooseOperatingPoint(family, (range.from + range.to) / 2).id).toBe(range.id);
+      if (index > 0) expect(range.from).toBe(ranges[index - 1]!.to);
+    }
+  });
+
+  it('settles a quality tie between precision variants by cost, not by the fourth decimal of the declared quality', () => {
+    // The image student as declared: Fréchet 8.2404 (fp32), 8.2493 (fp16), 8.2891 (int8), and int8 is the cheapest.
+    const variants = [
+      { id: 'fp32', network: 'student@4', quality: imageQuality(8.2404), cost: 0.03 },
+      { id: 'fp16', network: 'student@4', quality: imageQuality(8.2493), cost: 0.025 },
+      { id: 'int8', network: 'student@4', quality: imageQuality(8.2891), cost: 0.02 },
+      { id: 'teacher', network: 'teacher@20', quality: imageQuality(8.1028), cost: 0.15 },
+    ];
+    const settled = settleQualityTies(variants, (p) => p.network);
+    expect(new Set(settled.slice(0, 3).map((p) => p.quality)).size).toBe(1);
+    expect(settled[3]!.quality).toBe(variants[3]!.quality);
+    for (const lambda of [0, 0.5, 0.8]) expect(chooseOperatingPoint(settled, lambda).id).toBe('int8');
+    expect(chooseOperatingPoint(settled, 1).id).toBe('teacher');
   });
 });

@@ -20,7 +20,7 @@ describe('format', () => {
 });
 
 describe('operating point', () => {
-  const point = { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.81234, quality: 0.7, efficiency: 0.9, bitsPerByte: 1.5234, msPerToken: 0.8123 };
+  const point = { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.81234, quality: 0.7, efficiency: 0.9, bitsPerByte: 1.5234, msPerToken: 0.8123, msPerTokenRange: null, calibrationNote: null };
 
   it('says what λ selected and what it costs', () => {
     expect(formatOperatingPoint(point)).toBe('student-s · int8 · 3 layers · 1.52 bits/byte · 0.8 ms/token');
@@ -41,7 +41,7 @@ describe('operating point', () => {
 });
 
 describe('image operating point', () => {
-  const point = { lambda: 0, model: 'emoji-student', precision: 'int8', steps: 4, utility: 1, quality: 0.7, efficiency: 1, frechetDistance: 10.7557, faithfulness: 0.5, sPerImage: 0.0512 };
+  const point = { lambda: 0, model: 'emoji-student', precision: 'int8', steps: 4, utility: 1, quality: 0.7, efficiency: 1, frechetDistance: 10.7557, faithfulness: 0.5, sPerImage: 0.0512, sPerImageRange: null, calibrationNote: null };
 
   it('says which package, precision and steps λ selected, with the predicted quality and cost', () => {
     expect(formatImageOperatingPoint(point)).toBe('emoji-student · int8 · 4 steps · Fréchet 10.76 · 0.05 s/image');

@@ -51,6 +51,7 @@ const FIELD_LABELS: Record<string, string> = {
   precision: 'Precision',
   ep: 'Execution provider',
   lambda: 'λ',
+  lambdaPresets: 'Presets',
   depth: 'Depth',
   window: 'Attention window',
   sinks: 'Sink positions',

@@ -50,6 +50,11 @@ export function OutputPanel({ run, job, active, errorMessage }: Props) {
         point={point && { lambda: point.lambda, text: formatOperatingPoint(point), title: describeUtility(point), testId: 'output-operating-point' }}
         actions={run && <CopyButton className="button button-quiet" testId="copy-button" label="Copy" title="Copy the story (prompt and continuation)" text={run.prompt + text} disabled={active || text === ''} />}
       >
+        {!point && job?.model && (
+          <span className="chip chip-muted" data-testid="output-model" title="Picked by hand: λ is off for this run">
+            {job.model} · as picked
+          </span>
+        )}
         {status && <span className="output-status">{status}</span>}
         {finishReason && (
           <span className={`badge badge-${finishReason}`} data-testid="finish-reason" data-reason={finishReason}>

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../../../native/contract';
-import { AUTO_MODEL, choiceValue, lambdaUnavailableReason, offeredKnobs, requestTarget, resolveModelChoice } from './modelChoice';
+import { AUTO_MODEL, choiceValue, lambdaFamily, lambdaOffReason, offeredKnobs, requestTarget, resolveModelChoice } from './modelChoice';
+
+const TEXT_WORDS = { knobs: 'model, precision and depth', none: 'Add a model folder to generate.' };
 
 const model = (id: string, patch: Partial<ModelInfo> = {}): ModelInfo => ({
   id,
@@ -34,7 +36,7 @@ describe('resolveModelChoice', () => {
     const other = model('other');
     const choice = resolveModelChoice([thirdParty, other], null, null);
     expect(choiceValue(choice)).toBe('tinystories-656k-onnx');
-    expect(lambdaUnavailableReason(choice, [thirdParty, other])).toMatch(/No installed model has a measured family/);
+    expect(lambdaOffReason(choice, null, TEXT_WORDS)).toMatch(/No installed model has a measured family/);
   });
 
   it('prefers the picked model, then the default from Settings, and ignores ones no longer listed', () => {
@@ -49,17 +51,22 @@ describe('resolveModelChoice', () => {
 
 describe('requestTarget', () => {
   const models = [teacher, student, thirdParty];
-  it('names no model in Auto, the model and λ for a family model, and the model alone otherwise', () => {
+  it('names no model in Auto, and a model picked by hand alone — λ is off for it, family model or not', () => {
     expect(requestTarget(resolveModelChoice(models, AUTO_MODEL, null), 0.4)).toEqual({ lambda: 0.4 });
-    expect(requestTarget(resolveModelChoice(models, 'student-s', null), 0.4)).toEqual({ model: 'student-s', lambda: 0.4 });
+    expect(requestTarget(resolveModelChoice(models, 'student-s', null), 0.4)).toEqual({ model: 'student-s' });
+    expect(requestTarget(resolveModelChoice(models, 'teacher', null), 0.4)).toEqual({ model: 'teacher' });
     expect(requestTarget(resolveModelChoice(models, 'tinystories-656k-onnx', null), 0.4)).toEqual({ model: 'tinystories-656k-onnx' });
     expect(requestTarget({ kind: 'none' }, 0.4)).toBeNull();
   });
 
-  it('explains why λ is off for a model without a family when others have one', () => {
-    const choice = resolveModelChoice(models, 'tinystories-656k-onnx', null);
-    expect(lambdaUnavailableReason(choice, models)).toMatch(/^tinystories-656k-onnx has no measured family/);
-    expect(lambdaUnavailableReason(resolveModelChoice(models, 'student-s', null), models)).toBeNull();
+  it('says λ is off for any model picked by hand, and how to turn it back on', () => {
+    for (const id of ['tinystories-656k-onnx', 'teacher']) {
+      const choice = resolveModelChoice(models, id, null);
+      expect(lambdaOffReason(choice, 'tinystories', TEXT_WORDS)).toBe(`${id} runs as you set it, with its own knobs. Pick Auto (λ) to let the slider choose model, precision and depth in the tinystories family.`);
+      expect(lambdaFamily(choice)).toBeNull();
+    }
+    expect(lambdaOffReason(resolveModelChoice(models, AUTO_MODEL, null), 'tinystories', TEXT_WORDS)).toBeNull();
+    expect(lambdaOffReason({ kind: 'none' }, null, TEXT_WORDS)).toBe('Add a model folder to generate.');
   });
 });
 
@@ -68,8 +75,9 @@ describe('offeredKnobs', () => {
     expect(offeredKnobs(resolveModelChoice([teacher, student], AUTO_MODEL, null))).toEqual({ variants: ['fp32', 'fp16', 'int8', 'q4'], depths: [3, 6, 8] });
   });
 
-  it('offers only the model’s own knobs without a family', () => {
+  it('offers only the model’s own knobs for a model picked by hand', () => {
     expect(offeredKnobs(resolveModelChoice([teacher, thirdParty], 'tinystories-656k-onnx', null))).toEqual({ variants: ['fp32'], depths: [2] });
+    expect(offeredKnobs(resolveModelChoice([teacher, student], 'teacher', null))).toEqual({ variants: ['fp32', 'fp16'], depths: [8] });
     expect(offeredKnobs({ kind: 'none' })).toEqual({ variants: [], depths: [] });
   });
 });

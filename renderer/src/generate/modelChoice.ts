@@ -31,7 +31,8 @@ export function resolveModelChoice(models: readonly ModelInfo[], chosen: string 
   const named = (id: string | null): ModelChoice | null => {
     const model = id ? models.find((candidate) => candidate.id === id) : undefined;
     if (!model) return null;
-    return { kind: 'model', model, members: model.family ? familyMembers(models, model.family) : [model] };
+    // A model picked by hand runs as picked: its own knobs, not its family's.
+    return { kind: 'model', model, members: [model] };
   };
   return (chosen === AUTO_MODEL ? auto() : named(chosen)) ?? named(defaultModel) ?? auto() ?? named(models[0]?.id ?? null) ?? { kind: 'none' };
 }
@@ -40,18 +41,19 @@ export function choiceValue(choice: ModelChoice): string | null {
   return choice.kind === 'auto' ? AUTO_MODEL : choice.kind === 'model' ? choice.model.id : null;
 }
 
-/** The family λ chooses within, or null when λ does not apply to this choice. */
+/** The family λ chooses within: only under Auto, since a model picked by hand runs as picked. */
 export function lambdaFamily(choice: ModelChoice): string | null {
-  return choice.kind === 'auto' ? choice.family : choice.kind === 'model' ? choice.model.family : null;
+  return choice.kind === 'auto' ? choice.family : null;
 }
 
-/** One line saying why the slider is off, or null when λ applies. */
-export function lambdaUnavailableReason(choice: ModelChoice, models: readonly ModelInfo[]): string | null {
-  if (choice.kind === 'none') return 'Add a model folder to generate; λ needs a model family with measured quality.';
-  if (choice.kind === 'auto' || choice.model.family !== null) return null;
-  if (models.some((model) => model.family !== null)) {
-    return `${choice.model.name} has no measured family (pareto.json), so λ cannot choose for it; pick Auto or a family model to use the slider.`;
-  }
+/**
+ * One line saying why the slider is off, or null when λ chooses (Auto). The same in the Generate and
+ * Images views: a model picked by hand runs as picked, with its own knobs, and λ is off for it.
+ */
+export function lambdaOffReason(choice: ModelChoice, autoFamily: string | null, words: { knobs: string; none: string }): string | null {
+  if (choice.kind === 'none') return words.none;
+  if (choice.kind === 'auto') return null;
+  if (autoFamily) return `${choice.model.name} runs as you set it, with its own knobs. Pick Auto (λ) to let the slider choose ${words.knobs} in the ${autoFamily} family.`;
   return 'No installed model has a measured family (pareto.json), so λ cannot choose: the model you pick runs as you set it.';
 }
 
@@ -64,7 +66,7 @@ export function offeredKnobs(choice: ModelChoice): { variants: string[]; depths:
   return { variants: ordered, depths };
 }
 
-/** Which model fields a request carries: no model in Auto, model + λ within a family, the model alone otherwise. */
+/** Which model fields a request carries: λ and no model in Auto, the model alone when one is picked. */
 export interface RequestTarget {
   model?: string;
   lambda?: number;
@@ -73,5 +75,5 @@ export interface RequestTarget {
 export function requestTarget(choice: ModelChoice, lambda: number): RequestTarget | null {
   if (choice.kind === 'none') return null;
   if (choice.kind === 'auto') return { lambda };
-  return choice.model.family !== null ? { model: choice.model.id, lambda } : { model: choice.model.id };
+  return { model: choice.model.id };
 }

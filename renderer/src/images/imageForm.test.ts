@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageParameters, ModelInfo } from '../../../native/contract';
-import { resolveModelChoice, type ModelChoice } from '../generate/modelChoice';
-import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, imageLambdaReason, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
+import { lambdaOffReason, resolveModelChoice, type ModelChoice } from '../generate/modelChoice';
+import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
 
 const model: ModelInfo = {
   id: 'sd-tiny',
@@ -111,7 +111,8 @@ describe('showing and saving a result', () => {
   const parameters: ImageParameters = { model: 'sd-tiny', prompt: 'A Red Circle, on a blue square!', negativePrompt: '', steps: 6, guidance: 7.5, seed: 1, scheduler: 'ddim', precision: 'fp32', dynamicPrecision: null, width: 64, height: 64 };
 
   it('lists the parameters', () => {
-    expect(parameterRows(parameters).map((row) => `${row.label}: ${row.value}`)).toEqual(['Seed: 1', 'Steps: 6', 'Guidance: 7.5', 'Scheduler: DDIM', 'Precision: fp32', 'Size: 64 × 64']);
+    expect(parameterRows({ ...parameters, model: '/models/pareto-emoji-teacher' })[0]).toEqual({ label: 'Model', value: 'pareto-emoji-teacher', testId: 'param-model' });
+    expect(parameterRows(parameters).map((row) => `${row.label}: ${row.value}`)).toEqual(['Model: sd-tiny', 'Seed: 1', 'Steps: 6', 'Guidance: 7.5', 'Scheduler: DDIM', 'Precision: fp32', 'Size: 64 × 64']);
     expect(parameterRows({ ...parameters, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 2 } }).find((row) => row.label === 'Precision')?.value).toBe('int8 for 2 steps, then fp32');
   });
 
@@ -132,22 +133,23 @@ describe('showing and saving a result', () => {
 });
 
 describe('λ and the image model choice', () => {
+  const IMAGE_WORDS = { knobs: 'model, precision and steps', none: 'Add a diffusers ONNX folder to make images.' };
   it('chooses under Auto when a bundled image family exists, and runs a model picked by hand as set', () => {
     expect(auto).toMatchObject({ kind: 'auto', family: 'emoji' });
     expect(imageTarget(auto, 0.25)).toEqual({ lambda: 0.25 });
-    expect(imageLambdaReason(auto, 'emoji')).toBeNull();
+    expect(lambdaOffReason(auto, 'emoji', IMAGE_WORDS)).toBeNull();
 
     const teacher = resolveModelChoice([...family, model], 'emoji-teacher', null);
     expect(imageTarget(teacher, 0.25)).toEqual({ model: family[0] });
-    expect(imageLambdaReason(teacher, 'emoji')).toBe('emoji-teacher runs as you set it. Pick Auto (λ) to let the slider choose model, precision and steps in the emoji family.');
+    expect(lambdaOffReason(teacher, 'emoji', IMAGE_WORDS)).toBe('emoji-teacher runs as you set it, with its own knobs. Pick Auto (λ) to let the slider choose model, precision and steps in the emoji family.');
   });
 
   it('says why λ cannot choose without a bundled family or any model', () => {
     const only = resolveModelChoice([model], null, null);
     expect(only).toMatchObject({ kind: 'model', model: { id: 'sd-tiny' } });
-    expect(imageLambdaReason(only, null)).toMatch(/No bundled image model has a measured family/);
+    expect(lambdaOffReason(only, null, IMAGE_WORDS)).toMatch(/No installed model has a measured family/);
     const none = resolveModelChoice([], null, null);
     expect(imageTarget(none, 0.5)).toBeNull();
-    expect(imageLambdaReason(none, null)).toMatch(/^Add a diffusers ONNX folder/);
+    expect(lambdaOffReason(none, null, IMAGE_WORDS)).toMatch(/^Add a diffusers ONNX folder/);
   });
 });

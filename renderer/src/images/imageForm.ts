@@ -38,14 +38,6 @@ export function imageTarget(choice: ModelChoice, lambda: number): ImageTarget | 
   return choice.kind === 'auto' ? { lambda } : { model: choice.model };
 }
 
-/** One line saying why the Images slider is off, or null when λ chooses. */
-export function imageLambdaReason(choice: ModelChoice, autoFamily: string | null): string | null {
-  if (choice.kind === 'none') return 'Add a diffusers ONNX folder to make images; λ needs an image family with measured quality (pareto.json).';
-  if (choice.kind === 'auto') return null;
-  if (autoFamily) return `${choice.model.name} runs as you set it. Pick Auto (λ) to let the slider choose model, precision and steps in the ${autoFamily} family.`;
-  return 'No bundled image model has a measured family (pareto.json), so λ cannot choose: the model you pick runs as you set it.';
-}
-
 export const SCHEDULER_LABELS: Record<ImageScheduler, string> = {
   ddim: 'DDIM',
   'euler-a': 'Euler a',
@@ -194,6 +186,8 @@ export function parameterRows(parameters: ImageParameters): { label: string; val
     ? `${parameters.dynamicPrecision.cheap} for ${parameters.dynamicPrecision.cheapSteps} steps, then ${parameters.dynamicPrecision.full}`
     : parameters.precision;
   return [
+    // The folder's name: a model picked by hand and one λ chose read the same.
+    { label: 'Model', value: parameters.model.split(/[\\/]/).filter(Boolean).at(-1) ?? parameters.model, testId: 'param-model' },
     { label: 'Seed', value: String(parameters.seed), testId: 'param-seed' },
     { label: 'Steps', value: String(parameters.steps), testId: 'param-steps' },
     { label: 'Guidance', value: String(parameters.guidance), testId: 'param-guidance' },

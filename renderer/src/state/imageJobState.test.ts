@@ -27,7 +27,7 @@ const result: ImageResult = {
   metrics: { msPerStep: 3.5, sPerImage: 0.05, textEncoderMs: 4, decodeMs: 6, steps: 4, peakRssMb: 120, energyJ: null, energySource: null, energyJRange: null, meanWatts: null, joulesPerOutput: null, precisionSteps: { fp32: 4 } },
 };
 
-const operatingPoint = { lambda: 0, model: 'emoji-student', precision: 'int8', steps: 4, utility: 1, quality: 0.7, efficiency: 1, frechetDistance: 10.8, faithfulness: 0.5, sPerImage: 0.05 };
+const operatingPoint = { lambda: 0, model: 'emoji-student', precision: 'int8', steps: 4, utility: 1, quality: 0.7, efficiency: 1, frechetDistance: 10.8, faithfulness: 0.5, sPerImage: 0.05, sPerImageRange: null, calibrationNote: null };
 
 const progress = (step: number, preview: string | null = null): ImageJobEvent => ({ type: 'image-progress', jobId: 'j', step, steps: 4, precision: 'fp32', preview });
 

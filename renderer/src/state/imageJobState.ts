@@ -124,7 +124,7 @@ export type RoutedJobEvent = { store: 'image'; event: ImageJobEvent } | { store:
  * Which job store an event belongs to. Image jobs have their own event types; `queued`, `energy` and
  * `error` are shared, so they go to the image store when it already holds the job.
  */
-export function routeJobEvent(event: Exclude<StudioEvent, HostEvent>, knownImageJob: boolean): RoutedJobEvent {
+export function routeJobEvent(event: Exclude<StudioEvent, HostEvent | { type: 'calibration' }>, knownImageJob: boolean): RoutedJobEvent {
   switch (event.type) {
     case 'image-started':
     case 'image-progress':

@@ -32,7 +32,7 @@ const config: GenerationConfig = {
   minP: null,
   repetitionPenalty: null,
   stop: [],
-  operatingPoint: { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.8, quality: 0.7, efficiency: 0.85, bitsPerByte: 1.52, msPerToken: 0.8 },
+  operatingPoint: { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.8, quality: 0.7, efficiency: 0.85, bitsPerByte: 1.52, msPerToken: 0.8, msPerTokenRange: null, calibrationNote: null },
 };
 
 const result: TextResult = {

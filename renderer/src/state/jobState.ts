@@ -8,6 +8,8 @@ export interface JobState {
   queuePosition: number | null;
   ep: ExecutionProvider | null;
   fallbackReason: string | null;
+  /** The model that runs, once the job started. */
+  model: string | null;
   /** The settings in force once the job started, including the operating point λ selected. */
   config: GenerationConfig | null;
   text: string;
@@ -28,6 +30,7 @@ export const initialJobState: JobState = {
   queuePosition: null,
   ep: null,
   fallbackReason: null,
+  model: null,
   config: null,
   text: '',
   tokenCount: 0,
@@ -55,7 +58,7 @@ export function applyJobEvent(state: JobState = initialJobState, event: JobEvent
     case 'queued':
       return { ...state, status: 'queued', queuePosition: event.position };
     case 'started':
-      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, config: event.config };
+      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, model: event.model, config: event.config };
     case 'tokens':
       return { ...state, status: 'running', text: state.text + event.text, tokenCount: state.tokenCount + event.ids.length };
     case 'energy':

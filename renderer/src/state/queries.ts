@@ -1,5 +1,5 @@
-import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
+import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiError, ApiParams, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
@@ -16,11 +16,16 @@ export const queryKeys = {
   history: ['history'] as const,
   historyPage: (query: HistoryQuery) => ['history', 'page', query] as const,
   historyEntry: (id: string) => ['history', 'entry', id] as const,
+  planPreviews: ['plan-preview'] as const,
+  planPreview: (params: ApiParams<'planPreview'>) => ['plan-preview', params] as const,
+  calibrationProgress: (kind: 'text' | 'image') => ['calibration-progress', kind] as const,
 };
+
+export type CalibrationProgressEvent = Extract<StudioEvent, { type: 'calibration' }>;
 
 /** Keys of state that only the event stream writes, never refetched. */
 export function isEventFedKey(key: readonly unknown[]): boolean {
-  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0];
+  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0] || key[0] === queryKeys.calibrationProgress('text')[0];
 }
 
 export function useModels() {
@@ -133,4 +138,28 @@ export function useDeleteHistoryEntry() {
 export function useReadImageParameters() {
   const api = useStudioApi();
   return useMutation<ImageParametersReading, ApiError, string>({ mutationFn: (png) => api.readImageParameters({ png }) });
+}
+
+/** What λ would run, refetched as the slider moves; the last answer stays on screen while the next one comes. */
+export function usePlanPreview(params: ApiParams<'planPreview'> | null) {
+  const api = useStudioApi();
+  return useQuery<PlanPreview, ApiError>({
+    queryKey: params ? queryKeys.planPreview(params) : queryKeys.planPreviews,
+    queryFn: params ? () => api.planPreview(params) : skipToken,
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The latest progress of a family's calibration, written by the event stream; null once none is running. */
+export function useCalibrationProgress(kind: 'text' | 'image') {
+  return useQuery<CalibrationProgressEvent | null>({ queryKey: queryKeys.calibrationProgress(kind), queryFn: skipToken }).data ?? null;
+}
+
+export function useCalibrate() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<CalibrationResult[], ApiError, ApiParams<'calibrate'>>({
+    mutationFn: (params) => api.calibrate(params),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.planPreviews }),
+  });
 }

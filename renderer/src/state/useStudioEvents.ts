@@ -33,6 +33,13 @@ export function useStudioEvents(): StudioLiveStatus {
     return subscribeStudioEvents(
       transport,
       (event) => {
+        if (event.type === 'calibration') {
+          queryClient.setQueryData(queryKeys.calibrationProgress(event.kind), event.point === null ? null : event);
+          if (event.point === null) void queryClient.invalidateQueries({ queryKey: queryKeys.planPreviews });
+          return;
+        }
+        // A finished run refreshes its family's cost level, so what the preview predicts moves with it.
+        if (event.type === 'done' || event.type === 'image-done') void queryClient.invalidateQueries({ queryKey: queryKeys.planPreviews });
         if (event.type !== 'host') {
           const imageKey = queryKeys.imageJob(event.jobId);
           const routed = routeJobEvent(event, queryClient.getQueryData(imageKey) !== undefined);

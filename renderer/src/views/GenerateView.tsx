@@ -9,7 +9,7 @@ import { ProfilerStrip } from '../components/ProfilerStrip';
 import { TradeoffSlider } from '../components/TradeoffSlider';
 import { formatOperatingPoint } from '../format';
 import { buildTextRequest, fitFormToKnobs, formFromRequest, formFromSettings, type GenerationForm } from '../generate/generationForm';
-import { AUTO_MODEL, bundledFamily, lambdaFamily, lambdaUnavailableReason, offeredKnobs, requestTarget, resolveModelChoice } from '../generate/modelChoice';
+import { AUTO_MODEL, bundledFamily, lambdaFamily, lambdaOffReason, offeredKnobs, requestTarget, resolveModelChoice } from '../generate/modelChoice';
 import { isJobActive } from '../state/jobState';
 import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob } from '../state/queries';
 import { useLambda } from '../state/useLambda';
@@ -79,6 +79,10 @@ function GenerateWorkspace({ settings, restores, shortcuts }: ViewProps & { sett
     setFormError(known || !request.model ? null : `The model "${request.model}" is no longer installed; the bundled family runs instead.`);
   });
 
+  const selected = job?.config?.operatingPoint ?? null;
+  const check = selected && job?.result ? { predicted: selected.msPerTokenRange && { median: selected.msPerToken, ...selected.msPerTokenRange }, measured: job.result.metrics.msPerToken, unit: 'ms/token' as const } : null;
+  // Knobs set by hand under Auto narrow λ's choice; the preview narrows the same way.
+  const fixed = { precision: form.precision && !form.dynamicPrecision ? form.precision : undefined, depth: form.depth ? Number(form.depth) : undefined };
   const errorMessage = formError ?? startJob.error?.message ?? job?.error ?? cancelJob.error?.message ?? null;
 
   return (
@@ -96,14 +100,18 @@ function GenerateWorkspace({ settings, restores, shortcuts }: ViewProps & { sett
       <div className="generate-body">
         <div className="compose">
           <TradeoffSlider
+            kind="text"
             lambda={lambda}
             onChange={changeLambda}
+            presets={settings.lambdaPresets}
             family={family}
             knobs="model, precision and depth"
-            disabledReason={models.isSuccess ? lambdaUnavailableReason(choice, textModels) : null}
-            selected={job?.config?.operatingPoint ?? null}
+            disabledReason={models.isSuccess ? lambdaOffReason(choice, autoFamily, { knobs: 'model, precision and depth', none: 'Add a model folder to generate; λ needs a model family with measured quality.' }) : null}
+            fixed={fixed}
+            ep={form.ep}
+            selected={selected}
+            check={check}
             formatPoint={formatOperatingPoint}
-            idleHint="Generate to see which model, precision and depth λ selects and what it costs per token."
             choosing={startJob.isPending && run?.lambda !== null}
             saveError={saveError}
           />

@@ -9,8 +9,8 @@ import { PlayIcon, StopIcon } from '../components/icons';
 import { ImportModelField } from '../components/ImportModelField';
 import { TradeoffSlider } from '../components/TradeoffSlider';
 import { describeImageOperatingPoint, formatImageOperatingPoint } from '../format';
-import { bundledFamily, resolveModelChoice } from '../generate/modelChoice';
-import { buildImageRequest, fitImageForm, formFromParameters, imageLambdaReason, imageTarget, initialImageForm, type ImageForm, type KnownParameters } from '../images/imageForm';
+import { bundledFamily, lambdaFamily, lambdaOffReason, resolveModelChoice } from '../generate/modelChoice';
+import { buildImageRequest, fitImageForm, formFromParameters, imageTarget, initialImageForm, type ImageForm, type KnownParameters } from '../images/imageForm';
 import { isImageJobActive, requestImageStop, type ImageJobState } from '../state/imageJobState';
 import { queryKeys, useCancelJob, useImageJob, useModels, useProviders, useSettings, useStartImageJob } from '../state/queries';
 import { useLambda } from '../state/useLambda';
@@ -123,6 +123,8 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
     setRestored({ source, missingModel: parameters.model !== undefined && !known ? parameters.model : null });
   });
 
+  const selectedPoint = job?.operatingPoint ?? null;
+  const check = selectedPoint && job?.result ? { predicted: selectedPoint.sPerImageRange && { median: selectedPoint.sPerImage, ...selectedPoint.sPerImageRange }, measured: job.result.metrics.sPerImage, unit: 's/image' as const } : null;
   const jobError = job?.status === 'error' ? job.error : null;
   const errorMessage = formError ?? startJob.error?.message ?? jobError ?? cancelJob.error?.message ?? null;
   const shown = selected ? (gallery.find((image) => image.id === selected) ?? null) : null;
@@ -153,16 +155,20 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
       <div className="generate-body">
         <div className="compose">
           <TradeoffSlider
+            kind="image"
             idPrefix="image-"
             lambda={lambda}
             onChange={changeLambda}
-            family={autoFamily}
+            presets={settings.lambdaPresets}
+            family={lambdaFamily(choice)}
             knobs="model, precision and steps"
-            disabledReason={models.isSuccess ? imageLambdaReason(choice, autoFamily) : null}
-            selected={job?.operatingPoint ?? null}
+            disabledReason={models.isSuccess ? lambdaOffReason(choice, autoFamily, { knobs: 'model, precision and steps', none: 'Add a diffusers ONNX folder to make images; λ needs an image family with measured quality (pareto.json).' }) : null}
+            fixed={{}}
+            ep={form.ep}
+            selected={selectedPoint}
+            check={check}
             formatPoint={formatImageOperatingPoint}
             describePoint={describeImageOperatingPoint}
-            idleHint="Generate to see which model, precision and steps λ selects and what it costs per image."
             choosing={choosing}
             saveError={saveError}
           />

@@ -1,5 +1,6 @@
 import { useState, type CSSProperties, type FormEvent } from 'react';
 import { SettingsPatchSchema, type EnergyControllerSettings, type ExecutionProvider, type Settings, type SettingsPatch } from '../../../native/contract';
+import { CalibrationLine, useLambdaPreview } from '../components/LambdaPreview';
 import { EnergyReadersList } from '../components/EnergyReadersList';
 import { ProviderSelect } from '../components/ProviderSelect';
 import { fieldLabel, formatLambda, lambdaWord } from '../format';
@@ -22,6 +23,7 @@ export function SettingsView() {
       {settings.isError && <ViewStatus error>{settings.error.message}</ViewStatus>}
       {/* Keyed on the saved values so the form restarts from whatever the host now holds. */}
       {settings.isSuccess && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} update={update} />}
+      {settings.isSuccess && <CalibrationCard settings={settings.data} />}
     </div>
   );
 }
@@ -29,6 +31,7 @@ export function SettingsView() {
 interface Draft {
   defaultModel: string;
   lambda: string;
+  presets: { name: string; lambda: string }[];
   ep: ExecutionProvider;
   maxNewTokens: string;
   temperature: string;
@@ -78,6 +81,7 @@ function draftFromSettings(settings: Settings): Draft {
   return {
     defaultModel: settings.defaultModel ?? '',
     lambda: String(settings.lambda),
+    presets: settings.lambdaPresets.map((preset) => ({ name: preset.name, lambda: String(preset.lambda) })),
     ep: settings.ep,
     maxNewTokens: String(settings.maxNewTokens),
     temperature: String(settings.temperature),
@@ -95,6 +99,7 @@ function patchFromDraft(draft: Draft): { patch: SettingsPatch } | { message: str
   const parsed = SettingsPatchSchema.safeParse({
     defaultModel: draft.defaultModel || null,
     lambda: Number(draft.lambda),
+    lambdaPresets: draft.presets.map((preset) => ({ name: preset.name, lambda: preset.lambda.trim() === '' ? Number.NaN : Number(preset.lambda) })),
     ep: draft.ep,
     maxNewTokens: Number(draft.maxNewTokens),
     temperature: Number(draft.temperature),
@@ -176,6 +181,8 @@ function SettingsForm({ settings, update }: { settings: Settings; update: Return
               : 'The slider’s saved position. It applies once a model family with measured quality (pareto.json) is installed.'}
           </p>
         </div>
+        <span className="field-label">Presets</span>
+        <PresetRows presets={draft.presets} onChange={(presets) => edit({ presets })} />
       </div>
 
       <h2 className="panel-title">Sampling defaults</h2>
@@ -251,5 +258,53 @@ function NumberRow({ id, label, value, onChange, ...limits }: { id: string; labe
       </label>
       <input id={id} type="number" value={value} onChange={(event) => onChange(event.target.value)} {...limits} />
     </>
+  );
+}
+
+const MAX_PRESETS = 12;
+
+/** Named slider positions, shown as chips beside both sliders. */
+function PresetRows({ presets, onChange }: { presets: Draft['presets']; onChange: (presets: Draft['presets']) => void }) {
+  const set = (index: number, patch: Partial<Draft['presets'][number]>) => onChange(presets.map((preset, i) => (i === index ? { ...preset, ...patch } : preset)));
+  return (
+    <div className="settings-presets" data-testid="settings-presets">
+      {presets.map((preset, index) => (
+        <div className="settings-preset" key={index}>
+          <input type="text" aria-label={`Preset ${index + 1} name`} value={preset.name} maxLength={40} onChange={(event) => set(index, { name: event.target.value })} />
+          <input type="number" aria-label={`Preset ${index + 1} λ`} value={preset.lambda} min={0} max={1} step={0.05} onChange={(event) => set(index, { lambda: event.target.value })} />
+          <button type="button" className="button button-quiet" title={`Remove ${preset.name || 'this preset'}`} onClick={() => onChange(presets.filter((_, i) => i !== index))}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button button-quiet" disabled={presets.length >= MAX_PRESETS} onClick={() => onChange([...presets, { name: '', lambda: '0.5' }])}>
+        Add preset
+      </button>
+    </div>
+  );
+}
+
+function FamilyCalibration({ kind, settings }: { kind: 'text' | 'image'; settings: Settings }) {
+  const live = useLambdaPreview({ kind, lambda: settings.lambda, fixed: {}, ep: settings.ep, enabled: true });
+  if (live.error) return <p className="field-hint">{live.error}</p>;
+  return (
+    <>
+      <span className="field-label">{live.preview ? `${live.preview.family} (${kind})` : kind}</span>
+      <CalibrationLine idPrefix={`settings-${kind}-`} live={live} progress={live.progress} />
+    </>
+  );
+}
+
+/** When each bundled family was timed on this device, and a button to time it again (a few seconds). */
+function CalibrationCard({ settings }: { settings: Settings }) {
+  return (
+    <section className="card settings-form" aria-label="Calibration">
+      <h2 className="panel-title">Calibration</h2>
+      <p className="field-hint">λ compares the points of a family by what they cost on this device, timed together in one interleaved batch. Recalibrate after changing threads or hardware, or when the machine is quieter.</p>
+      <div className="form-grid">
+        <FamilyCalibration kind="text" settings={settings} />
+        <FamilyCalibration kind="image" settings={settings} />
+      </div>
+    </section>
   );
 }
