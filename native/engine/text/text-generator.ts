@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, type ExecutionProvider, type GenerationConfig, type ResolvedTextGenerationRequest, type TextResult } from '../../contract';
+import { ApiError, type ExecutionProvider, type GenerationConfig, type ResolvedTextGenerationRequest, type TextResult, type TokenLogprob } from '../../contract';
 import { RunMeter } from '../../metering/run-meter';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
@@ -12,6 +12,7 @@ import {
   LogitsProcessorList,
   MinNewTokensLogitsProcessor,
   MinPLogitsWarper,
+  PresenceFrequencyPenaltyLogitsProcessor,
   RepetitionPenaltyLogitsProcessor,
   TemperatureLogitsWarper,
   TopKLogitsWarper,
@@ -21,13 +22,15 @@ import { findOperatingPoint, type OperatingPointFile, type TextModelFolder } fro
 import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StopStringCriteria, StoppingCriteriaList, truncateAtStop } from './stopping-criteria';
 import { StopStringHoldback, TextStreamer } from './streamer';
 import { GreedyChooser, MultinomialChooser } from './token-chooser';
+import { TokenLogprobRecorder } from './token-logprobs';
 import { TextTokenizer } from './tokenizer';
 import { chooseWindow, measureStepCost, type StepCostModel } from './window-planner';
 
 export interface TextGenerationHooks {
   signal?: AbortSignal;
   onStarted?(info: { ep: ExecutionProvider; fallbackReason: string | null; promptTokens: number }): void;
-  onText?(text: string, ids: readonly number[]): void;
+  /** `logprobs` are those of `ids`, when the request asked for them. */
+  onText?(text: string, ids: readonly number[], logprobs?: readonly TokenLogprob[]): void;
   onToken?(meter: RunMeter): void;
 }
 
@@ -52,7 +55,7 @@ const SESSION_MEMORY_FACTOR = 1.5;
 /** A text model ready to generate: its folder, tokenizer and chat template, with sessions from a shared pool. */
 export class TextGenerator {
   private readonly tokenizer: TextTokenizer;
-  private readonly chatTemplate: ChatTemplate | null;
+  private readonly chatTemplate: ChatTemplate;
   private readonly stepCosts = new Map<DecoderSession, Promise<StepCostModel>>();
   /**
    * The end tokens' text: some models (the TinyStories ones among them) spell their end marker out in
@@ -78,7 +81,6 @@ export class TextGenerator {
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
     let promptIds: number[];
     if (request.messages) {
-      if (!this.chatTemplate) throw new ApiError('bad_request', `${this.folder.name} has no chat template; send a prompt instead of messages.`);
       promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), false);
     } else {
       promptIds = this.tokenizer.encode(request.prompt ?? '');
@@ -141,6 +143,9 @@ export class TextGenerator {
       topP: request.topP ?? defaults.top_p ?? HF_DEFAULTS.topP,
       minP: request.minP ?? null,
       repetitionPenalty: request.repetitionPenalty ?? null,
+      presencePenalty: request.presencePenalty ?? null,
+      frequencyPenalty: request.frequencyPenalty ?? null,
+      chatTemplate: request.messages ? this.chatTemplate.source : null,
       seed: doSample ? (request.seed ?? crypto.randomInt(0, 2 ** 32)) : null,
       maxNewTokens: request.maxNewTokens,
       stop: request.stop ?? [],
@@ -160,10 +165,13 @@ export class TextGenerator {
       const decode = (ids: readonly number[]) => this.tokenizer.decode(ids);
       const meter = new RunMeter(promptIds.length);
       let pendingIds: number[] = [];
+      const recorder = prepared.request.logprobs === undefined ? undefined : new TokenLogprobRecorder(prepared.request.logprobs, decode, promptIds);
+      let passedLogprobs = 0;
       const endMarkers = this.endMarkersFor(prepared);
       const stops = [...config.stop, ...endMarkers];
       const holdback = new StopStringHoldback(stops, (piece) => {
-        hooks.onText?.(piece, pendingIds);
+        const logprobs = recorder?.entries.slice(passedLogprobs, (passedLogprobs += pendingIds.length));
+        hooks.onText?.(piece, pendingIds, logprobs);
         pendingIds = [];
       });
       const textStreamer = new TextStreamer(decode, (piece) => holdback.push(piece), promptIds, TEXT_INTERVAL_MS);
@@ -185,9 +193,11 @@ export class TextGenerator {
         chooser: config.doSample ? new MultinomialChooser(config.seed!) : new GreedyChooser(),
         stopping: this.stopping(prepared, decode, endMarkers, hooks.signal),
         streamer,
+        logprobs: recorder,
       });
       const metrics = { ...meter.finish(), precisionShare: prepared.dynamic?.shares() ?? null };
-      return { text: truncateAtStop(holdback.text, stops), promptIds, generatedIds, finishReason, config, metrics };
+      const logprobs = recorder?.entries ?? null;
+      return { text: truncateAtStop(holdback.text, stops), promptIds, generatedIds, finishReason, config, metrics, logprobs };
     } finally {
       prepared.leases.forEach((lease) => lease.release());
     }
@@ -202,6 +212,7 @@ export class TextGenerator {
     const list = new LogitsProcessorList();
     if (request.minNewTokens) list.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
     if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty));
+    if (config.presencePenalty || config.frequencyPenalty) list.push(new PresenceFrequencyPenaltyLogitsProcessor(config.presencePenalty ?? 0, config.frequencyPenalty ?? 0));
     if (config.doSample) {
       list.push(new TemperatureLogitsWarper(config.temperature));
       list.push(new TopKLogitsWarper(config.topK));
