@@ -3,6 +3,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioEvent, TextGenerationRequest, TextResult } from '../contract';
+import type { ParetoTextInfo } from '../contract/openai';
 import { runTextJob } from '../cli/run-text-job';
 import { copyModel, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { openAiRoutes } from './openai-api';
@@ -54,7 +55,11 @@ describe('OpenAI-compatible API: models', () => {
       expect(model).toMatchObject({ object: 'model', owned_by: 'pareto-studio' });
       expect(Number.isInteger(model.created)).toBe(true);
     }
-    expect((await client.models.retrieve(MODEL)).id).toBe(MODEL);
+    const fixture = await client.models.retrieve(MODEL);
+    expect(fixture).toMatchObject({
+      id: MODEL,
+      pareto: { kind: 'text', is_family: false, family: null, models: [MODEL], precisions: ['fp32'], context_length: 512, operating_points: [{ model: MODEL, precision: 'fp32', bits_per_byte: null }] },
+    });
   });
 });
 
@@ -120,6 +125,73 @@ describe('OpenAI-compatible API: completions', () => {
     expect(others.some((text) => text !== first)).toBe(true);
   });
 
+  it('answers n choices, one run each, with the prompt counted once', async () => {
+    const completion = await client.completions.create({ model: MODEL, prompt: 'Once', max_tokens: 12, temperature: 1, seed: 5, n: 3 });
+    expect(completion.choices.map((choice) => choice.index)).toEqual([0, 1, 2]);
+    expect(new Set(completion.choices.map((choice) => choice.text)).size).toBe(3);
+    const again = await client.completions.create({ model: MODEL, prompt: 'Once', max_tokens: 12, temperature: 1, seed: 5, n: 3 });
+    expect(again.choices.map((choice) => choice.text)).toEqual(completion.choices.map((choice) => choice.text));
+    const prompt = completion.usage!.prompt_tokens;
+    expect(completion.usage).toEqual({ prompt_tokens: prompt, completion_tokens: 36, total_tokens: prompt + 36 });
+  });
+
+  it('streams n choices, each ending with its own finish reason', async () => {
+    const stream = await client.completions.create({ model: MODEL, prompt: '', max_tokens: 6, temperature: 0, n: 2, stream: true });
+    const texts = ['', ''];
+    const finishes: (string | null)[] = [null, null];
+    for await (const chunk of stream) {
+      const [choice] = chunk.choices;
+      texts[choice!.index] += choice!.text;
+      finishes[choice!.index] ??= choice!.finish_reason;
+    }
+    expect(texts[0]).toBe(texts[1]);
+    expect(texts[0]!.startsWith('Once upon a time')).toBe(true);
+    expect(finishes).toEqual(['length', 'length']);
+  });
+
+  it('gives logprobs: each greedy token its own top-1, as the engine computed them', async () => {
+    const completion = await client.completions.create({ model: MODEL, prompt: 'Tom', max_tokens: 10, temperature: 0, logprobs: 3 });
+    const reference = await direct({ prompt: 'Tom', maxNewTokens: 10, doSample: false, logprobs: 3 });
+    const logprobs = completion.choices[0]!.logprobs!;
+    expect(logprobs.tokens).toEqual(reference.logprobs!.map((entry) => entry.token));
+    expect(logprobs.tokens!.join('')).toBe(completion.choices[0]!.text);
+    expect(logprobs.token_logprobs).toEqual(reference.logprobs!.map((entry) => entry.logprob));
+    logprobs.top_logprobs!.forEach((top, i) => {
+      expect(Object.keys(top)).toHaveLength(3);
+      expect(Math.max(...Object.values(top))).toBe(logprobs.token_logprobs![i]);
+      expect(top[logprobs.tokens![i]!]).toBe(logprobs.token_logprobs![i]);
+    });
+    expect(logprobs.text_offset![1]).toBe(logprobs.tokens![0]!.length);
+  });
+
+  it('maps presence and frequency penalties onto the engine', async () => {
+    const completion = await client.completions.create({ model: MODEL, prompt: '', max_tokens: 40, temperature: 0, presence_penalty: 1, frequency_penalty: 0.5 });
+    const reference = await direct({ prompt: '', maxNewTokens: 40, doSample: false, presencePenalty: 1, frequencyPenalty: 0.5 });
+    expect(completion.choices[0]!.text).toBe(reference.text);
+    expect(reference.text).not.toBe((await direct({ prompt: '', maxNewTokens: 40, doSample: false })).text);
+  });
+
+  it('says what the answer cost and at which point it ran', async () => {
+    const completion = (await client.completions.create({ model: MODEL, prompt: 'Lily', max_tokens: 20, temperature: 0 })) as OpenAI.Completion & { pareto: ParetoTextInfo };
+    expect(completion.pareto).toMatchObject({ model: MODEL, family: null, chat_template: null, point: { precision: 'fp32', window: null, ep: 'cpu' }, lambda_choice: null });
+    const { cost } = completion.pareto;
+    expect(cost.ttft_ms).toBeGreaterThan(0);
+    expect(cost.ms_per_token).toBeGreaterThan(0);
+    expect(cost.tokens_per_second).toBeGreaterThan(0);
+    expect(cost.peak_rss_mb).toBeGreaterThan(0);
+    expect(cost).toHaveProperty('energy_j');
+    expect(cost).toHaveProperty('energy_source');
+  });
+
+  it('puts the cost on the last chunk of a stream with include_usage', async () => {
+    const stream = await client.completions.create({ model: MODEL, prompt: '', max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const chunks: (OpenAI.Completion & { pareto?: ParetoTextInfo })[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 8 }, pareto: { model: MODEL, point: { precision: 'fp32' } } });
+    expect(chunks.at(-1)!.pareto!.cost.ms_per_token).toBeGreaterThan(0);
+    expect(chunks.slice(0, -2).every((chunk) => chunk.pareto === undefined)).toBe(true);
+  });
+
   it('passes the studio extensions through', async () => {
     const completion = await client.completions.create({ model: MODEL, prompt: '', max_tokens: 30, temperature: 0, repetition_penalty: 1.5 } as OpenAI.CompletionCreateParamsNonStreaming);
     const reference = await direct({ prompt: '', maxNewTokens: 30, doSample: false, repetitionPenalty: 1.5 });
@@ -176,10 +248,33 @@ describe('OpenAI-compatible API: chat completions', () => {
     expect(events.at(-1)).toBe('data: [DONE]');
   });
 
-  it('refuses chat for a model without a chat template', async () => {
-    const failure = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((failure as Error).message).toContain('has no chat template');
+  it('answers chat for a model without a template through the story default, and says so', async () => {
+    const conversation: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'system', content: 'A story.' },
+      { role: 'user', content: 'Once upon a time, there was a cat' },
+    ];
+    const completion = (await client.chat.completions.create({ model: MODEL, messages: conversation, max_tokens: 20, temperature: 0 })) as OpenAI.ChatCompletion & { pareto: ParetoTextInfo };
+    const reference = await direct({ prompt: 'A story.\n\nOnce upon a time, there was a cat', maxNewTokens: 20, doSample: false });
+    expect(completion.choices[0]!.message.content).toBe(reference.text);
+    expect(completion.usage?.prompt_tokens).toBe(reference.promptIds.length);
+    expect(completion.pareto.chat_template).toBe('story-default');
+    const own = (await client.chat.completions.create({ model: CHAT_MODEL, messages: conversation, max_tokens: 2 })) as OpenAI.ChatCompletion & { pareto: ParetoTextInfo };
+    expect(own.pareto.chat_template).toBe('model');
+  });
+
+  it('gives chat logprobs with top alternatives, whole and streamed', async () => {
+    const body = { model: MODEL, messages: [{ role: 'user' as const, content: 'Tom' }], max_tokens: 12, temperature: 0, logprobs: true, top_logprobs: 2 };
+    const whole = await client.chat.completions.create(body);
+    const content = whole.choices[0]!.logprobs!.content!;
+    expect(content.map((entry) => entry.token).join('')).toBe(whole.choices[0]!.message.content);
+    for (const entry of content) {
+      expect(entry.top_logprobs).toHaveLength(2);
+      expect(entry.top_logprobs[0]).toEqual({ token: entry.token, logprob: entry.logprob, bytes: [...Buffer.from(entry.token)] });
+      expect(entry.top_logprobs[1]!.logprob).toBeLessThanOrEqual(entry.logprob);
+    }
+    const streamed: OpenAI.ChatCompletionTokenLogprob[] = [];
+    for await (const chunk of await client.chat.completions.create({ ...body, stream: true })) streamed.push(...(chunk.choices[0]?.logprobs?.content ?? []));
+    expect(streamed).toEqual(content);
   });
 });
 
@@ -189,15 +284,21 @@ describe('OpenAI-compatible API: errors', () => {
     expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
     const error = failure as InstanceType<typeof OpenAI.NotFoundError>;
     expect(error.status).toBe(404);
-    expect(error.message).toContain(`Known models: ${MODEL}`);
+    expect(error.message).toContain(`Known text models: ${MODEL}`);
     expect(error.param).toBe('model');
     expect(error.code).toBe('model_not_found');
   });
 
   it.each([
-    ['n', { n: 2 }],
+    ['n', { n: 9 }],
+    ['n', { n: 0 }],
     ['temperature', { temperature: 3 }],
-    ['presence_penalty', { presence_penalty: 0.5 }],
+    ['presence_penalty', { presence_penalty: 2.5 }],
+    ['frequency_penalty', { frequency_penalty: -3 }],
+    ['logprobs', { logprobs: 21 }],
+    ['echo', { echo: true, logprobs: 1 }],
+    ['pareto.lambda', { pareto: { lambda: 0.5 } }],
+    ['pareto.window', { pareto: { window: 'wide' } }],
     ['prompt', { prompt: ['one', 'two'] }],
     ['prompt', { prompt: [1, 2, 3] }],
     ['max_tokens', { max_tokens: 0 }],
@@ -205,6 +306,21 @@ describe('OpenAI-compatible API: errors', () => {
     const failure = await client.completions.create({ model: MODEL, prompt: 'Hi', ...fields } as OpenAI.CompletionCreateParamsNonStreaming).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     expect((failure as InstanceType<typeof OpenAI.BadRequestError>).param).toBe(param);
+  });
+
+  it('answers a bad chat top_logprobs with 400 naming it', async () => {
+    const failure = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], top_logprobs: 2 }).catch((error: unknown) => error);
+    expect((failure as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('top_logprobs');
+  });
+
+  it('answers images asked of a text model, or of a server without image models, naming the model', async () => {
+    const wrongKind = await client.images.generate({ model: MODEL, prompt: 'a cat' }).catch((error: unknown) => error);
+    expect(wrongKind).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((wrongKind as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('model');
+    expect((wrongKind as Error).message).toContain('/v1/chat/completions');
+    const none = await client.images.generate({ prompt: 'a cat' }).catch((error: unknown) => error);
+    expect(none).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((await client.models.list()).data.length).toBe(2); // still serving
   });
 
   it('answers a wrong API key with 401 in OpenAI error shape', async () => {

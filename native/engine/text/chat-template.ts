@@ -7,13 +7,14 @@ interface TokenizerConfigJson {
   eos_token?: string | { content: string };
 }
 
+/** Each turn as a plain paragraph, with no role labels a story model never saw; empty turns left out. */
+const STORY_TURNS = "{% for message in messages if message.content | trim %}{% if not loop.first %}{{ '\\n\\n' }}{% endif %}{{ message.content | trim }}{% endfor %}";
+
 /**
- * The chat template for base story models that ship none (the one the bundled Pareto Stories packages
- * carry in their tokenizer_config.json too): the system text as a preamble, then each turn as a plain
- * paragraph, with no role labels a story model never saw; the answer continues the last turn's text.
+ * The chat template of the bundled Pareto Stories packages (in their tokenizer_config.json): the start
+ * token, the system text as a preamble, then the turns, the answer continuing the last turn's text.
  */
-export const STORY_CHAT_TEMPLATE =
-  "{{ bos_token }}{% for message in messages if message.content | trim %}{% if not loop.first %}{{ '\\n\\n' }}{% endif %}{{ message.content | trim }}{% endfor %}";
+export const STORY_CHAT_TEMPLATE = `{{ bos_token }}${STORY_TURNS}`;
 
 const tokenText = (token: TokenizerConfigJson['bos_token']) => (typeof token === 'object' ? token.content : (token ?? ''));
 
@@ -25,7 +26,11 @@ function parse(source: string, modelName: string): Template {
   }
 }
 
-/** A model's chat template (`tokenizer_config.json`), else the story default, rendered with Hugging Face's Jinja implementation. */
+/**
+ * A model's chat template (`tokenizer_config.json`), else the story default for base story models (the
+ * Pareto Stories template without its start token, which the tokenizer adds), rendered with Hugging Face's Jinja
+ * implementation.
+ */
 export class ChatTemplate {
   private constructor(
     private readonly template: Template,
@@ -34,6 +39,14 @@ export class ChatTemplate {
     readonly source: ChatTemplateSource,
   ) {}
 
+  /**
+   * A model's own template writes its special tokens itself (Hugging Face's convention); the story
+   * default's text is tokenized exactly as a prompt is, start token and leading-space rule included.
+   */
+  get addsSpecialTokensOnEncode(): boolean {
+    return this.source === 'story-default';
+  }
+
   static fromTokenizerConfig(config: object, modelName: string): ChatTemplate {
     const json = config as TokenizerConfigJson;
     const own = Array.isArray(json.chat_template)
@@ -41,7 +54,7 @@ export class ChatTemplate {
       : json.chat_template;
     const specialTokens = { bos_token: tokenText(json.bos_token), eos_token: tokenText(json.eos_token) };
     if (own) return new ChatTemplate(parse(own, modelName), specialTokens, 'model');
-    return new ChatTemplate(parse(STORY_CHAT_TEMPLATE, modelName), specialTokens, 'story-default');
+    return new ChatTemplate(parse(STORY_TURNS, modelName), specialTokens, 'story-default');
   }
 
   render(messages: readonly ChatMessage[]): string {

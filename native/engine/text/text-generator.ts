@@ -81,7 +81,7 @@ export class TextGenerator {
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
     let promptIds: number[];
     if (request.messages) {
-      promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), false);
+      promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), this.chatTemplate.addsSpecialTokensOnEncode);
     } else {
       promptIds = this.tokenizer.encode(request.prompt ?? '');
     }
