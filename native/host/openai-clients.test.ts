@@ -2,32 +2,18 @@ import { createOpenAICompatible, type MetadataExtractor } from '@ai-sdk/openai-c
 import { HumanMessage, SystemMessage, type AIMessageChunk } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { generateText, streamText } from 'ai';
-import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
 import type { StudioEvent } from '../contract';
+import { apiServerForTests } from '../testing/api-server';
 import { bundledModels, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
-import { openAiRoutes } from './openai-api';
-import { StudioHost } from './studio-host';
-import { startWebServer, type RunningWebServer } from './web-server';
 
 /** The real clients developers use, against a running server: each on a bundled model and on the 656K fixture. */
 const MODELS = ['pareto-stories-student-s', 'tinystories-656k-onnx'];
 const SYSTEM = 'A short story for a small child.';
 const OPENING = 'Once upon a time, there was a little bird';
 
-let server: RunningWebServer;
-let host: StudioHost;
-let baseURL: string;
-
-beforeAll(async () => {
-  host = new StudioHost({ dataDir: temporaryDir(), bundledModelsDir: bundledModels(), modelPaths: [tinyStoriesOnnx()] });
-  server = await startWebServer({ host, port: 0, staticDir: null, extraRoutes: [openAiRoutes(host)] });
-  baseURL = `http://127.0.0.1:${server.port}/v1`;
-});
-afterAll(async () => {
-  await server.close();
-  await host.dispose();
-});
+const api = apiServerForTests(() => ({ dataDir: temporaryDir(), bundledModelsDir: bundledModels(), modelPaths: [tinyStoriesOnnx()] }));
 
 /** Hands the server's `pareto` extension (point, template, cost) to the AI SDK as provider metadata. */
 const paretoMetadata: MetadataExtractor = {
@@ -41,9 +27,9 @@ const paretoMetadata: MetadataExtractor = {
   },
 };
 
-const aiSdk = () => createOpenAICompatible({ name: 'pareto', baseURL, apiKey: server.token, includeUsage: true, metadataExtractor: paretoMetadata });
+const aiSdk = () => createOpenAICompatible({ name: 'pareto', baseURL: api.baseURL, apiKey: api.server.token, includeUsage: true, metadataExtractor: paretoMetadata });
 const langChain = (model: string, fields: { maxTokens?: number; modelKwargs?: Record<string, unknown> } = {}) =>
-  new ChatOpenAI({ model, apiKey: server.token, configuration: { baseURL }, temperature: 0, maxTokens: 40, streamUsage: true, maxRetries: 0, ...fields });
+  new ChatOpenAI({ model, apiKey: api.server.token, configuration: { baseURL: api.baseURL }, temperature: 0, maxTokens: 40, streamUsage: true, maxRetries: 0, ...fields });
 
 /**
  * Records, for each text piece a client receives, whether the host had already finished the job: pieces
@@ -51,7 +37,7 @@ const langChain = (model: string, fields: { maxTokens?: number; modelKwargs?: Re
  */
 function watchDelivery() {
   let finished = 0;
-  const off = host.onEvent((event: StudioEvent) => {
+  const off = api.host.onEvent((event: StudioEvent) => {
     if (event.type === 'done') finished++;
   });
   const arrivals: boolean[] = [];
@@ -65,7 +51,7 @@ function watchDelivery() {
 
 describe.each(MODELS)('clients against %s', (model) => {
   it('openai: chat, whole and streamed, with usage', async () => {
-    const client = new OpenAI({ apiKey: server.token, baseURL, maxRetries: 0 });
+    const { client } = api;
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'system', content: SYSTEM }, { role: 'user', content: OPENING }];
     const whole = await client.chat.completions.create({ model, messages, max_tokens: 30, temperature: 0 });
     expect(whole.choices[0]!.message.content!.length).toBeGreaterThan(0);
