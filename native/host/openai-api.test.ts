@@ -284,6 +284,7 @@ describe('OpenAI-compatible API: errors', () => {
     ['echo', { echo: true, logprobs: 1 }],
     ['pareto.lambda', { pareto: { lambda: 0.5 } }],
     ['pareto.window', { pareto: { window: 'wide' } }],
+    ['logit_bias', { logit_bias: { '1': 5 } }],
     ['prompt', { prompt: ['one', 'two'] }],
     ['prompt', { prompt: [1, 2, 3] }],
     ['max_tokens', { max_tokens: 0 }],

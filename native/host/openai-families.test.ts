@@ -73,6 +73,13 @@ describe('a family id planned by λ', () => {
     expect(answer.usage!.completion_tokens).toBeGreaterThan(answer.choices.length);
   });
 
+  it('answers chat asked of an image family in OpenAI error shape, naming the model', async () => {
+    const failure = await api.client.chat.completions.create({ model: 'pareto-emoji', messages: [{ role: 'user', content: 'Hi' }] }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((failure as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('model');
+    expect((failure as Error).message).toContain('/v1/images/generations');
+  });
+
   it('answers chat on a bundled model through the template it ships', async () => {
     const answer = (await api.client.chat.completions.create({
       model: 'pareto-stories-student-s',
