@@ -22,7 +22,7 @@ import { findOperatingPoint, type OperatingPointFile, type TextModelFolder } fro
 import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StopStringCriteria, StoppingCriteriaList, truncateAtStop } from './stopping-criteria';
 import { StopStringHoldback, TextStreamer } from './streamer';
 import { GreedyChooser, MultinomialChooser } from './token-chooser';
-import { TokenLogprobRecorder } from './token-logprobs';
+import { TokenLogprobRecorder, entriesWithin } from './token-logprobs';
 import { TextTokenizer } from './tokenizer';
 import { chooseWindow, measureStepCost, type StepCostModel } from './window-planner';
 
@@ -196,8 +196,9 @@ export class TextGenerator {
         logprobs: recorder,
       });
       const metrics = { ...meter.finish(), precisionShare: prepared.dynamic?.shares() ?? null };
-      const logprobs = recorder?.entries ?? null;
-      return { text: truncateAtStop(holdback.text, stops), promptIds, generatedIds, finishReason, config, metrics, logprobs };
+      const text = truncateAtStop(holdback.text, stops);
+      const logprobs = recorder ? entriesWithin(recorder.entries, text.length) : null;
+      return { text, promptIds, generatedIds, finishReason, config, metrics, logprobs };
     } finally {
       prepared.leases.forEach((lease) => lease.release());
     }

@@ -67,6 +67,16 @@ describe('token log-probabilities', () => {
     expect(streamed.length).toBeGreaterThan(10);
   });
 
+  it('leaves out the tokens of a stop string, as the text does', async () => {
+    const result = await generator.generate(request({ prompt: '', maxNewTokens: 40, doSample: false, stop: [' Lily'], logprobs: 0 }));
+    expect(result.finishReason).toBe('stop');
+    const joined = result.logprobs!.map((entry) => entry.token).join('');
+    // The fixture's tokens hold phrases with their trailing space: the last one kept ends in the stop string's first character.
+    expect(joined.startsWith(result.text)).toBe(true);
+    expect(joined.length).toBeLessThan(result.text.length + ' Lily'.length);
+    expect(result.logprobs!.length).toBeLessThan(result.generatedIds.length);
+  });
+
   it('leaves the result without logprobs unless asked', async () => {
     expect((await generator.generate(request({ maxNewTokens: 4, doSample: false }))).logprobs).toBeNull();
   });

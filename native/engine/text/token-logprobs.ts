@@ -41,3 +41,18 @@ export class TokenLogprobRecorder {
     return entry;
   }
 }
+
+/**
+ * The entries of the tokens that make up an output of `length` characters: those of a stop string (or
+ * an end token) go as their text does, and a token that ends in the first characters of one stays.
+ */
+export function entriesWithin(entries: readonly TokenLogprob[], length: number): TokenLogprob[] {
+  const kept: TokenLogprob[] = [];
+  let start = 0;
+  for (const entry of entries) {
+    if (start >= length) break;
+    kept.push(entry);
+    start += entry.token.length;
+  }
+  return kept;
+}
