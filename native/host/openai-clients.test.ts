@@ -1,10 +1,11 @@
 import { createOpenAICompatible, type MetadataExtractor } from '@ai-sdk/openai-compatible';
 import { HumanMessage, SystemMessage, type AIMessageChunk } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
-import { generateText, streamText } from 'ai';
+import { generateImage, generateText, streamText } from 'ai';
 import type OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { StudioEvent } from '../contract';
+import { decodePng } from '../engine/png/png';
 import { apiServerForTests } from '../testing/api-server';
 import { bundledModels, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 
@@ -125,5 +126,17 @@ describe.each(MODELS)('clients against %s', (model) => {
     expect(String(whole!.content).length).toBeGreaterThan(0);
     expect(delivery.beforeTheEnd()).toBeGreaterThan(1);
     expect(whole!.usage_metadata!.output_tokens).toBe(300);
+  });
+});
+
+describe('Vercel AI SDK: generateImage against the bundled emoji student', () => {
+  it('gets a PNG it can decode, the same bytes for the same seed', async () => {
+    const make = (seed: number) =>
+      generateImage({ model: aiSdk().imageModel('pareto-emoji-student'), prompt: 'a smiling face', size: '32x32', providerOptions: { pareto: { seed } } });
+    const [first, again, other] = [await make(5), await make(5), await make(6)];
+    expect(first.image.mediaType).toBe('image/png');
+    expect(decodePng(first.image.uint8Array)).toMatchObject({ width: 32, height: 32 });
+    expect(again.image.base64).toBe(first.image.base64);
+    expect(other.image.base64).not.toBe(first.image.base64);
   });
 });
