@@ -2,8 +2,7 @@ import type { JobEvent, RunMetrics, TokenLogprob } from '../contract';
 
 /**
  * Coalesces a job's token stream: a small model makes a thousand tokens a second, more than
- * an event stream or a UI should carry one by one. The first text goes out at once (it is the
- * time to first token every client sees); after it, text goes out at most every `intervalMs`.
+ * an event stream or a UI should carry one by one. Text goes out at most every `intervalMs`.
  */
 export class JobEventBuffer {
   private text = '';
@@ -12,7 +11,6 @@ export class JobEventBuffer {
   /** Where the live metrics come from; read only when the buffer flushes, not on every token. */
   private metrics: (() => RunMetrics) | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private sentText = false;
 
   constructor(
     private readonly jobId: string,
@@ -24,9 +22,7 @@ export class JobEventBuffer {
     this.text += text;
     this.ids.push(...ids);
     if (logprobs) (this.logprobs ??= []).push(...logprobs);
-    if (this.sentText) return this.schedule();
-    this.sentText = true;
-    this.flush();
+    this.schedule();
   }
 
   watchMetrics(source: () => RunMetrics): void {
