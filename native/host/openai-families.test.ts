@@ -66,6 +66,12 @@ describe('a family id planned by λ', () => {
     expect(fixed.pareto.point).toMatchObject({ precision: 'int8', window: { sinks: 4, window: 64 } });
   });
 
+  it('plans completions to the family id too', async () => {
+    const completion = (await api.client.completions.create({ model: 'pareto-stories', prompt: 'Tom had a ball.', max_tokens: 8, temperature: 0, pareto: { lambda: 0 } } as OpenAI.CompletionCreateParamsNonStreaming)) as OpenAI.Completion & { pareto: ParetoTextInfo };
+    expect(STORIES).toContain(completion.model);
+    expect(completion.pareto).toMatchObject({ family: 'pareto-stories', chat_template: null, lambda_choice: { lambda: 0 } });
+  });
+
   it('runs every choice of n at the point the first ran at', async () => {
     const answer = await chat({ lambda: 0.5 }, { n: 3, temperature: 1, seed: 11 });
     expect(answer.choices).toHaveLength(3);
@@ -116,6 +122,13 @@ describe('POST /v1/images/generations', () => {
     expect(pair.pareto.images.map((image) => image.seed)).toEqual([7, 8]);
     expect(pair.data![1]!.b64_json).toBe(second.data![0]!.b64_json);
     expect(pair.pareto.point.steps).toBe(2);
+  });
+
+  it('uses the bundled image family at the saved slider when the request names no model', async () => {
+    await api.host.invoke('updateSettings', { lambda: 0 });
+    const answer = await images({ seed: 3 });
+    expect(answer.pareto).toMatchObject({ family: 'pareto-emoji', lambda_choice: { lambda: 0 } });
+    expect(EMOJI).toContain(answer.pareto.model);
   });
 
   it('plans the family id by λ and says which point ran', async () => {
