@@ -69,10 +69,10 @@ const commonFields = {
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   presence_penalty: penalty('presence_penalty'),
   frequency_penalty: penalty('frequency_penalty'),
+  /** Token id → bias added to its logit, −100 to 100. */
   logit_bias: z
-    .record(z.string(), z.number())
-    .nullish()
-    .refine((bias) => !bias || Object.keys(bias).length === 0, unsupported('logit_bias')),
+    .record(z.string().regex(/^\d+$/, 'logit_bias keys must be token ids'), z.number().min(-100, 'logit_bias values must be between -100 and 100').max(100, 'logit_bias values must be between -100 and 100'))
+    .nullish(),
   user: z.string().nullish(),
   // Extensions: the studio's own sampling knobs and operating point.
   top_k: z.number().int().min(0).max(1_000_000).nullish(),

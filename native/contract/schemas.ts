@@ -95,6 +95,8 @@ export const TextGenerationRequestSchema = z
     /** OpenAI's penalties: a generated token loses `presencePenalty` once and `frequencyPenalty` per occurrence. */
     presencePenalty: z.number().min(-2).max(2).optional(),
     frequencyPenalty: z.number().min(-2).max(2).optional(),
+    /** Added to the logits of these token ids before a token is chosen (OpenAI's logit_bias; −100 bans, 100 forces). */
+    logitBias: z.record(z.string().regex(/^\d+$/, 'logitBias keys are token ids'), z.number().min(-100).max(100)).optional(),
     /** Record each generated token's log-probability and this many likeliest alternatives (0: the token's own only). */
     logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).optional(),
     seed: seedSchema.optional(),
@@ -133,6 +135,7 @@ export const GenerationConfigSchema = z.object({
   repetitionPenalty: z.number().nullable(),
   presencePenalty: z.number().nullable().default(null),
   frequencyPenalty: z.number().nullable().default(null),
+  logitBias: z.record(z.string(), z.number()).nullable().default(null),
   stop: z.array(z.string()),
   /** The chat template that rendered the messages; null for a plain prompt. */
   chatTemplate: z.enum(CHAT_TEMPLATE_SOURCES).nullable().default(null),

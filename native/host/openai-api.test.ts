@@ -149,6 +149,19 @@ describe('OpenAI-compatible API: completions', () => {
     expect(logprobs.text_offset![1]).toBe(logprobs.tokens![0]!.length);
   });
 
+  it('maps logit_bias onto the engine, and names it when a token id is out of range', async () => {
+    const greedy = await direct({ prompt: '', maxNewTokens: 12, doSample: false });
+    const banned = String(greedy.generatedIds[0]);
+    const completion = await api.client.completions.create({ model: MODEL, prompt: '', max_tokens: 12, temperature: 0, logit_bias: { [banned]: -100 } });
+    expect(completion.choices[0]!.text).toBe((await direct({ prompt: '', maxNewTokens: 12, doSample: false, logitBias: { [banned]: -100 } })).text);
+    expect(completion.choices[0]!.text).not.toBe(greedy.text);
+    for (const logit_bias of [{ '32000': 1 }, { '5': 101 }, { five: 1 }] as Record<string, number>[]) {
+      const failure = await api.client.completions.create({ model: MODEL, prompt: '', logit_bias }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
+      expect((failure as InstanceType<typeof OpenAI.BadRequestError>).param).toMatch(/^logit_bias/);
+    }
+  });
+
   it('maps presence and frequency penalties onto the engine', async () => {
     const completion = await api.client.completions.create({ model: MODEL, prompt: '', max_tokens: 40, temperature: 0, presence_penalty: 1, frequency_penalty: 0.5 });
     const reference = await direct({ prompt: '', maxNewTokens: 40, doSample: false, presencePenalty: 1, frequencyPenalty: 0.5 });
@@ -284,7 +297,6 @@ describe('OpenAI-compatible API: errors', () => {
     ['echo', { echo: true, logprobs: 1 }],
     ['pareto.lambda', { pareto: { lambda: 0.5 } }],
     ['pareto.window', { pareto: { window: 'wide' } }],
-    ['logit_bias', { logit_bias: { '1': 5 } }],
     ['prompt', { prompt: ['one', 'two'] }],
     ['prompt', { prompt: [1, 2, 3] }],
     ['max_tokens', { max_tokens: 0 }],

@@ -116,6 +116,15 @@ export class MinPLogitsWarper implements LogitsProcessor {
   }
 }
 
+/** Adds a fixed bias to the logits of some tokens (OpenAI's logit_bias). */
+export class LogitBiasProcessor implements LogitsProcessor {
+  constructor(private readonly bias: ReadonlyMap<number, number>) {}
+
+  process(logits: Float32Array): void {
+    for (const [id, bias] of this.bias) logits[id]! += bias;
+  }
+}
+
 /**
  * OpenAI's presence and frequency penalties: each token already generated loses
  * `presence` once plus `frequency` for every time it occurs (negative values encourage repeats).

@@ -11,6 +11,7 @@ import { SlidingWindowDecoder } from './kv-window';
 import {
   LogitsProcessorList,
   MinNewTokensLogitsProcessor,
+  LogitBiasProcessor,
   MinPLogitsWarper,
   PresenceFrequencyPenaltyLogitsProcessor,
   RepetitionPenaltyLogitsProcessor,
@@ -96,6 +97,7 @@ export class TextGenerator {
   /** Opens the sessions a request needs and checks it against the model, so errors come before queueing. */
   async prepare(request: ResolvedTextGenerationRequest): Promise<PreparedTextRun> {
     const promptIds = this.encodePrompt(request);
+    this.checkLogitBias(request);
     const dynamicRequest = request.dynamicPrecision;
     const primaryPoint = findOperatingPoint(this.folder, dynamicRequest?.full ?? request.precision, request.depth);
     const leases = [await this.session(primaryPoint, request.ep)];
@@ -123,6 +125,12 @@ export class TextGenerator {
     }
   }
 
+  private checkLogitBias({ logitBias }: ResolvedTextGenerationRequest): void {
+    const vocab = this.folder.config.vocabSize;
+    const outside = Object.keys(logitBias ?? {}).find((id) => Number(id) >= vocab);
+    if (outside !== undefined) throw new ApiError('bad_request', `logitBias names token ${outside}, but ${this.folder.name} has ${vocab} tokens (0 to ${vocab - 1}).`, 'logitBias');
+  }
+
   private autoWindow(decoder: DecoderSession, sinks: number): Promise<number> {
     let cost = this.stepCosts.get(decoder);
     if (!cost) {
@@ -145,6 +153,7 @@ export class TextGenerator {
       repetitionPenalty: request.repetitionPenalty ?? null,
       presencePenalty: request.presencePenalty ?? null,
       frequencyPenalty: request.frequencyPenalty ?? null,
+      logitBias: request.logitBias ?? null,
       chatTemplate: request.messages ? this.chatTemplate.source : null,
       seed: doSample ? (request.seed ?? crypto.randomInt(0, 2 ** 32)) : null,
       maxNewTokens: request.maxNewTokens,
@@ -213,6 +222,7 @@ export class TextGenerator {
     const list = new LogitsProcessorList();
     if (request.minNewTokens) list.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
     if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty));
+    if (config.logitBias) list.push(new LogitBiasProcessor(new Map(Object.entries(config.logitBias).map(([id, bias]) => [Number(id), bias]))));
     if (config.presencePenalty || config.frequencyPenalty) list.push(new PresenceFrequencyPenaltyLogitsProcessor(config.presencePenalty ?? 0, config.frequencyPenalty ?? 0));
     if (config.doSample) {
       list.push(new TemperatureLogitsWarper(config.temperature));

@@ -32,12 +32,15 @@ const FROM_STUDIO: Record<ApiErrorBody['code'], { status: number; type: ErrorTyp
   internal: { status: 500, type: 'server_error' },
 };
 
+/** The OpenAI name of a studio request field that an engine error names. */
+const OPENAI_NAMES: Record<string, string> = { logitBias: 'logit_bias', width: 'size', height: 'size' };
+
 /** Any failure as an OpenAiError: the studio's own errors keep their message and status. */
 export function toOpenAiError(error: unknown): OpenAiError {
   if (error instanceof OpenAiError) return error;
   if (error instanceof ApiError) {
     const { status, type } = FROM_STUDIO[error.code];
-    return new OpenAiError(status, error.message, type, error.param, error.code);
+    return new OpenAiError(status, error.message, type, error.param && (OPENAI_NAMES[error.param] ?? error.param), error.code);
   }
   return new OpenAiError(500, `Internal error: ${(error as Error).message}`, 'server_error');
 }

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { ApiError, type ImageGenerationRequest } from '../../contract';
+import type { ImageGenerationRequest } from '../../contract';
 import type { OpenAiImageRequest, OpenAiImagesResponse } from '../../contract/openai';
 import type { StudioHost } from '../studio-host';
 import { runImageJob, type FinishedImage } from './host-job';
@@ -35,12 +35,6 @@ function imageRequest(body: OpenAiImageRequest, target: ApiTarget, ep: ImageGene
     previewEvery: 0,
     ep,
   };
-}
-
-/** The engine names width or height; the OpenAI request said both as `size`. */
-function asSizeError(error: unknown): unknown {
-  if (!(error instanceof ApiError) || (error.param !== 'width' && error.param !== 'height')) return error;
-  return new OpenAiError(400, `size: ${error.message}`, 'invalid_request_error', 'size', 'invalid_value');
 }
 
 function describe(target: ApiTarget, images: readonly FinishedImage[]): OpenAiImagesResponse {
@@ -89,11 +83,7 @@ export async function generateImages(host: StudioHost, response: http.ServerResp
     const seed = request.seed === undefined ? undefined : (request.seed + index) % 2 ** 32;
     const first = images[0]?.result.parameters;
     const pinned = first && target.isFamily ? { model: images[0]!.model, lambda: undefined, precision: first.precision, steps: first.steps } : {};
-    try {
-      images.push(await runImageJob(host, { ...request, seed, ...pinned }, signal));
-    } catch (error) {
-      throw asSizeError(error);
-    }
+    images.push(await runImageJob(host, { ...request, seed, ...pinned }, signal));
     if (signal.aborted) return;
   }
   sendJson(response, 200, describe(target, images));

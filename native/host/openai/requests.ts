@@ -47,6 +47,7 @@ function generationFields(body: CommonFields, maxNewTokens: number): Omit<TextGe
     repetitionPenalty: body.repetition_penalty ?? undefined,
     presencePenalty: body.presence_penalty || undefined,
     frequencyPenalty: body.frequency_penalty || undefined,
+    logitBias: body.logit_bias && Object.keys(body.logit_bias).length ? body.logit_bias : undefined,
   };
   // OpenAI's temperature 0 (and top_p 0) mean "always the likeliest token": the engine's greedy decoding.
   if (body.temperature === 0 || body.top_p === 0) return { ...extensions, doSample: false };

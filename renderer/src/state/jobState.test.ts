@@ -30,6 +30,7 @@ const config: GenerationConfig = {
   repetitionPenalty: null,
   presencePenalty: null,
   frequencyPenalty: null,
+  logitBias: null,
   stop: [],
   chatTemplate: null,
   operatingPoint: { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.8, quality: 0.7, efficiency: 0.85, bitsPerByte: 1.52, msPerToken: 0.8 },
