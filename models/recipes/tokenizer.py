@@ -19,6 +19,10 @@ from typing import Dict, Iterable, List, Tuple
 SPACE = "\u2581"
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
 SPECIALS = [UNK, BOS, EOS]
+# The studio's story chat template (native/engine/text/chat-template.ts, STORY_CHAT_TEMPLATE): the system
+# text as a preamble, each turn a plain paragraph, the answer continuing the last turn.
+CHAT_TEMPLATE = ("{{ bos_token }}{% for message in messages if message.content | trim %}"
+                 "{% if not loop.first %}{{ '\\n\\n' }}{% endif %}{{ message.content | trim }}{% endfor %}")
 BYTE_TOKENS = [f"<0x{b:02X}>" for b in range(256)]
 CHUNK = re.compile(f"{SPACE}[^{SPACE}]*|[^{SPACE}]+")
 
@@ -190,7 +194,7 @@ class BpeTokenizer:
         return {
             "add_bos_token": True, "add_eos_token": False, "bos_token": BOS, "eos_token": EOS, "unk_token": UNK,
             "pad_token": UNK, "clean_up_tokenization_spaces": False, "legacy": False,
-            "model_max_length": 512, "tokenizer_class": "LlamaTokenizer",
+            "model_max_length": 512, "tokenizer_class": "LlamaTokenizer", "chat_template": CHAT_TEMPLATE,
             "added_tokens_decoder": {str(self.vocab[t]): {"content": t, "lstrip": False, "normalized": False,
                                                           "rstrip": False, "single_word": False, "special": True}
                                      for t in SPECIALS},

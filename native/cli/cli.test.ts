@@ -24,6 +24,15 @@ describe('pareto generate text', () => {
     expect(JSON.parse(a.stdout).config).toMatchObject({ doSample: true, seed: 7, temperature: 0.8 });
   });
 
+  it('prints log-probabilities and applies presence and frequency penalties', async () => {
+    const result = await pareto('generate', 'text', '--model', tinyStoriesOnnx(), '--prompt', '', '--max-new-tokens', '30', '--greedy', '--logprobs', '2', '--frequency-penalty', '1', '--json');
+    const output = JSON.parse(result.stdout);
+    expect(output.config).toMatchObject({ frequencyPenalty: 1, presencePenalty: null });
+    expect(output.logprobs).toHaveLength(output.generatedIds.length);
+    expect(output.logprobs[0].top).toHaveLength(2);
+    expect(output.generatedIds).not.toEqual(referenceGreedy().output_ids.slice(1, 31));
+  });
+
   it('gives one line and a non-zero exit for each kind of bad input', async () => {
     const noOnnx = temporaryDir();
     fs.writeFileSync(path.join(noOnnx, 'config.json'), '{}');
@@ -37,6 +46,7 @@ describe('pareto generate text', () => {
       [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--max-new-tokens', 'ten'], /--max-new-tokens must be an integer/],
       [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--greedy', '--seed', '3'], /--greedy cannot be combined/],
       [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--bogus'], /Unknown option '--bogus'/],
+      [['--model', tinyStoriesOnnx(), '--prompt', 'hi', '--presence-penalty', '3'], /--presence-penalty must be/],
       [['--model', tinyStoriesOnnx()], /--prompt is required/],
     ];
     const results = await Promise.all(cases.map(([args]) => pareto('generate', 'text', ...args)));

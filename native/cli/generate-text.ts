@@ -1,4 +1,4 @@
-import { EXECUTION_PROVIDERS, type TextGenerationRequest } from '../contract';
+import { EXECUTION_PROVIDERS, MAX_TOP_LOGPROBS, type TextGenerationRequest } from '../contract';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
@@ -8,6 +8,7 @@ import { runTextJob } from './run-text-job';
 
 export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
     [--greedy | --temperature T --top-k K --top-p P --min-p M --seed S] [--repetition-penalty R] [--stop S ...]
+    [--presence-penalty P --frequency-penalty F] [--logprobs N (with --json: each token's log-probability and N alternatives)]
     [--precision P --depth D --window W|auto --sinks G --dynamic-precision CHEAP:FULL[:ENTROPY]]
     [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
 
@@ -36,6 +37,9 @@ export async function generateText(args: string[]): Promise<number> {
     seed: { type: 'string' },
     'min-p': { type: 'string' },
     'repetition-penalty': { type: 'string' },
+    'presence-penalty': { type: 'string' },
+    'frequency-penalty': { type: 'string' },
+    logprobs: { type: 'string' },
     stop: { type: 'string', multiple: true },
     precision: { type: 'string' },
     depth: { type: 'string' },
@@ -65,6 +69,9 @@ export async function generateText(args: string[]): Promise<number> {
     maxNewTokens: integerOption('max-new-tokens', values['max-new-tokens'], 1, 32_768) ?? 128,
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
     repetitionPenalty: numberOption('repetition-penalty', values['repetition-penalty'], Number.MIN_VALUE, 10),
+    presencePenalty: numberOption('presence-penalty', values['presence-penalty'], -2, 2),
+    frequencyPenalty: numberOption('frequency-penalty', values['frequency-penalty'], -2, 2),
+    logprobs: integerOption('logprobs', values.logprobs, 0, MAX_TOP_LOGPROBS),
     stop: values.stop,
     precision: values.precision,
     depth: integerOption('depth', values.depth, 1, 1024),

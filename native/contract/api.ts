@@ -62,6 +62,8 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorBody['code'],
     message: string,
+    /** The request field at fault, when one is (the OpenAI-compatible API names it in `param`). */
+    readonly param: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -1,18 +1,24 @@
 import { z } from 'zod';
-import { MAX_NEW_TOKENS } from './schemas';
+import { MAX_NEW_TOKENS, MAX_TOP_LOGPROBS, type ChatTemplateSource } from './schemas';
 
 /**
  * The OpenAI-compatible API (`/v1`), served by the same host as the studio's own API: requests
- * map onto `startTextJob` and its event stream. Fields OpenAI defines but the studio cannot honour
- * are refused with a 400 naming them; fields it does not know are ignored, as other local servers do.
- * Extensions (`top_k`, `min_p`, `repetition_penalty`, `min_tokens`, `precision`) pass through.
+ * map onto `startTextJob` / `startImageJob` and their event stream. Fields OpenAI defines but the
+ * studio cannot honour are refused with a 400 naming them; fields it does not know are ignored, as
+ * other local servers do. Extensions (`top_k`, `min_p`, `repetition_penalty`, `min_tokens`,
+ * `precision`, and `pareto: {lambda, precision, depth, window}`) pass through; every answer carries
+ * a `pareto` object saying which model, operating point and chat template ran and what it cost.
  */
 export const OPENAI_ROUTES = {
   prefix: '/v1',
   models: '/v1/models',
   completions: '/v1/completions',
   chatCompletions: '/v1/chat/completions',
+  imageGenerations: '/v1/images/generations',
 } as const;
+
+/** The most choices (`n`) one request may ask for: they run one after another on the queue. */
+export const OPENAI_MAX_CHOICES = 8;
 
 /** The host's limit on new tokens per request. */
 export const OPENAI_MAX_TOKENS_LIMIT = MAX_NEW_TOKENS;
@@ -23,10 +29,25 @@ const unsupported = (what: string) => `${what} is not supported by Pareto Studio
 
 const maxTokensSchema = z.number().int().min(1).max(OPENAI_MAX_TOKENS_LIMIT).nullish();
 
-/** A penalty the engine has no processor for: accepted only when it changes nothing. */
-const zeroOnly = (what: string) =>
-  z.number().min(-2).max(2).nullish().refine((value) => !value, `${unsupported(what)} (only 0); use repetition_penalty (e.g. 1.1) instead`);
+const penalty = (name: string) => z.number({ error: `${name} must be a number between -2 and 2` }).min(-2, `${name} must be between -2 and 2`).max(2, `${name} must be between -2 and 2`).nullish();
 
+const choicesSchema = z
+  .number({ error: `n must be an integer from 1 to ${OPENAI_MAX_CHOICES}` })
+  .int(`n must be an integer from 1 to ${OPENAI_MAX_CHOICES}`)
+  .min(1, `n must be at least 1`)
+  .max(OPENAI_MAX_CHOICES, `n is at most ${OPENAI_MAX_CHOICES} here: the choices run one after another`)
+  .nullish();
+
+/** The studio's operating-point knobs: λ for a family id, the rest fixing a knob by hand. */
+export const ParetoTextOptionsSchema = z.strictObject({
+  /** 0 = most efficient … 1 = best quality; only with a family id (default: the studio's saved slider). */
+  lambda: z.number().min(0, 'lambda must be between 0 and 1').max(1, 'lambda must be between 0 and 1').nullish(),
+  precision: z.string().min(1).nullish(),
+  depth: z.number().int().min(1).max(1024).nullish(),
+  /** Attention window (last W positions plus 4 sinks), or 'auto' to pick W from the measured cost. */
+  window: z.union([z.number().int().min(1).max(1_000_000), z.literal('auto')], { error: 'window must be a positive integer or "auto"' }).nullish(),
+});
+export type ParetoTextOptions = z.infer<typeof ParetoTextOptionsSchema>;
 const stopString = z.string().min(1, 'stop strings must not be empty').max(200, 'stop strings must be at most 200 characters');
 const stopSchema = z.union([stopString, z.array(stopString).max(16, 'stop holds at most 16 strings')], {
   error: 'stop must be a non-empty string or an array of at most 16 of them (each at most 200 characters)',
@@ -40,18 +61,18 @@ const commonFields = {
   temperature: z.number().min(0, 'temperature must be between 0 and 2').max(2, 'temperature must be between 0 and 2').nullish(),
   /** 0 means greedy decoding. */
   top_p: z.number().min(0, 'top_p must be between 0 and 1').max(1, 'top_p must be between 0 and 1').nullish(),
-  n: z.literal(1, { error: `${unsupported('n other than 1')}: send one request per choice` }).nullish(),
+  n: choicesSchema,
   stop: stopSchema.nullish(),
   /** Any safe integer; the engine's seed is taken modulo 2^32. */
   seed: z.number().int().nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
-  presence_penalty: zeroOnly('presence_penalty'),
-  frequency_penalty: zeroOnly('frequency_penalty'),
+  presence_penalty: penalty('presence_penalty'),
+  frequency_penalty: penalty('frequency_penalty'),
+  /** Token id → bias added to its logit, −100 to 100. */
   logit_bias: z
-    .record(z.string(), z.number())
-    .nullish()
-    .refine((bias) => !bias || Object.keys(bias).length === 0, unsupported('logit_bias')),
+    .record(z.string().regex(/^\d+$/, 'logit_bias keys must be token ids'), z.number().min(-100, 'logit_bias values must be between -100 and 100').max(100, 'logit_bias values must be between -100 and 100'))
+    .nullish(),
   user: z.string().nullish(),
   // Extensions: the studio's own sampling knobs and operating point.
   top_k: z.number().int().min(0).max(1_000_000).nullish(),
@@ -59,6 +80,7 @@ const commonFields = {
   repetition_penalty: z.number().gt(0).max(10).nullish(),
   min_tokens: z.number().int().min(0).max(OPENAI_MAX_TOKENS_LIMIT).nullish(),
   precision: z.string().min(1).nullish(),
+  pareto: ParetoTextOptionsSchema.nullish(),
 };
 
 export const CompletionRequestSchema = z.object({
@@ -70,7 +92,11 @@ export const CompletionRequestSchema = z.object({
   echo: z.boolean().nullish(),
   suffix: z.string().nullish().refine((suffix) => !suffix, unsupported('suffix (fill-in-the-middle)')),
   best_of: z.literal(1, { error: unsupported('best_of other than 1') }).nullish(),
-  logprobs: z.number().int().nullish().refine((value) => value === null || value === undefined, unsupported('logprobs')),
+  /** Log-probabilities of each token and of this many likeliest alternatives. */
+  logprobs: z.number().int().min(0, `logprobs must be from 0 to ${MAX_TOP_LOGPROBS}`).max(MAX_TOP_LOGPROBS, `logprobs must be from 0 to ${MAX_TOP_LOGPROBS}`).nullish(),
+}).refine((body) => !(body.echo && typeof body.logprobs === 'number'), {
+  message: `${unsupported('echo with logprobs')}: log-probabilities cover the generated tokens only`,
+  path: ['echo'],
 });
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
@@ -100,8 +126,8 @@ export const ChatCompletionRequestSchema = z.object({
   messages: z.array(OpenAiChatMessageSchema).min(1, 'messages must hold at least one message').max(1000),
   /** OpenAI's newer name for max_tokens; wins when both are given. */
   max_completion_tokens: maxTokensSchema,
-  logprobs: z.boolean().nullish().refine((value) => !value, unsupported('logprobs')),
-  top_logprobs: z.number().int().nullish().refine((value) => value === null || value === undefined, unsupported('top_logprobs')),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0, `top_logprobs must be from 0 to ${MAX_TOP_LOGPROBS}`).max(MAX_TOP_LOGPROBS, `top_logprobs must be from 0 to ${MAX_TOP_LOGPROBS}`).nullish(),
   tools: z.array(z.unknown()).nullish().refine((tools) => !tools?.length, unsupported('tools (function calling)')),
   functions: z.array(z.unknown()).nullish().refine((functions) => !functions?.length, unsupported('functions (function calling)')),
   tool_choice: z.unknown().optional().refine((choice) => choice === undefined || choice === null || choice === 'none', unsupported('tool_choice other than "none"')),
@@ -109,8 +135,35 @@ export const ChatCompletionRequestSchema = z.object({
     .object({ type: z.string() })
     .nullish()
     .refine((format) => !format || format.type === 'text', unsupported('response_format other than {type: "text"} (no JSON mode)')),
+}).refine((body) => body.top_logprobs === null || body.top_logprobs === undefined || body.logprobs === true, {
+  message: 'top_logprobs needs logprobs: true',
+  path: ['top_logprobs'],
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+const imageSizeSchema = z
+  .string()
+  .regex(/^(auto|[1-9]\d{0,4}x[1-9]\d{0,4})$/, 'size must be WIDTHxHEIGHT in pixels (e.g. 32x32) or "auto" for the model\'s own size');
+
+/** `POST /v1/images/generations`, in OpenAI's shape, with the studio's image knobs as extensions. */
+export const OpenAiImageRequestSchema = z.object({
+  prompt: z.string({ error: 'prompt is required' }).min(1, 'prompt must not be empty').max(10_000, 'prompt is longer than 10,000 characters'),
+  /** A model or family id from GET /v1/models; absent: the bundled image family at the saved slider. */
+  model: z.string().min(1).nullish(),
+  n: choicesSchema,
+  size: imageSizeSchema.nullish(),
+  response_format: z.literal('b64_json', { error: `${unsupported('response_format other than b64_json')}: images are returned inline, never as URLs` }).nullish(),
+  output_format: z.literal('png', { error: `${unsupported('output_format other than png')}` }).nullish(),
+  user: z.string().nullish(),
+  // Extensions: the studio's image knobs.
+  seed: z.number().int().min(0).max(0xffff_ffff).nullish(),
+  steps: z.number().int().min(1).max(1000).nullish(),
+  lambda: z.number().min(0, 'lambda must be between 0 and 1').max(1, 'lambda must be between 0 and 1').nullish(),
+  guidance: z.number().min(0).max(50).nullish(),
+  negative_prompt: z.string().max(10_000).nullish(),
+  precision: z.string().min(1).nullish(),
+});
+export type OpenAiImageRequest = z.infer<typeof OpenAiImageRequestSchema>;
 
 // Responses, in OpenAI's shapes.
 
@@ -122,11 +175,63 @@ export interface OpenAiUsage {
   total_tokens: number;
 }
 
+/** What a run cost on this device; energy is null until a meter measures it, `energy_estimated` says when it was modelled. */
+export interface ParetoTextCost {
+  ttft_ms: number | null;
+  ms_per_token: number | null;
+  tokens_per_second: number | null;
+  total_ms: number;
+  energy_j: number | null;
+  energy_source: string | null;
+  energy_estimated: boolean | null;
+  peak_rss_mb: number;
+}
+
+/** λ's choice, when the slider picked the operating point (a request to a family id). */
+export interface ParetoLambdaChoice {
+  lambda: number;
+  utility: number;
+  quality: number;
+  efficiency: number;
+}
+
+/** The `pareto` extension of every text answer: the point that ran and what it cost (summed over the choices). */
+export interface ParetoTextInfo {
+  model: string;
+  family: string | null;
+  chat_template: ChatTemplateSource | null;
+  point: { precision: string; depth: number | null; window: { sinks: number; window: number } | null; ep: string };
+  lambda_choice: (ParetoLambdaChoice & { bits_per_byte: number; predicted_ms_per_token: number }) | null;
+  cost: ParetoTextCost;
+}
+
+export interface ParetoModelPoint {
+  model: string;
+  precision: string;
+  /** Text: active layers. */
+  depth?: number;
+  /** Images: diffusion steps. */
+  steps?: number | null;
+  /** Held-out bits per byte (text) or Fréchet distance (images) from pareto.json; null when undeclared. */
+  bits_per_byte?: number | null;
+  frechet_distance?: number | null;
+}
+
 export interface OpenAiModel {
   id: string;
   object: 'model';
   created: number;
   owned_by: 'pareto-studio';
+  pareto: {
+    kind: 'text' | 'image';
+    /** True for a family id: requests to it are planned by λ across `models`. */
+    is_family: boolean;
+    family: string | null;
+    models: string[];
+    precisions: string[];
+    context_length: number | null;
+    operating_points: ParetoModelPoint[];
+  };
 }
 
 export interface OpenAiModelList {
@@ -134,13 +239,31 @@ export interface OpenAiModelList {
   data: OpenAiModel[];
 }
 
+export interface CompletionLogprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Record<string, number>[] | null;
+  text_offset: number[];
+}
+
+interface ChatTokenChoice {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+export interface ChatLogprobs {
+  content: (ChatTokenChoice & { top_logprobs: ChatTokenChoice[] })[];
+  refusal: null;
+}
+
 export interface Completion {
   id: string;
   object: 'text_completion';
   created: number;
   model: string;
-  choices: { index: 0; text: string; finish_reason: OpenAiFinishReason | null; logprobs: null }[];
+  choices: { index: number; text: string; finish_reason: OpenAiFinishReason | null; logprobs: CompletionLogprobs | null }[];
   usage?: OpenAiUsage | null;
+  pareto?: ParetoTextInfo;
 }
 
 export interface ChatCompletion {
@@ -148,8 +271,9 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: { index: 0; message: { role: 'assistant'; content: string; refusal: null }; finish_reason: OpenAiFinishReason; logprobs: null }[];
+  choices: { index: number; message: { role: 'assistant'; content: string; refusal: null }; finish_reason: OpenAiFinishReason; logprobs: ChatLogprobs | null }[];
   usage: OpenAiUsage;
+  pareto: ParetoTextInfo;
 }
 
 export interface ChatCompletionChunk {
@@ -157,8 +281,32 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: { index: 0; delta: { role?: 'assistant'; content?: string }; finish_reason: OpenAiFinishReason | null; logprobs: null }[];
+  choices: { index: number; delta: { role?: 'assistant'; content?: string }; finish_reason: OpenAiFinishReason | null; logprobs: ChatLogprobs | null }[];
   usage?: OpenAiUsage | null;
+  pareto?: ParetoTextInfo;
+}
+
+export interface ParetoImageCost {
+  s_per_image: number;
+  ms_per_step: number | null;
+  energy_j: number | null;
+  energy_source: string | null;
+  energy_estimated: boolean | null;
+  peak_rss_mb: number;
+}
+
+export interface OpenAiImagesResponse {
+  created: number;
+  data: { b64_json: string; revised_prompt: null }[];
+  pareto: {
+    model: string;
+    family: string | null;
+    point: { precision: string; steps: number; width: number; height: number; ep: string };
+    lambda_choice: (ParetoLambdaChoice & { frechet_distance: number; predicted_s_per_image: number }) | null;
+    /** Per image: the seed and the A1111 parameters text written into its PNG. */
+    images: { seed: number; parameters: string }[];
+    cost: ParetoImageCost;
+  };
 }
 
 export const OPENAI_ERROR_TYPES = ['invalid_request_error', 'authentication_error', 'not_found_error', 'server_error'] as const;

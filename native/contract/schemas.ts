@@ -59,6 +59,13 @@ export const LambdaSchema = z.number({ error: LAMBDA_RANGE }).min(0, LAMBDA_RANG
 /** The spread of a predicted cost: the lowest and highest the calibration's repeats make likely. */
 const CostBoundsSchema = z.object({ low: z.number(), high: z.number() });
 
+/** The most alternatives a request may ask log-probabilities for, per token. */
+export const MAX_TOP_LOGPROBS = 20;
+
+/** Which chat template rendered a conversation: the model's own (tokenizer_config.json) or the story default. */
+export const CHAT_TEMPLATE_SOURCES = ['model', 'story-default'] as const;
+export type ChatTemplateSource = (typeof CHAT_TEMPLATE_SOURCES)[number];
+
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string().max(1_000_000),
@@ -92,6 +99,13 @@ export const TextGenerationRequestSchema = z
     topP: z.number().gt(0).max(1).optional(),
     minP: z.number().min(0).max(1).optional(),
     repetitionPenalty: z.number().gt(0).max(10).optional(),
+    /** OpenAI's penalties: a generated token loses `presencePenalty` once and `frequencyPenalty` per occurrence. */
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    frequencyPenalty: z.number().min(-2).max(2).optional(),
+    /** Added to the logits of these token ids before a token is chosen (OpenAI's logit_bias; −100 bans, 100 forces). */
+    logitBias: z.record(z.string().regex(/^\d+$/, 'logitBias keys are token ids'), z.number().min(-100).max(100)).optional(),
+    /** Record each generated token's log-probability and this many likeliest alternatives (0: the token's own only). */
+    logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).optional(),
     seed: seedSchema.optional(),
     /** Generation ends when the text contains one of these; the stop string is not part of the result. */
     stop: z.array(z.string().min(1).max(200)).max(16).optional(),
@@ -143,7 +157,12 @@ export const GenerationConfigSchema = z.object({
   window: z.object({ sinks: z.number().int(), window: z.number().int() }).nullable(),
   minP: z.number().nullable(),
   repetitionPenalty: z.number().nullable(),
+  presencePenalty: z.number().nullable().default(null),
+  frequencyPenalty: z.number().nullable().default(null),
+  logitBias: z.record(z.string(), z.number()).nullable().default(null),
   stop: z.array(z.string()),
+  /** The chat template that rendered the messages; null for a plain prompt. */
+  chatTemplate: z.enum(CHAT_TEMPLATE_SOURCES).nullable().default(null),
   /** What λ selected, when the slider chose the operating point. */
   operatingPoint: z
     .object({
@@ -188,6 +207,18 @@ export const RunMetricsSchema = z.object({
 });
 export type RunMetrics = z.infer<typeof RunMetricsSchema>;
 
+const TokenChoiceSchema = z.object({
+  id: z.number().int(),
+  /** The token's text as it reads in the output (a leading space included). */
+  token: z.string(),
+  /** Natural log of its probability under the model's own distribution (before sampling rules). */
+  logprob: z.number(),
+});
+
+/** A generated token's log-probability, with the likeliest alternatives at its position, best first. */
+export const TokenLogprobSchema = TokenChoiceSchema.extend({ top: z.array(TokenChoiceSchema) });
+export type TokenLogprob = z.infer<typeof TokenLogprobSchema>;
+
 export const FINISH_REASONS = ['eos', 'stop', 'length', 'context', 'cancelled'] as const;
 export const FinishReasonSchema = z.enum(FINISH_REASONS);
 export type FinishReason = z.infer<typeof FinishReasonSchema>;
@@ -199,6 +230,8 @@ export const TextResultSchema = z.object({
   finishReason: FinishReasonSchema,
   config: GenerationConfigSchema,
   metrics: RunMetricsSchema,
+  /** One entry per generated token, when the request asked for logprobs. */
+  logprobs: z.array(TokenLogprobSchema).nullable().default(null),
 });
 export type TextResult = z.infer<typeof TextResultSchema>;
 
@@ -235,7 +268,14 @@ export const JobEventSchema = z.discriminatedUnion('type', [
     config: GenerationConfigSchema,
   }),
   /** Tokens are coalesced: one event may carry several. */
-  z.object({ type: z.literal('tokens'), jobId: z.string(), ids: z.array(z.number().int()), text: z.string() }),
+  z.object({
+    type: z.literal('tokens'),
+    jobId: z.string(),
+    ids: z.array(z.number().int()),
+    text: z.string(),
+    /** The log-probabilities of `ids`, when the request asked for them. */
+    logprobs: z.array(TokenLogprobSchema).optional(),
+  }),
   z.object({ type: z.literal('metrics'), jobId: z.string(), metrics: RunMetricsSchema }),
   z.object({ type: z.literal('done'), jobId: z.string(), result: TextResultSchema }),
   EnergyEventSchema,

@@ -1,4 +1,4 @@
-import type { JobEvent, RunMetrics } from '../contract';
+import type { JobEvent, RunMetrics, TokenLogprob } from '../contract';
 
 /**
  * Coalesces a job's token stream: a small model makes a thousand tokens a second, more than
@@ -7,6 +7,7 @@ import type { JobEvent, RunMetrics } from '../contract';
 export class JobEventBuffer {
   private text = '';
   private ids: number[] = [];
+  private logprobs: TokenLogprob[] | null = null;
   /** Where the live metrics come from; read only when the buffer flushes, not on every token. */
   private metrics: (() => RunMetrics) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -17,9 +18,10 @@ export class JobEventBuffer {
     private readonly intervalMs = 33,
   ) {}
 
-  addText(text: string, ids: readonly number[]): void {
+  addText(text: string, ids: readonly number[], logprobs?: readonly TokenLogprob[]): void {
     this.text += text;
     this.ids.push(...ids);
+    if (logprobs) (this.logprobs ??= []).push(...logprobs);
     this.schedule();
   }
 
@@ -31,10 +33,11 @@ export class JobEventBuffer {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.text || this.ids.length) this.emit({ type: 'tokens', jobId: this.jobId, ids: this.ids, text: this.text });
+    if (this.text || this.ids.length) this.emit({ type: 'tokens', jobId: this.jobId, ids: this.ids, text: this.text, ...(this.logprobs && { logprobs: this.logprobs }) });
     if (this.metrics) this.emit({ type: 'metrics', jobId: this.jobId, metrics: this.metrics() });
     this.text = '';
     this.ids = [];
+    this.logprobs = null;
     this.metrics = null;
   }
 

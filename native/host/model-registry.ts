@@ -5,6 +5,7 @@ import type { ParetoManifest } from '../engine/package/pareto-manifest';
 import { findUnetPoint, imagePrecisions, isImageModelFolder, loadImageModelFolder, type ImageModelFolder } from '../engine/image/model-folder';
 import { defaultSchedulerName } from '../engine/image/schedulers';
 import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
+import { ModelFolderCache } from './model-folder-cache';
 import type { SettingsStore } from './settings-store';
 
 interface Candidate {
@@ -55,6 +56,11 @@ function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['
 }
 
 type Entry = { info: ModelInfo; folder: TextModelFolder; image?: undefined } | { info: ModelInfo; folder?: undefined; image: ImageModelFolder };
+type LoadedFolder = { folder: TextModelFolder; image?: undefined } | { folder?: undefined; image: ImageModelFolder };
+
+function loadFolder(dir: string): LoadedFolder {
+  return isImageModelFolder(dir) ? { image: loadImageModelFolder(dir) } : { folder: loadTextModelFolder(dir) };
+}
 
 function looksLikePath(value: string): boolean {
   return value.includes('/') || value.includes('\\') || value.startsWith('.') || path.isAbsolute(value);
@@ -62,6 +68,8 @@ function looksLikePath(value: string): boolean {
 
 /** The models the studio knows: bundled ones, folders the user imported, and folders named at launch. */
 export class ModelRegistry {
+  private readonly loaded = new ModelFolderCache<LoadedFolder>();
+
   constructor(
     private readonly settings: SettingsStore,
     private readonly bundledDir: string | null,
@@ -158,9 +166,9 @@ export class ModelRegistry {
     for (const candidate of this.candidates()) {
       if (seen.has(candidate.dir)) continue;
       seen.add(candidate.dir);
-      let loaded: { folder: TextModelFolder; image?: undefined } | { folder?: undefined; image: ImageModelFolder };
+      let loaded: LoadedFolder;
       try {
-        loaded = isImageModelFolder(candidate.dir) ? { image: loadImageModelFolder(candidate.dir) } : { folder: loadTextModelFolder(candidate.dir) };
+        loaded = this.loaded.load(candidate.dir, loadFolder);
       } catch {
         continue; // A folder that broke since it was added is reported when it is asked for by path.
       }

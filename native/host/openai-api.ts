@@ -1,148 +1,75 @@
-import fs from 'node:fs';
 import type http from 'node:http';
-import type { z } from 'zod';
-import type { ModelInfo, TextGenerationRequest, TextResult } from '../contract';
-import {
-  ChatCompletionRequestSchema,
-  CompletionRequestSchema,
-  OPENAI_ROUTES,
-  type ChatCompletion,
-  type ChatCompletionChunk,
-  type Completion,
-  type OpenAiFinishReason,
-  type OpenAiModel,
-  type OpenAiModelList,
-} from '../contract/openai';
+import type { TextGenerationRequest } from '../contract';
+import { ChatCompletionRequestSchema, CompletionRequestSchema, OpenAiImageRequestSchema, OPENAI_ROUTES, type OpenAiModelList } from '../contract/openai';
 import { startHostJob } from './openai/host-job';
-import { OpenAiError, SseWriter, fromZodError, sendJson, sendOpenAiError } from './openai/http';
-import { chatToStudio, completionToStudio, finishReason, usageOf } from './openai/requests';
+import { OpenAiError, SseWriter, clientGone, parseBody, sendJson, sendOpenAiError } from './openai/http';
+import { generateImages } from './openai/images';
+import { describeTarget, findTarget, listTargets, type ApiTarget } from './openai/models';
+import { chatToStudio, completionToStudio, finishReason, nthChoice } from './openai/requests';
+import { chatShape, completionShape, paretoInfo, usageOf, type FinishedChoice, type ResponseMeta, type ResponseShape } from './openai/responses';
 import type { StudioHost } from './studio-host';
-import { readJsonBody, type ExtraRoute } from './web-server';
+import type { ExtraRoute } from './web-server';
 
-const ROUTE_LIST = 'GET /v1/models, POST /v1/completions and POST /v1/chat/completions';
-
-interface ResponseMeta {
-  id: string;
-  created: number;
-  model: string;
-}
-
-/** What differs between the two generation endpoints: the id prefix and the shapes of whole answers and stream chunks. */
-interface ResponseShape {
-  idPrefix: 'cmpl' | 'chatcmpl';
-  /** Chunks a stream opens with, before any text. */
-  opening(meta: ResponseMeta): object[];
-  piece(meta: ResponseMeta, text: string): object;
-  last(meta: ResponseMeta, finish: OpenAiFinishReason): object;
-  whole(meta: ResponseMeta, result: TextResult): object;
-}
+const ROUTE_LIST = 'GET /v1/models, POST /v1/completions, POST /v1/chat/completions and POST /v1/images/generations';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-function completionShape(echo: string | null): ResponseShape {
-  const chunk = (meta: ResponseMeta, text: string, finish: OpenAiFinishReason | null): Completion => ({
-    ...meta,
-    object: 'text_completion',
-    choices: [{ index: 0, text, finish_reason: finish, logprobs: null }],
-  });
-  return {
-    idPrefix: 'cmpl',
-    opening: (meta) => (echo ? [chunk(meta, echo, null)] : []),
-    piece: (meta, text) => chunk(meta, text, null),
-    last: (meta, finish) => chunk(meta, '', finish),
-    whole: (meta, result) => ({ ...chunk(meta, (echo ?? '') + result.text, finishReason(result.finishReason)), usage: usageOf(result) }),
-  };
-}
-
-const chatShape: ResponseShape = (() => {
-  const chunk = (meta: ResponseMeta, delta: ChatCompletionChunk['choices'][number]['delta'], finish: OpenAiFinishReason | null): ChatCompletionChunk => ({
-    ...meta,
-    object: 'chat.completion.chunk',
-    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-  });
-  return {
-    idPrefix: 'chatcmpl',
-    opening: (meta) => [chunk(meta, { role: 'assistant' }, null)],
-    piece: (meta, text) => chunk(meta, { content: text }, null),
-    last: (meta, finish) => chunk(meta, {}, finish),
-    whole: (meta, result): ChatCompletion => ({
-      ...meta,
-      object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, finish_reason: finishReason(result.finishReason), logprobs: null }],
-      usage: usageOf(result),
-    }),
-  };
-})();
-
-async function textModels(host: StudioHost): Promise<ModelInfo[]> {
-  return (await host.invoke('listModels')).filter((model) => model.kind === 'text');
-}
-
-function describeModel(model: ModelInfo): OpenAiModel {
-  let created = nowSeconds();
-  try {
-    created = Math.floor(fs.statSync(model.path).mtimeMs / 1000);
-  } catch {
-    // A folder gone since it was listed still gets an entry; the generation request will say what is wrong.
-  }
-  return { id: model.id, object: 'model', created, owned_by: 'pareto-studio' };
-}
-
-/** The registered text model named by a request; a 404 listing the known ids otherwise. */
-async function findModel(host: StudioHost, id: string): Promise<ModelInfo> {
-  const models = await textModels(host);
-  const model = models.find((candidate) => candidate.id === id);
-  if (model) return model;
-  const known = models.length ? `Known models: ${models.map((candidate) => candidate.id).join(', ')}.` : 'No text models are installed: start `pareto serve --model DIR`.';
-  throw new OpenAiError(404, `The model "${id}" does not exist. ${known}`, 'not_found_error', 'model', 'model_not_found');
-}
-
-async function parseBody<S extends z.ZodType>(request: http.IncomingMessage, schema: S): Promise<z.output<S>> {
-  const body = await readJsonBody(request);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OpenAiError(400, 'The request body must be a JSON object.');
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw fromZodError(parsed.error);
-  return parsed.data;
+interface TextAnswer {
+  target: ApiTarget;
+  request: TextGenerationRequest;
+  n: number;
+  stream: boolean;
+  includeUsage: boolean;
+  shape: ResponseShape;
 }
 
 /**
- * Runs one generation on the host and answers it, whole or as a stream. The job is cancelled as soon
- * as the client goes away, so a disconnected client stops generation within one token.
+ * Runs a request's n choices one after another on the host's queue and answers them, whole or as one
+ * stream (each chunk as its tokens are generated). The running job is cancelled as soon as the client
+ * goes away, so a disconnected client stops generation within one token.
  */
-async function generate(
-  host: StudioHost,
-  response: http.ServerResponse,
-  studioRequest: TextGenerationRequest,
-  options: { stream: boolean; includeUsage: boolean },
-  shape: ResponseShape,
-): Promise<void> {
-  const client = new AbortController();
-  response.on('close', () => {
-    if (!response.writableFinished) client.abort();
-  });
-  const job = await startHostJob(host, studioRequest, client.signal);
-  const meta: ResponseMeta = { id: `${shape.idPrefix}-${job.jobId}`, created: nowSeconds(), model: studioRequest.model ?? '' };
-
-  const sse = options.stream ? new SseWriter(response) : null;
+async function answerText(host: StudioHost, response: http.ServerResponse, answer: TextAnswer): Promise<void> {
+  const { target, shape } = answer;
+  const signal = clientGone(response);
+  const choices: FinishedChoice[] = [];
+  let meta: ResponseMeta | null = null;
+  let sse: SseWriter | null = null;
   // With include_usage, OpenAI puts `usage: null` on every chunk and the totals on a last chunk without choices.
-  const usage = options.includeUsage ? { usage: null } : {};
-  if (sse) {
-    for (const chunk of shape.opening(meta)) sse.data({ ...chunk, ...usage });
-    job.onText((text) => sse.data({ ...shape.piece(meta, text), ...usage }));
-  }
-  let result: TextResult;
+  const usage = answer.includeUsage ? { usage: null } : {};
   try {
-    result = await job.result;
+    for (let index = 0; index < answer.n; index++) {
+      const ranAt = target.isFamily && choices[0] ? { model: choices[0].model, ...choices[0].result.config } : null;
+      const job = await startHostJob(host, nthChoice(answer.request, index, ranAt), signal);
+      const { model } = await job.started;
+      meta ??= { id: `${shape.idPrefix}-${job.jobId}`, created: nowSeconds(), model };
+      if (answer.stream) {
+        const stream = (sse ??= new SseWriter(response));
+        const chunkMeta = meta;
+        for (const chunk of shape.opening(chunkMeta, index)) stream.data({ ...chunk, ...usage });
+        job.onText((text, logprobs) => stream.data({ ...shape.piece(chunkMeta, index, text, logprobs), ...usage }));
+      }
+      const result = await job.result;
+      if (signal.aborted) return;
+      choices.push({ model, result });
+      if (sse && index < answer.n - 1) sse.data({ ...shape.last(meta, index, finishReason(result.finishReason)), ...usage });
+    }
   } catch (error) {
-    if (client.signal.aborted) return;
+    if (signal.aborted) return;
     if (!sse) throw error;
     return sse.fail(error);
   }
-  if (client.signal.aborted) return;
-  if (!sse) return sendJson(response, 200, shape.whole(meta, result));
-  sse.data({ ...shape.last(meta, finishReason(result.finishReason)), ...usage });
-  if (options.includeUsage) sse.data({ ...shape.last(meta, 'stop'), choices: [], usage: usageOf(result) });
+  const pareto = paretoInfo(target, choices);
+  if (!sse) return sendJson(response, 200, shape.whole(meta!, choices, pareto));
+  const last = choices.at(-1)!;
+  sse.data({ ...shape.last(meta!, choices.length - 1, finishReason(last.result.finishReason)), ...usage, pareto });
+  if (answer.includeUsage) sse.data({ ...shape.last(meta!, 0, 'stop'), choices: [], usage: usageOf(choices), pareto });
   sse.done();
+}
+
+async function textContext(host: StudioHost, model: string) {
+  const target = await findTarget(host, model, 'text');
+  const { ep, lambda } = await host.invoke('getSettings');
+  return { target, ep, savedLambda: lambda };
 }
 
 async function route(host: StudioHost, request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
@@ -153,27 +80,35 @@ async function route(host: StudioHost, request: http.IncomingMessage, response: 
 
   if (path === OPENAI_ROUTES.models) {
     expect('GET');
-    const list: OpenAiModelList = { object: 'list', data: (await textModels(host)).map(describeModel) };
+    const list: OpenAiModelList = { object: 'list', data: (await listTargets(host)).map((target) => describeTarget(host, target)) };
     return sendJson(response, 200, list);
   }
   if (path.startsWith(`${OPENAI_ROUTES.models}/`)) {
     expect('GET');
-    return sendJson(response, 200, describeModel(await findModel(host, decodeURIComponent(path.slice(OPENAI_ROUTES.models.length + 1)))));
+    const id = decodeURIComponent(path.slice(OPENAI_ROUTES.models.length + 1));
+    const target = (await listTargets(host)).find((candidate) => candidate.id === id);
+    if (!target) throw new OpenAiError(404, `The model "${id}" does not exist.`, 'not_found_error', 'model', 'model_not_found');
+    return sendJson(response, 200, describeTarget(host, target));
   }
   if (path === OPENAI_ROUTES.completions) {
     expect('POST');
     const body = await parseBody(request, CompletionRequestSchema);
-    const model = await findModel(host, body.model);
-    const studioRequest = completionToStudio(body, model, (await host.invoke('getSettings')).ep);
+    const context = await textContext(host, body.model);
+    const studioRequest = completionToStudio(body, context);
     const echo = body.echo ? (studioRequest.prompt ?? '') : null;
-    return generate(host, response, studioRequest, { stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true }, completionShape(echo));
+    const stream = { stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true };
+    return answerText(host, response, { target: context.target, request: studioRequest, n: body.n ?? 1, ...stream, shape: completionShape(echo) });
   }
   if (path === OPENAI_ROUTES.chatCompletions) {
     expect('POST');
     const body = await parseBody(request, ChatCompletionRequestSchema);
-    const model = await findModel(host, body.model);
-    const studioRequest = chatToStudio(body, model, (await host.invoke('getSettings')).ep);
-    return generate(host, response, studioRequest, { stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true }, chatShape);
+    const context = await textContext(host, body.model);
+    const stream = { stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true };
+    return answerText(host, response, { target: context.target, request: chatToStudio(body, context), n: body.n ?? 1, ...stream, shape: chatShape });
+  }
+  if (path === OPENAI_ROUTES.imageGenerations) {
+    expect('POST');
+    return generateImages(host, response, await parseBody(request, OpenAiImageRequestSchema));
   }
   throw new OpenAiError(404, `Unknown route ${request.method} ${url.pathname}: this server answers ${ROUTE_LIST}.`, 'not_found_error', null, 'unknown_url');
 }

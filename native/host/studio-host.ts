@@ -224,7 +224,7 @@ export class StudioHost {
           generator.run(prepared, {
             signal,
             onStarted: (started) => this.emit({ type: 'started', jobId, model: info.id, ...started, config: prepared.config }),
-            onText: (text, ids) => buffer.addText(text, ids),
+            onText: (text, ids, logprobs) => buffer.addText(text, ids, logprobs),
             onToken: (meter) => buffer.watchMetrics(() => meter.snapshot()),
           }),
         );

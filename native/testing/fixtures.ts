@@ -19,6 +19,9 @@ export function sharedPath(...parts: string[]): string {
 
 export const tinyStoriesOnnx = () => sharedPath('fixtures', 'tinystories-656k-onnx');
 
+/** The project's bundled packages (Pareto Stories, Pareto Emoji), read-only. */
+export const bundledModels = () => path.resolve(HERE, '../../models');
+
 export function referenceGreedy(): { input_ids: number[]; output_ids: number[] } {
   return JSON.parse(fs.readFileSync(path.join(tinyStoriesOnnx(), 'reference_greedy.json'), 'utf8'));
 }

@@ -202,11 +202,11 @@ export class ImageGenerator {
     const height = request.height ?? defaultSide(layout.fixedHeight);
     for (const [name, value, fixedCells] of [['width', width, layout.fixedWidth], ['height', height, layout.fixedHeight]] as const) {
       if (fixedCells !== null && value !== fixedCells * scale) {
-        throw new ApiError('bad_request', `${this.folder.name} makes ${fixedCells * scale}-pixel ${name}s only (its UNet graph is fixed at ${fixedCells} cells); got ${value}.`);
+        throw new ApiError('bad_request', `${this.folder.name} makes ${fixedCells * scale}-pixel ${name}s only (its UNet graph is fixed at ${fixedCells} cells); got ${value}.`, name);
       }
-      if (value % scale !== 0) throw new ApiError('bad_request', `The ${name} must be a multiple of ${scale} for ${this.folder.name}; got ${value}.`);
+      if (value % scale !== 0) throw new ApiError('bad_request', `The ${name} must be a multiple of ${scale} for ${this.folder.name}; got ${value}.`, name);
     }
-    if (width * height > MAX_PIXELS) throw new ApiError('bad_request', `${width}x${height} is more than ${MAX_PIXELS} pixels.`);
+    if (width * height > MAX_PIXELS) throw new ApiError('bad_request', `${width}x${height} is more than ${MAX_PIXELS} pixels.`, 'width');
     return { width, height, latentWidth: width / scale, latentHeight: height / scale };
   }
 

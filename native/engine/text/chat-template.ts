@@ -1,5 +1,5 @@
 import { Template } from '@huggingface/jinja';
-import { ApiError, type ChatMessage } from '../../contract';
+import { ApiError, type ChatMessage, type ChatTemplateSource } from '../../contract';
 
 interface TokenizerConfigJson {
   chat_template?: string | { name: string; template: string }[];
@@ -7,27 +7,54 @@ interface TokenizerConfigJson {
   eos_token?: string | { content: string };
 }
 
+/** Each turn as a plain paragraph, with no role labels a story model never saw; empty turns left out. */
+const STORY_TURNS = "{% for message in messages if message.content | trim %}{% if not loop.first %}{{ '\\n\\n' }}{% endif %}{{ message.content | trim }}{% endfor %}";
+
+/**
+ * The chat template of the bundled Pareto Stories packages (in their tokenizer_config.json): the start
+ * token, the system text as a preamble, then the turns, the answer continuing the last turn's text.
+ */
+export const STORY_CHAT_TEMPLATE = `{{ bos_token }}${STORY_TURNS}`;
+
 const tokenText = (token: TokenizerConfigJson['bos_token']) => (typeof token === 'object' ? token.content : (token ?? ''));
 
-/** A model's chat template (`tokenizer_config.json`), rendered with Hugging Face's Jinja implementation. */
+function parse(source: string, modelName: string): Template {
+  try {
+    return new Template(source);
+  } catch (error) {
+    throw new ApiError('invalid_model', `The chat template of ${modelName} does not parse (${(error as Error).message}).`);
+  }
+}
+
+/**
+ * A model's chat template (`tokenizer_config.json`), else the story default for base story models (the
+ * Pareto Stories template without its start token, which the tokenizer adds), rendered with Hugging Face's Jinja
+ * implementation.
+ */
 export class ChatTemplate {
   private constructor(
     private readonly template: Template,
     private readonly specialTokens: { bos_token: string; eos_token: string },
+    /** Which template this is: the model's own, or the story default. */
+    readonly source: ChatTemplateSource,
   ) {}
 
-  /** The model's default template, or null when it has none. */
-  static fromTokenizerConfig(config: object, modelName: string): ChatTemplate | null {
+  /**
+   * A model's own template writes its special tokens itself (Hugging Face's convention); the story
+   * default's text is tokenized exactly as a prompt is, start token and leading-space rule included.
+   */
+  get addsSpecialTokensOnEncode(): boolean {
+    return this.source === 'story-default';
+  }
+
+  static fromTokenizerConfig(config: object, modelName: string): ChatTemplate {
     const json = config as TokenizerConfigJson;
-    const source = Array.isArray(json.chat_template)
+    const own = Array.isArray(json.chat_template)
       ? (json.chat_template.find((entry) => entry.name === 'default') ?? json.chat_template[0])?.template
       : json.chat_template;
-    if (!source) return null;
-    try {
-      return new ChatTemplate(new Template(source), { bos_token: tokenText(json.bos_token), eos_token: tokenText(json.eos_token) });
-    } catch (error) {
-      throw new ApiError('invalid_model', `The chat template of ${modelName} does not parse (${(error as Error).message}).`);
-    }
+    const specialTokens = { bos_token: tokenText(json.bos_token), eos_token: tokenText(json.eos_token) };
+    if (own) return new ChatTemplate(parse(own, modelName), specialTokens, 'model');
+    return new ChatTemplate(parse(STORY_TURNS, modelName), specialTokens, 'story-default');
   }
 
   render(messages: readonly ChatMessage[]): string {

@@ -133,8 +133,15 @@ describe('prompting knobs', () => {
     expect(ids[0]).toBe(1);
     const tokenizer = new TextTokenizer(generator.folder.tokenizerJson, generator.folder.tokenizerConfig, 'copy');
     expect(tokenizer.decode(ids)).toBe('Once upon a time');
+  });
+
+  it('renders chat for a model without a template through the story default, tokenized as the same prompt would be', () => {
     const plain = new TextGenerator(loadTextModelFolder(tinyStoriesOnnx()), pool);
-    expect(() => plain.encodePrompt({ messages: [{ role: 'user', content: 'hi' }] })).toThrowError(/has no chat template/);
+    const messages = [
+      { role: 'system' as const, content: 'A story.' },
+      { role: 'user' as const, content: 'Once upon a time' },
+    ];
+    expect(plain.encodePrompt({ messages })).toEqual(plain.encodePrompt({ prompt: 'A story.\n\nOnce upon a time' }));
   });
 
   it('ends at a stop string and leaves it out, in the streamed text too', async () => {

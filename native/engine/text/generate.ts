@@ -4,6 +4,7 @@ import type { LogitsProcessor } from './logits-processors';
 import type { StoppingCriterion } from './stopping-criteria';
 import type { Streamer } from './streamer';
 import type { TokenChooser } from './token-chooser';
+import type { TokenLogprobRecorder } from './token-logprobs';
 
 export interface GenerateOptions {
   promptIds: readonly number[];
@@ -11,6 +12,7 @@ export interface GenerateOptions {
   chooser: TokenChooser;
   stopping: StoppingCriterion;
   streamer?: Streamer;
+  logprobs?: TokenLogprobRecorder;
 }
 
 /** The decoding loop: prefill the prompt, then one cached step per token until a criterion stops it. */
@@ -21,8 +23,10 @@ export async function generateTokens(session: DecoderStep, options: GenerateOpti
   for (;;) {
     const step = await session.forward(input, cache);
     cache = step.cache;
+    options.logprobs?.observe(step.logits);
     options.processors.process(step.logits, generatedIds);
     const next = options.chooser.choose(step.logits);
+    options.logprobs?.chosen(next);
     generatedIds.push(next);
     options.streamer?.put([next]);
     const finishReason = options.stopping.check(generatedIds);

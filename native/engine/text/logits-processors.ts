@@ -115,3 +115,29 @@ export class MinPLogitsWarper implements LogitsProcessor {
     for (let i = 0; i < logits.length; i++) if (logits[i]! < threshold) logits[i] = -Infinity;
   }
 }
+
+/** Adds a fixed bias to the logits of some tokens (OpenAI's logit_bias). */
+export class LogitBiasProcessor implements LogitsProcessor {
+  constructor(private readonly bias: ReadonlyMap<number, number>) {}
+
+  process(logits: Float32Array): void {
+    for (const [id, bias] of this.bias) logits[id]! += bias;
+  }
+}
+
+/**
+ * OpenAI's presence and frequency penalties: each token already generated loses
+ * `presence` once plus `frequency` for every time it occurs (negative values encourage repeats).
+ */
+export class PresenceFrequencyPenaltyLogitsProcessor implements LogitsProcessor {
+  constructor(
+    private readonly presence: number,
+    private readonly frequency: number,
+  ) {}
+
+  process(logits: Float32Array, generatedIds: readonly number[]): void {
+    const counts = new Map<number, number>();
+    for (const id of generatedIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const [id, count] of counts) logits[id]! -= this.presence + this.frequency * count;
+  }
+}

@@ -26,11 +26,16 @@ export function argmax(values: Float32Array): number {
   return best;
 }
 
-/** Negative log-likelihood (nats) of `target` under softmax(logits). */
-export function negativeLogLikelihood(logits: Float32Array, target: number): number {
+/** log Σ exp(logits), computed stably: log-softmax(logits)[i] = logits[i] − this. */
+export function logNormalizer(logits: Float32Array): number {
   let max = -Infinity;
   for (const value of logits) if (value > max) max = value;
   let total = 0;
   for (const value of logits) total += Math.exp(value - max);
-  return Math.log(total) + max - logits[target]!;
+  return max + Math.log(total);
+}
+
+/** Negative log-likelihood (nats) of `target` under softmax(logits). */
+export function negativeLogLikelihood(logits: Float32Array, target: number): number {
+  return logNormalizer(logits) - logits[target]!;
 }

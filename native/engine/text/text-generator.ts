@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, type ExecutionProvider, type GenerationConfig, type ResolvedTextGenerationRequest, type TextResult } from '../../contract';
+import { ApiError, type ExecutionProvider, type GenerationConfig, type ResolvedTextGenerationRequest, type TextResult, type TokenLogprob } from '../../contract';
 import { RunMeter } from '../../metering/run-meter';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
@@ -11,7 +11,9 @@ import { SlidingWindowDecoder } from './kv-window';
 import {
   LogitsProcessorList,
   MinNewTokensLogitsProcessor,
+  LogitBiasProcessor,
   MinPLogitsWarper,
+  PresenceFrequencyPenaltyLogitsProcessor,
   RepetitionPenaltyLogitsProcessor,
   TemperatureLogitsWarper,
   TopKLogitsWarper,
@@ -21,13 +23,15 @@ import { findOperatingPoint, type OperatingPointFile, type TextModelFolder } fro
 import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StopStringCriteria, StoppingCriteriaList, truncateAtStop } from './stopping-criteria';
 import { StopStringHoldback, TextStreamer } from './streamer';
 import { GreedyChooser, MultinomialChooser } from './token-chooser';
+import { TokenLogprobRecorder, entriesWithin } from './token-logprobs';
 import { TextTokenizer } from './tokenizer';
 import { chooseWindow, measureStepCost, type StepCostModel } from './window-planner';
 
 export interface TextGenerationHooks {
   signal?: AbortSignal;
   onStarted?(info: { ep: ExecutionProvider; fallbackReason: string | null; promptTokens: number }): void;
-  onText?(text: string, ids: readonly number[]): void;
+  /** `logprobs` are those of `ids`, when the request asked for them. */
+  onText?(text: string, ids: readonly number[], logprobs?: readonly TokenLogprob[]): void;
   onToken?(meter: RunMeter): void;
 }
 
@@ -52,7 +56,7 @@ const SESSION_MEMORY_FACTOR = 1.5;
 /** A text model ready to generate: its folder, tokenizer and chat template, with sessions from a shared pool. */
 export class TextGenerator {
   private readonly tokenizer: TextTokenizer;
-  private readonly chatTemplate: ChatTemplate | null;
+  private readonly chatTemplate: ChatTemplate;
   private readonly stepCosts = new Map<DecoderSession, Promise<StepCostModel>>();
   /**
    * The end tokens' text: some models (the TinyStories ones among them) spell their end marker out in
@@ -78,8 +82,7 @@ export class TextGenerator {
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
     let promptIds: number[];
     if (request.messages) {
-      if (!this.chatTemplate) throw new ApiError('bad_request', `${this.folder.name} has no chat template; send a prompt instead of messages.`);
-      promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), false);
+      promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), this.chatTemplate.addsSpecialTokensOnEncode);
     } else {
       promptIds = this.tokenizer.encode(request.prompt ?? '');
     }
@@ -94,6 +97,7 @@ export class TextGenerator {
   /** Opens the sessions a request needs and checks it against the model, so errors come before queueing. */
   async prepare(request: ResolvedTextGenerationRequest): Promise<PreparedTextRun> {
     const promptIds = this.encodePrompt(request);
+    this.checkLogitBias(request);
     const dynamicRequest = request.dynamicPrecision;
     const primaryPoint = findOperatingPoint(this.folder, dynamicRequest?.full ?? request.precision, request.depth);
     const leases = [await this.session(primaryPoint, request.ep)];
@@ -121,6 +125,12 @@ export class TextGenerator {
     }
   }
 
+  private checkLogitBias({ logitBias }: ResolvedTextGenerationRequest): void {
+    const vocab = this.folder.config.vocabSize;
+    const outside = Object.keys(logitBias ?? {}).find((id) => Number(id) >= vocab);
+    if (outside !== undefined) throw new ApiError('bad_request', `logitBias names token ${outside}, but ${this.folder.name} has ${vocab} tokens (0 to ${vocab - 1}).`, 'logitBias');
+  }
+
   private autoWindow(decoder: DecoderSession, sinks: number): Promise<number> {
     let cost = this.stepCosts.get(decoder);
     if (!cost) {
@@ -141,6 +151,10 @@ export class TextGenerator {
       topP: request.topP ?? defaults.top_p ?? HF_DEFAULTS.topP,
       minP: request.minP ?? null,
       repetitionPenalty: request.repetitionPenalty ?? null,
+      presencePenalty: request.presencePenalty ?? null,
+      frequencyPenalty: request.frequencyPenalty ?? null,
+      logitBias: request.logitBias ?? null,
+      chatTemplate: request.messages ? this.chatTemplate.source : null,
       seed: doSample ? (request.seed ?? crypto.randomInt(0, 2 ** 32)) : null,
       maxNewTokens: request.maxNewTokens,
       stop: request.stop ?? [],
@@ -160,10 +174,13 @@ export class TextGenerator {
       const decode = (ids: readonly number[]) => this.tokenizer.decode(ids);
       const meter = new RunMeter(promptIds.length);
       let pendingIds: number[] = [];
+      const recorder = prepared.request.logprobs === undefined ? undefined : new TokenLogprobRecorder(prepared.request.logprobs, decode, promptIds);
+      let passedLogprobs = 0;
       const endMarkers = this.endMarkersFor(prepared);
       const stops = [...config.stop, ...endMarkers];
       const holdback = new StopStringHoldback(stops, (piece) => {
-        hooks.onText?.(piece, pendingIds);
+        const logprobs = recorder?.entries.slice(passedLogprobs, (passedLogprobs += pendingIds.length));
+        hooks.onText?.(piece, pendingIds, logprobs);
         pendingIds = [];
       });
       const textStreamer = new TextStreamer(decode, (piece) => holdback.push(piece), promptIds, TEXT_INTERVAL_MS);
@@ -185,9 +202,12 @@ export class TextGenerator {
         chooser: config.doSample ? new MultinomialChooser(config.seed!) : new GreedyChooser(),
         stopping: this.stopping(prepared, decode, endMarkers, hooks.signal),
         streamer,
+        logprobs: recorder,
       });
       const metrics = { ...meter.finish(), precisionShare: prepared.dynamic?.shares() ?? null };
-      return { text: truncateAtStop(holdback.text, stops), promptIds, generatedIds, finishReason, config, metrics };
+      const text = truncateAtStop(holdback.text, stops);
+      const logprobs = recorder ? entriesWithin(recorder.entries, text.length) : null;
+      return { text, promptIds, generatedIds, finishReason, config, metrics, logprobs };
     } finally {
       prepared.leases.forEach((lease) => lease.release());
     }
@@ -202,6 +222,8 @@ export class TextGenerator {
     const list = new LogitsProcessorList();
     if (request.minNewTokens) list.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
     if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty));
+    if (config.logitBias) list.push(new LogitBiasProcessor(new Map(Object.entries(config.logitBias).map(([id, bias]) => [Number(id), bias]))));
+    if (config.presencePenalty || config.frequencyPenalty) list.push(new PresenceFrequencyPenaltyLogitsProcessor(config.presencePenalty ?? 0, config.frequencyPenalty ?? 0));
     if (config.doSample) {
       list.push(new TemperatureLogitsWarper(config.temperature));
       list.push(new TopKLogitsWarper(config.topK));

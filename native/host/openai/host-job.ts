@@ -1,52 +1,38 @@
-import { ApiError, type StudioEvent, type TextGenerationRequest, type TextResult } from '../../contract';
+import { ApiError, type GenerationConfig, type ImageGenerationRequest, type ImageResult, type StudioEvent, type TextGenerationRequest, type TextResult, type TokenLogprob } from '../../contract';
 import type { StudioHost } from '../studio-host';
 
-export interface HostJob {
-  jobId: string;
-  /** The job's result on `done` (finishReason 'cancelled' once cancelled); rejects on its `error` event. */
-  result: Promise<TextResult>;
-  /** Passes the job's streamed text on (stop strings already held back), starting with what came before. */
-  onText(listener: (text: string) => void): void;
+type JobEvent = Exclude<StudioEvent, { type: 'host' }>;
+export type TextListener = (text: string, logprobs: readonly TokenLogprob[] | undefined) => void;
+
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): { promise: Promise<T>; settle: Settle<T> } {
+  let settle!: Settle<T>;
+  const promise = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+  promise.catch(() => {}); // The caller awaits it; a failure before it does is not an unhandled rejection.
+  return { promise, settle };
 }
 
 /**
- * Starts a text job on the host and follows its events; aborting `signal` (the client left) cancels
- * the job, which stops within one token. Rejects when the host refuses the request (bad parameters,
- * a prompt too long, a model that will not load), before any event of the job matters.
+ * Starts a job and passes each of its events to `handle` (those sent before its id was known
+ * included) until `handle` returns true; aborting `signal` (the client left) cancels the job, which
+ * stops within one token or step. Rejects when the host refuses the request, before any event matters.
  */
-export async function startHostJob(host: StudioHost, request: TextGenerationRequest, signal: AbortSignal): Promise<HostJob> {
+async function followJob(host: StudioHost, start: () => Promise<{ jobId: string }>, signal: AbortSignal, handle: (event: JobEvent) => boolean): Promise<string> {
   let jobId: string | null = null;
   const early: StudioEvent[] = [];
-  const pendingText: string[] = [];
-  let textListener: ((text: string) => void) | null = null;
-  let settle!: { resolve(result: TextResult): void; reject(error: unknown): void };
-  const result = new Promise<TextResult>((resolve, reject) => (settle = { resolve, reject }));
-  result.catch(() => {}); // The caller awaits it; a failure before it does is not an unhandled rejection.
-
   const cancel = () => void host.invoke('cancelJob', { jobId: jobId! }).catch(() => {});
-  const finish = () => {
+  const receive = (event: StudioEvent) => {
+    if (event.type === 'host' || event.jobId !== jobId || !handle(event)) return;
     unsubscribe();
     signal.removeEventListener('abort', cancel);
   };
-  const handle = (event: StudioEvent) => {
-    if (event.type === 'host' || event.jobId !== jobId) return;
-    if (event.type === 'tokens' && event.text) {
-      if (textListener) textListener(event.text);
-      else pendingText.push(event.text);
-    }
-    if (event.type === 'done') {
-      finish();
-      settle.resolve(event.result);
-    }
-    if (event.type === 'error') {
-      finish();
-      settle.reject(new ApiError('internal', event.message));
-    }
-  };
-  const unsubscribe = host.onEvent((event) => (jobId ? handle(event) : early.push(event)));
-
+  const unsubscribe = host.onEvent((event) => (jobId ? receive(event) : early.push(event)));
   try {
-    ({ jobId } = await host.invoke('startTextJob', request));
+    ({ jobId } = await start());
   } catch (error) {
     unsubscribe();
     throw error;
@@ -54,13 +40,66 @@ export async function startHostJob(host: StudioHost, request: TextGenerationRequ
   // The client may have left while the model was loading.
   if (signal.aborted) cancel();
   else signal.addEventListener('abort', cancel, { once: true });
-  early.splice(0).forEach(handle);
+  early.splice(0).forEach(receive);
+  return jobId;
+}
+
+export interface HostJob {
+  jobId: string;
+  /** Settles when the job starts running (after any queue): the model that runs it and the settings in force. */
+  started: Promise<{ model: string; config: GenerationConfig }>;
+  /** The job's result on `done` (finishReason 'cancelled' once cancelled); rejects on its `error` event. */
+  result: Promise<TextResult>;
+  /** Passes the job's streamed text on (stop strings already held back), starting with what came before. */
+  onText(listener: TextListener): void;
+}
+
+/** Starts a text job on the host and follows it. */
+export async function startHostJob(host: StudioHost, request: TextGenerationRequest, signal: AbortSignal): Promise<HostJob> {
+  const pendingText: Parameters<TextListener>[] = [];
+  let textListener: TextListener | null = null;
+  const started = deferred<{ model: string; config: GenerationConfig }>();
+  const result = deferred<TextResult>();
+  const jobId = await followJob(host, () => host.invoke('startTextJob', request), signal, (event) => {
+    if (event.type === 'started') started.settle.resolve({ model: event.model, config: event.config });
+    if (event.type === 'tokens' && event.text) {
+      if (textListener) textListener(event.text, event.logprobs);
+      else pendingText.push([event.text, event.logprobs]);
+    }
+    if (event.type === 'done') result.settle.resolve(event.result);
+    if (event.type === 'error') {
+      const failure = new ApiError('internal', event.message);
+      started.settle.reject(failure);
+      result.settle.reject(failure);
+    }
+    return event.type === 'done' || event.type === 'error';
+  });
   return {
     jobId,
-    result,
+    started: started.promise,
+    result: result.promise,
     onText: (listener) => {
-      pendingText.splice(0).forEach(listener);
+      pendingText.splice(0).forEach((args) => listener(...args));
       textListener = listener;
     },
   };
+}
+
+export interface FinishedImage {
+  model: string;
+  operatingPoint: Extract<StudioEvent, { type: 'image-started' }>['operatingPoint'];
+  result: ImageResult;
+}
+
+/** Runs an image job on the host to its end. */
+export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, signal: AbortSignal): Promise<FinishedImage> {
+  const finished = deferred<FinishedImage>();
+  let started: Omit<FinishedImage, 'result'> | null = null;
+  await followJob(host, () => host.invoke('startImageJob', request), signal, (event) => {
+    if (event.type === 'image-started') started = { model: event.model, operatingPoint: event.operatingPoint };
+    if (event.type === 'image-done') finished.settle.resolve({ ...started!, result: event.result });
+    if (event.type === 'error') finished.settle.reject(new ApiError('internal', event.message));
+    return event.type === 'image-done' || event.type === 'error';
+  });
+  return finished.promise;
 }

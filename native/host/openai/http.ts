@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { z } from 'zod';
 import { ApiError, type ApiErrorBody } from '../../contract';
 import type { OpenAiErrorBody } from '../../contract/openai';
+import { readJsonBody } from '../web-server';
 
 type ErrorType = OpenAiErrorBody['error']['type'];
 
@@ -31,12 +32,15 @@ const FROM_STUDIO: Record<ApiErrorBody['code'], { status: number; type: ErrorTyp
   internal: { status: 500, type: 'server_error' },
 };
 
+/** The OpenAI name of a studio request field that an engine error names. */
+const OPENAI_NAMES: Record<string, string> = { logitBias: 'logit_bias', width: 'size', height: 'size' };
+
 /** Any failure as an OpenAiError: the studio's own errors keep their message and status. */
 export function toOpenAiError(error: unknown): OpenAiError {
   if (error instanceof OpenAiError) return error;
   if (error instanceof ApiError) {
     const { status, type } = FROM_STUDIO[error.code];
-    return new OpenAiError(status, error.message, type, null, error.code);
+    return new OpenAiError(status, error.message, type, error.param && (OPENAI_NAMES[error.param] ?? error.param), error.code);
   }
   return new OpenAiError(500, `Internal error: ${(error as Error).message}`, 'server_error');
 }
@@ -82,4 +86,21 @@ export class SseWriter {
     this.data(toOpenAiError(error).toBody());
     if (!this.response.writableEnded) this.response.end();
   }
+}
+
+export async function parseBody<S extends z.ZodType>(request: http.IncomingMessage, schema: S): Promise<z.output<S>> {
+  const body = await readJsonBody(request);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OpenAiError(400, 'The request body must be a JSON object.');
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}
+
+/** A signal that aborts when the client goes away before its answer is complete. */
+export function clientGone(response: http.ServerResponse): AbortSignal {
+  const client = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) client.abort();
+  });
+  return client.signal;
 }

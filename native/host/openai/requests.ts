@@ -1,4 +1,4 @@
-import type { ChatMessage, ExecutionProvider, FinishReason, ModelInfo, TextGenerationRequest, TextResult } from '../../contract';
+import type { ChatMessage, ExecutionProvider, FinishReason, TextGenerationRequest } from '../../contract';
 import {
   OPENAI_COMPLETIONS_DEFAULT_MAX_TOKENS,
   OPENAI_MAX_TOKENS_LIMIT,
@@ -6,21 +6,48 @@ import {
   type CompletionRequest,
   type OpenAiChatMessage,
   type OpenAiFinishReason,
-  type OpenAiUsage,
 } from '../../contract/openai';
+import { OpenAiError } from './http';
+import type { ApiTarget } from './models';
 
 type CommonFields = Omit<CompletionRequest, 'prompt' | 'echo' | 'suffix' | 'best_of' | 'logprobs'>;
 
-/** The sampling, stop and operating-point fields of a studio request, from OpenAI's names. */
-function generationFields(body: CommonFields, maxNewTokens: number, ep: ExecutionProvider): Omit<TextGenerationRequest, 'model' | 'prompt' | 'messages'> {
+/** Where a request runs: its model (or a family member λ plans from), λ, and the knobs fixed by hand. */
+interface RequestContext {
+  target: ApiTarget;
+  ep: ExecutionProvider;
+  /** The saved slider position, for a family id without `pareto.lambda`. */
+  savedLambda: number;
+}
+
+/** The model and operating-point fields: a family id is planned by λ, a model id runs as given. */
+function operatingPoint(body: CommonFields, { target, ep, savedLambda }: RequestContext): Pick<TextGenerationRequest, 'model' | 'lambda' | 'precision' | 'depth' | 'window' | 'ep'> {
+  const pareto = body.pareto ?? {};
+  if (!target.isFamily && pareto.lambda !== null && pareto.lambda !== undefined) {
+    const family = target.family ? `send model "${target.family}" to let λ choose` : 'it belongs to no family with measured quality';
+    throw new OpenAiError(400, `pareto.lambda chooses across a family, but "${target.id}" is one model: ${family}.`, 'invalid_request_error', 'pareto.lambda', 'invalid_value');
+  }
+  return {
+    model: target.members[0]!.id,
+    lambda: target.isFamily ? (pareto.lambda ?? savedLambda) : undefined,
+    precision: pareto.precision ?? body.precision ?? undefined,
+    depth: pareto.depth ?? undefined,
+    window: pareto.window ?? undefined,
+    ep,
+  };
+}
+
+/** The sampling, penalty and stop fields of a studio request, from OpenAI's names. */
+function generationFields(body: CommonFields, maxNewTokens: number): Omit<TextGenerationRequest, 'model' | 'prompt' | 'messages'> {
   const stop = typeof body.stop === 'string' ? [body.stop] : body.stop?.length ? body.stop : undefined;
   const extensions = {
     maxNewTokens,
-    ep,
     stop,
     minNewTokens: body.min_tokens ?? undefined,
     repetitionPenalty: body.repetition_penalty ?? undefined,
-    precision: body.precision ?? undefined,
+    presencePenalty: body.presence_penalty || undefined,
+    frequencyPenalty: body.frequency_penalty || undefined,
+    logitBias: body.logit_bias && Object.keys(body.logit_bias).length ? body.logit_bias : undefined,
   };
   // OpenAI's temperature 0 (and top_p 0) mean "always the likeliest token": the engine's greedy decoding.
   if (body.temperature === 0 || body.top_p === 0) return { ...extensions, doSample: false };
@@ -36,11 +63,12 @@ function generationFields(body: CommonFields, maxNewTokens: number, ep: Executio
   };
 }
 
-export function completionToStudio(body: CompletionRequest, model: ModelInfo, ep: ExecutionProvider): TextGenerationRequest {
+export function completionToStudio(body: CompletionRequest, context: RequestContext): TextGenerationRequest {
   return {
-    model: model.id,
+    ...operatingPoint(body, context),
     prompt: typeof body.prompt === 'string' ? body.prompt : body.prompt[0],
-    ...generationFields(body, body.max_tokens ?? OPENAI_COMPLETIONS_DEFAULT_MAX_TOKENS, ep),
+    ...generationFields(body, body.max_tokens ?? OPENAI_COMPLETIONS_DEFAULT_MAX_TOKENS),
+    logprobs: body.logprobs ?? undefined,
   };
 }
 
@@ -50,13 +78,29 @@ function messageText(content: OpenAiChatMessage['content']): string {
 }
 
 /** Chat without a max_tokens runs until the end of the turn or the model's context, as OpenAI's does. */
-export function chatToStudio(body: ChatCompletionRequest, model: ModelInfo, ep: ExecutionProvider): TextGenerationRequest {
+export function chatToStudio(body: ChatCompletionRequest, context: RequestContext): TextGenerationRequest {
   const messages: ChatMessage[] = body.messages.map((message) => ({
     role: message.role === 'developer' ? 'system' : message.role,
     content: messageText(message.content),
   }));
-  const maxNewTokens = body.max_completion_tokens ?? body.max_tokens ?? Math.min(model.contextLength, OPENAI_MAX_TOKENS_LIMIT);
-  return { model: model.id, messages, ...generationFields(body, maxNewTokens, ep) };
+  const contextLength = Math.max(...context.target.members.map((model) => model.contextLength));
+  const maxNewTokens = body.max_completion_tokens ?? body.max_tokens ?? Math.min(contextLength, OPENAI_MAX_TOKENS_LIMIT);
+  return {
+    ...operatingPoint(body, context),
+    messages,
+    ...generationFields(body, maxNewTokens),
+    logprobs: body.logprobs ? (body.top_logprobs ?? 0) : undefined,
+  };
+}
+
+/**
+ * The request for choice `index` of n: sampled choices differ by seed (seed + index when one was given),
+ * and every choice after the first runs at the point the first ran at, so λ is not re-planned between them.
+ */
+export function nthChoice(request: TextGenerationRequest, index: number, ranAt: { model: string; precision: string; depth: number | null } | null): TextGenerationRequest {
+  const seed = request.seed === undefined || index === 0 ? request.seed : (request.seed + index) % 2 ** 32;
+  if (!ranAt) return { ...request, seed };
+  return { ...request, seed, model: ranAt.model, lambda: undefined, precision: ranAt.precision, depth: ranAt.depth ?? undefined };
 }
 
 const FINISH_REASONS: Record<Exclude<FinishReason, 'cancelled'>, OpenAiFinishReason> = {
@@ -69,10 +113,4 @@ const FINISH_REASONS: Record<Exclude<FinishReason, 'cancelled'>, OpenAiFinishRea
 /** OpenAI's finish reason for a finished job; a cancelled one never reaches a client (it left). */
 export function finishReason(reason: FinishReason): OpenAiFinishReason {
   return reason === 'cancelled' ? 'stop' : FINISH_REASONS[reason];
-}
-
-export function usageOf(result: TextResult): OpenAiUsage {
-  const prompt = result.promptIds.length;
-  const completion = result.generatedIds.length;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

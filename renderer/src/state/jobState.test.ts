@@ -31,7 +31,11 @@ const config: GenerationConfig = {
   window: null,
   minP: null,
   repetitionPenalty: null,
+  presencePenalty: null,
+  frequencyPenalty: null,
+  logitBias: null,
   stop: [],
+  chatTemplate: null,
   operatingPoint: { lambda: 0.3, model: 'student-s', precision: 'int8', depth: 3, utility: 0.8, quality: 0.7, efficiency: 0.85, bitsPerByte: 1.52, msPerToken: 0.8, msPerTokenRange: null, calibrationNote: null },
 };
 
@@ -42,6 +46,7 @@ const result: TextResult = {
   finishReason: 'eos',
   config,
   metrics: metrics(250, 3),
+  logprobs: null,
 };
 
 const fold = (events: JobEvent[], start?: JobState) => events.reduce<JobState | undefined>((state, event) => applyJobEvent(state, event), start);
