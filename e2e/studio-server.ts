@@ -7,6 +7,14 @@ import { sdFixture } from '../native/testing/fixtures';
 
 export const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
 
+/**
+ * Where a journey's screenshot goes: under test-results/ (untracked), or into e2e/screenshots/ (the README's
+ * pictures) when PARETO_SCREENSHOTS=update, so a test run leaves the tree clean.
+ */
+export function screenshotPath(name: string): string {
+  return path.join(process.env.PARETO_SCREENSHOTS === 'update' ? 'e2e/screenshots' : 'test-results/screenshots', name);
+}
+
 export interface StudioServer {
   /** The URL `pareto serve` printed, token included. */
   url: string;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { sdFixture } from '../native/testing/fixtures';
-import { expect, test } from './studio-server';
+import { expect, screenshotPath, test } from './studio-server';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const SD_MODEL_ID = path.basename(sdFixture());
@@ -77,7 +77,7 @@ test.describe('images in web mode', () => {
     const text = bytes.toString('latin1');
     expect(text).toContain('parameters\0a red circle on a blue square');
     expect(text).toMatch(/Negative prompt: blurry\nSteps: 24, Sampler: DDIM, CFG scale: 7\.5, Seed: 1, Size: 64x64/);
-    await page.screenshot({ path: 'e2e/screenshots/web-images.png' });
+    await page.screenshot({ path: screenshotPath('web-images.png') });
 
     // A second image joins the gallery; clicking the first restores its parameters into the form.
     await page.getByTestId('image-prompt-input').fill('a yellow sun');

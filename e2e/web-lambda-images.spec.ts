@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './studio-server';
+import { expect, screenshotPath, test } from './studio-server';
 
 /** The Images slider's choice as the view shows it: "pareto-emoji-student · int8 · 4 steps · Fréchet 10.76 · 0.05 s/image". */
 async function chosenPoint(page: Page) {
@@ -58,7 +58,7 @@ test.describe('the Images λ slider in web mode', () => {
     await expect(page.getByTestId('param-steps')).toHaveText(String(efficient.steps));
     await expect(page.getByTestId('param-precision')).toHaveText(efficient.precision);
     await expect(page.getByTestId('image-output-operating-point')).toContainText('λ 0.00');
-    await page.screenshot({ path: 'e2e/screenshots/web-images-lambda.png' });
+    await page.screenshot({ path: screenshotPath('web-images-lambda.png') });
 
     // λ 1: the best quality, which here costs more steps and more time per image.
     await slideTo(page, 'End');

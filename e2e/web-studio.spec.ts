@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, FIXTURE_MODEL, test } from './studio-server';
+import { expect, FIXTURE_MODEL, screenshotPath, test } from './studio-server';
 
 test.describe('web mode in Chromium', () => {
   test('generates a story that streams, stops on Stop, and shows its speed', async ({ page, studio }) => {
@@ -48,7 +48,7 @@ test.describe('web mode in Chromium', () => {
     await page.getByTestId('generate-button').click();
     await expect(page.getByTestId('finish-reason')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByTestId('output-text')).toContainText(/\w+ \w+ \w+/);
-    await page.screenshot({ path: 'e2e/screenshots/web-generate.png' });
+    await page.screenshot({ path: screenshotPath('web-generate.png') });
   });
 
   test('bad input shows a visible error and the studio keeps serving', async ({ page, studio }) => {
