@@ -76,14 +76,15 @@ describe('λ through the host', () => {
 
   it('λ = 1 picks the best quality, λ = 0 the cheapest, with no model named, and says what it predicts', async () => {
     const { host } = calibratedHost(models, costs);
-    const best = await configOf(host, { prompt: 'Once', maxNewTokens: 3, lambda: 1 });
-    expect(best.operatingPoint).toMatchObject({ lambda: 1, model: 'story-teacher', precision: 'fp32', depth: 2, bitsPerByte: 1, calibrationNote: null });
-    expect(best.precision).toBe('fp32');
+    // The cheapest first: its prediction is the seeded cost only until a finished run refreshes the level.
     const cheapest = await configOf(host, { prompt: 'Once', maxNewTokens: 3, lambda: 0 });
     expect(cheapest.operatingPoint).toMatchObject({ model: 'story-student', precision: 'fp16' });
     expect(cheapest.operatingPoint!.msPerToken).toBeCloseTo(1, 6);
     expect(cheapest.operatingPoint!.msPerTokenRange!.low).toBeLessThan(1);
     expect(cheapest.operatingPoint!.msPerTokenRange!.high).toBeGreaterThan(1);
+    const best = await configOf(host, { prompt: 'Once', maxNewTokens: 3, lambda: 1 });
+    expect(best.operatingPoint).toMatchObject({ lambda: 1, model: 'story-teacher', precision: 'fp32', depth: 2, bitsPerByte: 1, calibrationNote: null });
+    expect(best.precision).toBe('fp32');
   });
 
   it('uses the saved slider position when a request names neither model nor λ', async () => {
@@ -281,13 +282,14 @@ describe('λ for images through the host', () => {
     const dataDir = temporaryDir();
     seedCalibration(dataDir, 'image', 'test-emoji', { 'emoji-teacher:fp32:50': [unet('emoji-teacher'), 2.0], 'emoji-student:fp32:4': [unet('emoji-student'), 0.1] });
     const host = newHost(dataDir, models);
-    const best = await imagePointOf(host, { prompt: 'a cat', lambda: 1, seed: 1 });
-    expect(best.operatingPoint).toMatchObject({ model: 'emoji-teacher', steps: 50, frechetDistance: 20 });
-    expect(best.parameters.steps).toBe(50);
+    // The cheapest first: its prediction is the seeded cost only until a finished run refreshes the level.
     const cheapest = await imagePointOf(host, { prompt: 'a cat', lambda: 0, seed: 1 });
     expect(cheapest.operatingPoint).toMatchObject({ model: 'emoji-student', steps: 4, quality: expect.closeTo(20 / 24, 9) });
     expect(cheapest.operatingPoint!.sPerImage).toBeCloseTo(0.1, 6);
     expect(cheapest.parameters.steps).toBe(4);
+    const best = await imagePointOf(host, { prompt: 'a cat', lambda: 1, seed: 1 });
+    expect(best.operatingPoint).toMatchObject({ model: 'emoji-teacher', steps: 50, frechetDistance: 20 });
+    expect(best.parameters.steps).toBe(50);
     await host.invoke('updateSettings', { lambda: 0 });
     expect((await imagePointOf(host, { prompt: 'a cat', seed: 1 })).operatingPoint?.model).toBe('emoji-student');
     expect((await host.invoke('planPreview', { family: 'image', lambda: 1 })).chosen).toBe('emoji-teacher:fp32:50');
