@@ -45,8 +45,18 @@ export async function startServer(models: string[], home = fs.mkdtempSync(path.j
   return { server: { url, origin: parsed.origin, token: parsed.hash.replace('#token=', '') }, child, home };
 }
 
-/** Each worker gets its own `pareto serve` on a free loopback port with a fresh data folder, serving the text and the image fixture. */
-export const test = base.extend<object, { studio: StudioServer }>({
+/**
+ * Each worker gets its own `pareto serve` on a free loopback port with a fresh data folder, serving the text and the
+ * image fixture (`studio`); a spec that needs a studio nothing has run on yet (no calibration, no history) takes
+ * `freshStudio`, started for that test alone.
+ */
+export const test = base.extend<{ freshStudio: StudioServer }, { studio: StudioServer }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
+  freshStudio: async ({}, use) => {
+    const { server, child } = await startServer([FIXTURE_MODEL, sdFixture()]);
+    await use(server);
+    child.kill('SIGTERM');
+  },
   studio: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
     async ({}, use) => {

@@ -14,12 +14,7 @@ function previewPoint(page: Page, prefix: string) {
 }
 
 test.describe('the λ preview and a model picked by hand, in web mode', () => {
-  test.afterEach(async ({ request, studio }) => {
-    const response = await request.post(`${studio.origin}/api/updateSettings`, { headers: { authorization: `Bearer ${studio.token}` }, data: { lambda: 0.5 } });
-    expect(response.ok()).toBe(true);
-  });
-
-  test('moving the slider updates the preview and the Pareto scatter without generating; presets set λ', async ({ page, studio }) => {
+  test('moving the slider updates the preview and the Pareto scatter without generating; presets set λ', async ({ page, freshStudio: studio }) => {
     test.setTimeout(300_000);
     await page.goto(studio.url);
     // Before calibration the preview says so instead of guessing; Calibrate now measures the family here, with progress.
@@ -60,7 +55,7 @@ test.describe('the λ preview and a model picked by hand, in web mode', () => {
     await expect(page.getByTestId('prediction-check')).toContainText(/Measured [\d.]+ ms\/token, predicted [\d.]+ ms\/token \([\d.]+–[\d.]+\)/);
   });
 
-  test('picking the teacher by hand runs the teacher in both views, with λ off', async ({ page, studio }) => {
+  test('picking the teacher by hand runs the teacher in both views, with λ off', async ({ page, freshStudio: studio }) => {
     test.setTimeout(180_000);
     await page.goto(studio.url);
 
