@@ -1,6 +1,7 @@
 import { ApiError } from '../contract';
 import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
+import { COMPARE_USAGE, compare } from './compare';
 import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { MODELS_USAGE, models } from './models';
@@ -11,6 +12,7 @@ const USAGE = `Pareto Studio — offline stories and images with one quality/eff
 Usage:
   ${GENERATE_TEXT_USAGE}
   ${GENERATE_IMAGE_USAGE}
+  ${COMPARE_USAGE}
   ${MODELS_USAGE}
   ${BENCH_USAGE}
   ${SERVE_USAGE}
@@ -23,6 +25,8 @@ async function dispatch(args: string[]): Promise<number> {
       if (subcommand === 'text') return generateText(rest);
       if (subcommand === 'image') return generateImage(rest);
       throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
+    case 'compare':
+      return compare(args.slice(1));
     case 'models':
       return models(args.slice(1));
     case 'bench':

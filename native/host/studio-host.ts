@@ -12,6 +12,7 @@ import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { CalibrationStore } from '../policy/calibration-store';
 import { FamilyPlanner, type MeasureImagePoint, type MeasureTextPoint } from '../policy/family-planner';
+import { CompareRunner } from './compare/compare-runner';
 import { OperatingPointResolver } from './operating-point-resolver';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
@@ -52,6 +53,7 @@ export class StudioHost {
   private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
+  private readonly comparisons: CompareRunner;
 
   constructor(options: StudioHostOptions) {
     this.settings = new SettingsStore(options.dataDir);
@@ -60,6 +62,7 @@ export class StudioHost {
     this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     this.planner = new FamilyPlanner(new CalibrationStore(options.dataDir));
     this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, this.planner, { text: this.measureTextPoint, image: this.measureImagePoint });
+    this.comparisons = new CompareRunner({ jobs: this, emit: (event) => this.emit(event), registry: this.registry, resolver: this.operatingPoints });
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -103,10 +106,12 @@ export class StudioHost {
     },
     startTextJob: async (request) => this.startTextJob(request),
     startImageJob: async (request) => this.startImageJob(request),
+    startCompare: async (request) => this.comparisons.start(request),
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
   };
 
   async dispose(): Promise<void> {
+    this.comparisons.cancelAll();
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();
@@ -228,7 +233,7 @@ export class StudioHost {
   }
 
   private cancel(jobId: string): boolean {
-    if (this.queue.drop(jobId)) return true;
+    if (this.comparisons.cancel(jobId) || this.queue.drop(jobId)) return true;
     const controller = this.running.get(jobId);
     controller?.abort();
     return controller !== undefined;

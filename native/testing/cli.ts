@@ -14,8 +14,13 @@ export interface CliResult {
 }
 
 /** Runs `pareto` as a user would, with a fresh data folder and no bundled models, so it sees only the models a test names. */
-export async function pareto(...args: string[]): Promise<CliResult> {
-  const env = { ...process.env, PARETO_HOME: temporaryDir(), PARETO_MODELS_DIR: temporaryDir() };
+export function pareto(...args: string[]): Promise<CliResult> {
+  return paretoWith({ PARETO_HOME: temporaryDir(), PARETO_MODELS_DIR: temporaryDir() }, ...args);
+}
+
+/** Runs `pareto` with these environment variables set (a data folder kept between runs, the bundled models). */
+export async function paretoWith(overrides: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const env = { ...process.env, ...overrides };
   try {
     const { stdout, stderr } = await run(process.execPath, [PARETO, ...args], { env });
     return { code: 0, stdout, stderr };
