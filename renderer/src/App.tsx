@@ -5,6 +5,7 @@ import { Sidebar, type View } from './components/Sidebar';
 import { TokenPage } from './components/TokenPage';
 import { useModels } from './state/queries';
 import { useStudioEvents } from './state/useStudioEvents';
+import { CompareView } from './views/CompareView';
 import { GenerateView } from './views/GenerateView';
 import { ImagesView } from './views/ImagesView';
 import { ModelsView } from './views/ModelsView';
@@ -29,6 +30,9 @@ export function App() {
         </div>
         <div className="view" hidden={view !== 'images'}>
           <ImagesView />
+        </div>
+        <div className="view" hidden={view !== 'compare'}>
+          <CompareView />
         </div>
         <div className="view view-scroll" hidden={view !== 'models'}>
           <ModelsView />

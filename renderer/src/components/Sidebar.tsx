@@ -1,12 +1,13 @@
 import type { ReactNode } from 'react';
 import type { StudioLiveStatus } from '../state/useStudioEvents';
-import { CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
+import { ColumnsIcon, CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
 
-export type View = 'generate' | 'images' | 'models' | 'settings';
+export type View = 'generate' | 'images' | 'compare' | 'models' | 'settings';
 
 const NAV: { view: View; label: string; icon: ReactNode }[] = [
   { view: 'generate', label: 'Generate', icon: <SparkIcon /> },
   { view: 'images', label: 'Images', icon: <ImageIcon /> },
+  { view: 'compare', label: 'Compare', icon: <ColumnsIcon /> },
   { view: 'models', label: 'Models', icon: <CubeIcon /> },
   { view: 'settings', label: 'Settings', icon: <GearIcon /> },
 ];

@@ -78,3 +78,9 @@ export const DownloadIcon = (props: IconProps) => (
     <path d="M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19h14" />
   </Icon>
 );
+export const ColumnsIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <rect x="3.5" y="4.5" width="17" height="15" rx="2" />
+    <path d="M9.5 4.5v15M14.5 4.5v15" />
+  </Icon>
+);

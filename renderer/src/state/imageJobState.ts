@@ -1,4 +1,4 @@
-import type { ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
+import type { CompareEvent, ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
 
 /** `stopped`: the job ended with an error after the user asked it to stop. */
 export type ImageJobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';
@@ -116,7 +116,7 @@ export type RoutedJobEvent = { store: 'image'; event: ImageJobEvent } | { store:
  * Which job store an event belongs to. Image jobs have their own event types; `queued` and
  * `error` are shared, so they go to the image store when it already holds the job.
  */
-export function routeJobEvent(event: Exclude<StudioEvent, HostEvent>, knownImageJob: boolean): RoutedJobEvent {
+export function routeJobEvent(event: Exclude<StudioEvent, HostEvent | CompareEvent>, knownImageJob: boolean): RoutedJobEvent {
   switch (event.type) {
     case 'image-started':
     case 'image-progress':

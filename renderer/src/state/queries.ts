@@ -1,6 +1,7 @@
 import { skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiError, ApiParams, ModelInfo, ProviderInfo, Settings } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
+import type { CompareState } from './compareState';
 import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
 
@@ -12,11 +13,13 @@ export const queryKeys = {
   job: (jobId: string) => ['job', jobId] as const,
   imageJobs: ['image-job'] as const,
   imageJob: (jobId: string) => ['image-job', jobId] as const,
+  compares: ['compare'] as const,
+  compare: (compareId: string) => ['compare', compareId] as const,
 };
 
 /** Keys of state that only the event stream writes, never refetched. */
 export function isEventFedKey(key: readonly unknown[]): boolean {
-  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0];
+  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0] || key[0] === queryKeys.compares[0];
 }
 
 export function useModels() {
@@ -68,6 +71,16 @@ export function useStartImageJob() {
       queryClient.setQueryData<ImageJobState>(queryKeys.imageJob(jobId), (current) => seedImageJob(current, misfiled?.queuePosition ?? null));
     },
   });
+}
+
+/** A comparison's state, written by the event stream (its panes' jobs are in the job stores). */
+export function useCompare(compareId: string | null) {
+  return useQuery<CompareState>({ queryKey: queryKeys.compare(compareId ?? ''), queryFn: skipToken }).data;
+}
+
+export function useStartCompare() {
+  const api = useStudioApi();
+  return useMutation<{ jobId: string }, ApiError, ApiParams<'startCompare'>>({ mutationFn: (request) => api.startCompare(request) });
 }
 
 export function useCancelJob() {
