@@ -1,0 +1,26 @@
+import type { Point } from '../state/runSamples';
+import type { ChartOption } from './EChart';
+
+const AXIS = '#a0a7b4';
+const GRID = '#272c37';
+
+/** A compact line chart of one figure over the run (x in seconds), sized for the profiler pane. */
+export function lineChart(lines: { name: string; data: Point[]; colour: string; axis?: 0 | 1 }[], units: [string, string?]): ChartOption {
+  const valueAxis = (unit: string | undefined, index: number) => ({
+    type: 'value' as const,
+    scale: true,
+    show: unit !== undefined,
+    position: index === 0 ? ('left' as const) : ('right' as const),
+    splitNumber: 3,
+    axisLabel: { color: AXIS, fontSize: 10, formatter: (value: number) => `${Number(value.toPrecision(3))}${unit ? ` ${unit}` : ''}` },
+    splitLine: { show: index === 0, lineStyle: { color: GRID } },
+  });
+  return {
+    animation: false,
+    grid: { left: 56, right: units[1] ? 56 : 12, top: 10, bottom: 22 },
+    tooltip: { trigger: 'axis', valueFormatter: (value) => (typeof value === 'number' ? Number(value.toPrecision(4)).toString() : String(value)) },
+    xAxis: { type: 'value', min: 0, splitNumber: 4, axisLabel: { color: AXIS, fontSize: 10, formatter: '{value} s' }, splitLine: { show: false }, axisLine: { lineStyle: { color: GRID } } },
+    yAxis: [valueAxis(units[0], 0), valueAxis(units[1], 1)],
+    series: lines.map((line) => ({ type: 'line', name: line.name, data: line.data, yAxisIndex: line.axis ?? 0, showSymbol: false, sampling: 'lttb', lineStyle: { width: 1.5, color: line.colour }, itemStyle: { color: line.colour } })),
+  };
+}
