@@ -58,3 +58,15 @@ export function ProfilerCharts({ samples }: { samples: readonly RunSample[] }) {
     </div>
   );
 }
+
+/** An image run's cost per denoising step, step by step. */
+export function StepChart({ stepMs }: { stepMs: [number, number][] }) {
+  const option = useMemo(() => lineChart([{ name: 'ms/step', data: stepMs, colour: COLOURS.latency }], ['ms'], 'step'), [stepMs]);
+  return (
+    <div className="profiler-charts profiler-charts-single">
+      <ChartCard title="ms / step over the run" testId="chart-ms-per-step" points={stepMs.length}>
+        <EChart option={option} label="Milliseconds per denoising step over the run" />
+      </ChartCard>
+    </div>
+  );
+}

@@ -23,6 +23,8 @@ export interface ImageJobState {
   /** When the first and the latest step arrived (ms), for a live ms/step before the measured one. */
   firstStep: { step: number; at: number } | null;
   lastStepAt: number | null;
+  /** [step, ms it took] for each step after the first seen, for the profiler's chart. */
+  stepMs: [number, number][];
   result: ImageResult | null;
   metrics: ImageMetrics | null;
   /** Set when the user asked to stop, so the cancellation error reads as a stop. */
@@ -43,6 +45,7 @@ export const initialImageJobState: ImageJobState = {
   preview: null,
   firstStep: null,
   lastStepAt: null,
+  stepMs: [],
   result: null,
   metrics: null,
   stopRequested: false,
@@ -76,6 +79,7 @@ export function applyImageJobEvent(state: ImageJobState = initialImageJobState, 
         preview: event.preview ?? state.preview,
         firstStep: state.firstStep ?? { step: event.step, at: now },
         lastStepAt: now,
+        stepMs: state.lastStepAt === null || event.step <= state.step ? state.stepMs : [...state.stepMs, [event.step, (now - state.lastStepAt) / (event.step - state.step)]],
       };
     case 'image-done':
       return { ...state, status: 'done', parameters: event.result.parameters, ep: event.result.ep, step: event.result.metrics.steps, steps: event.result.metrics.steps, result: event.result, metrics: event.result.metrics };

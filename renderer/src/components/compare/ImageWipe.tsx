@@ -1,6 +1,24 @@
 import { useState } from 'react';
 import { compareModeLabel, type ComparePane } from '../../../../native/contract';
 
+function PaneSelect({ side, panes, value, onChange }: { side: 'Left' | 'Right'; panes: readonly ComparePane[]; value: number; onChange: (index: number) => void }) {
+  const id = `wipe-${side.toLowerCase()}`;
+  return (
+    <>
+      <label className="field-label" htmlFor={id}>
+        {side}
+      </label>
+      <select id={id} value={value} onChange={(event) => onChange(Number(event.target.value))} data-testid={id}>
+        {panes.map((pane, index) => (
+          <option key={pane.index} value={index}>
+            {pane.index + 1}: {compareModeLabel(pane.mode)}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
 /** Two panes' images on top of each other at the same zoom, with a slider that wipes from one to the other. */
 export function ImageWipe({ panes, zoom }: { panes: readonly ComparePane[]; zoom: number }) {
   const withImages = panes.filter((pane) => pane.image);
@@ -15,26 +33,8 @@ export function ImageWipe({ panes, zoom }: { panes: readonly ComparePane[]; zoom
   return (
     <section className="image-wipe" aria-label="Wipe between two panes" data-testid="image-wipe">
       <div className="wipe-controls">
-        <label className="field-label" htmlFor="wipe-left">
-          Left
-        </label>
-        <select id="wipe-left" value={left} onChange={(event) => setLeft(Number(event.target.value))} data-testid="wipe-left">
-          {withImages.map((pane, index) => (
-            <option key={pane.index} value={index}>
-              {pane.index + 1}: {compareModeLabel(pane.mode)}
-            </option>
-          ))}
-        </select>
-        <label className="field-label" htmlFor="wipe-right">
-          Right
-        </label>
-        <select id="wipe-right" value={right} onChange={(event) => setRight(Number(event.target.value))} data-testid="wipe-right">
-          {withImages.map((pane, index) => (
-            <option key={pane.index} value={index}>
-              {pane.index + 1}: {compareModeLabel(pane.mode)}
-            </option>
-          ))}
-        </select>
+        <PaneSelect side="Left" panes={withImages} value={left} onChange={setLeft} />
+        <PaneSelect side="Right" panes={withImages} value={right} onChange={setRight} />
       </div>
       <div className="wipe-stage" style={{ width, height }}>
         <img src={`data:image/png;base64,${a.image.png}`} alt={`Left: pane ${a.index + 1}`} className="pixelated" width={width} height={height} />
