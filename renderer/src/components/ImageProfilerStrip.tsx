@@ -24,19 +24,17 @@ export function ImageProfilerStrip({ job, result: picked }: { job: ImageJobState
   const precision = metrics ? formatPrecisionSteps(metrics.precisionSteps) : (job?.precision ?? '—');
   const ep = result?.ep ?? job?.ep ?? null;
   return (
-    <footer className="profiler-pane" aria-label="Profiler">
+    <footer className="profiler" aria-label="Profiler">
+      <Metric label="Per step" value={formatNumber(msPerStep, msPerStep !== null && msPerStep < 10 ? 2 : 1)} unit="ms" testId="image-metric-ms-per-step" title={metrics ? 'Milliseconds per denoising step (UNet and scheduler)' : 'Live estimate from the steps so far'} />
+      <Metric label="Per image" value={formatNumber(metrics?.sPerImage, 2)} unit="s" testId="image-metric-s-per-image" title="Seconds for the whole image: prompt encoding, every step, and decoding" />
+      <Metric label="Encode · decode" value={metrics ? `${formatNumber(metrics.textEncoderMs, 0)} · ${formatNumber(metrics.decodeMs, 0)}` : '—'} unit="ms" title="Text encoder and VAE decoder time" />
+      <Metric label="Peak memory" value={formatNumber(metrics?.peakRssMb, 0)} unit="MB" testId="image-metric-memory" title="Peak resident memory of the engine during the run" />
       {!picked && <StepChart stepMs={job?.stepMs ?? []} />}
-      <div className="profiler">
-        <Metric label="Per step" value={formatNumber(msPerStep, msPerStep !== null && msPerStep < 10 ? 2 : 1)} unit="ms" testId="image-metric-ms-per-step" title={metrics ? 'Milliseconds per denoising step (UNet and scheduler)' : 'Live estimate from the steps so far'} />
-        <Metric label="Per image" value={formatNumber(metrics?.sPerImage, 2)} unit="s" testId="image-metric-s-per-image" title="Seconds for the whole image: prompt encoding, every step, and decoding" />
-        <Metric label="Encode · decode" value={metrics ? `${formatNumber(metrics.textEncoderMs, 0)} · ${formatNumber(metrics.decodeMs, 0)}` : '—'} unit="ms" title="Text encoder and VAE decoder time" />
-        <Metric label="Peak memory" value={formatNumber(metrics?.peakRssMb, 0)} unit="MB" testId="image-metric-memory" title="Peak resident memory of the engine during the run" />
-        <Metric label="Steps" value={steps} testId="image-metric-steps" title="Denoising steps" />
-        <Metric label="Precision" value={precision} testId="image-metric-precision" title="Steps run at each UNet precision" />
-        <Metric label="Guidance" value={result ? (result.cfg === 'none' ? 'off' : result.cfg) : '—'} title="How classifier-free guidance ran the UNet: one batch-2 pass, or two passes" />
-        <Metric label="Energy" value={energyKnown ? formatNumber(metrics?.energyJ, 2) : '—'} unit="J" title={energyKnown ? `Measured by ${metrics?.energySource ?? 'an unnamed meter'}` : 'energy meter not available yet'} />
-        <Metric label="Provider" value={ep ? epLabel(ep) : '—'} testId="image-metric-ep" title="Execution provider this run used" />
-      </div>
+      <Metric label="Steps" value={steps} testId="image-metric-steps" title="Denoising steps" />
+      <Metric label="Precision" value={precision} testId="image-metric-precision" title="Steps run at each UNet precision" />
+      <Metric label="Guidance" value={result ? (result.cfg === 'none' ? 'off' : result.cfg) : '—'} title="How classifier-free guidance ran the UNet: one batch-2 pass, or two passes" />
+      <Metric label="Energy" value={energyKnown ? formatNumber(metrics?.energyJ, 2) : '—'} unit="J" title={energyKnown ? `Measured by ${metrics?.energySource ?? 'an unnamed meter'}` : 'energy meter not available yet'} />
+      <Metric label="Provider" value={ep ? epLabel(ep) : '—'} testId="image-metric-ep" title="Execution provider this run used" />
     </footer>
   );
 }

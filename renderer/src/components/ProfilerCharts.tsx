@@ -59,14 +59,13 @@ export function ProfilerCharts({ samples }: { samples: readonly RunSample[] }) {
   );
 }
 
-/** An image run's cost per denoising step, step by step. */
+/** An image run's cost per denoising step, step by step: small, inside the profiler's row of figures. */
 export function StepChart({ stepMs }: { stepMs: [number, number][] }) {
-  const option = useMemo(() => lineChart([{ name: 'ms/step', data: stepMs, colour: COLOURS.latency }], ['ms'], 'step'), [stepMs]);
+  const option = useMemo(() => lineChart([{ name: 'ms/step', data: stepMs, colour: COLOURS.latency }], ['ms'], { x: 'step', inline: true }), [stepMs]);
   return (
-    <div className="profiler-charts profiler-charts-single">
-      <ChartCard title="ms / step over the run" testId="chart-ms-per-step" points={stepMs.length}>
-        <EChart option={option} label="Milliseconds per denoising step over the run" />
-      </ChartCard>
-    </div>
+    <figure className="metric metric-chart" data-testid="chart-ms-per-step" data-points={stepMs.length}>
+      <figcaption className="metric-label">ms / step over the run</figcaption>
+      <EChart option={option} label="Milliseconds per denoising step over the run" className="echart echart-inline" />
+    </figure>
   );
 }
