@@ -21,8 +21,8 @@ function ModeRow({ index, draft, kind, models, onChange, onRemove, canRemove, di
         Mode {index + 1} kind
       </label>
       <select id={`${id}-type`} className="mode-type" value={draft.type} disabled={disabled} data-testid="compare-mode-type" onChange={(event) => onChange(event.target.value === 'lambda' ? { type: 'lambda', lambda: 0.5 } : pointDraft(models))}>
-        <option value="lambda">λ slider</option>
-        <option value="point">Set by hand</option>
+        <option value="lambda">λ value</option>
+        <option value="point">By hand</option>
       </select>
       {draft.type === 'lambda' ? (
         <span className="mode-knobs">

@@ -20,7 +20,13 @@ export function PaneFigures({ kind, figures, best }: { kind: 'text' | 'image'; f
                 {row.unit && value !== null && <span className="metric-unit">{row.unit}</span>}
                 {energy && value !== null && estimated && <span className="metric-tag">est.</span>}
               </td>
-              <td className="figure-mark">{isBest && <span className="best-badge" aria-label="best of the comparison">★ best</span>}</td>
+              <td className="figure-mark">
+                {isBest && (
+                  <span className="best-badge" title="Best of the comparison">
+                    ★<span className="visually-hidden"> best</span>
+                  </span>
+                )}
+              </td>
             </tr>
           );
         })}
