@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompareResult } from '../contract';
 import { expectOneLineError, pareto, paretoWith } from '../testing/cli';
-import { temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
+import { decodePng, readPngText } from '../engine/png/png';
+import { sdFixture, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { pointMode } from './compare';
 
 const BUNDLED = path.resolve(__dirname, '../../models');
@@ -36,6 +38,17 @@ describe('pareto compare', () => {
     expect(texts(second.stdout)).toEqual(texts(first.stdout));
   });
 
+  it('compares image points and writes the grid PNG with its parameters', async () => {
+    const model = sdFixture({ variants: true });
+    const out = path.join(temporaryDir(), 'grid.png');
+    const result = await pareto('compare', 'image', '--prompt', 'a red circle', '--seed', '2', '--point', `${model}:fp32:2`, '--point', `${model}:int8:2`, '--out', out, '--json');
+    expect(result.code).toBe(0);
+    expect(panesOf(result.stdout).map((pane) => [pane.point!.precision, pane.point!.steps, pane.image!.parameters.seed])).toEqual([['fp32', 2, 2], ['int8', 2, 2]]);
+    const grid = fs.readFileSync(out);
+    expect(decodePng(grid).width).toBe(64 * 2 + 4);
+    expect(readPngText(grid).parameters).toMatch(/^a red circle\n.*Seed: 2.*Compare: ".*fp32 · 2 steps \| .*int8 · 2 steps"$/s);
+  });
+
   it('reads MODEL[:PRECISION[:DEPTH|STEPS]] points', () => {
     expect(pointMode('text', 'student:int8:4')).toEqual({ model: 'student', precision: 'int8', depth: 4 });
     expect(pointMode('image', 'emoji:fp16:8')).toEqual({ model: 'emoji', precision: 'fp16', steps: 8 });
@@ -52,6 +65,7 @@ describe('pareto compare', () => {
       [['text', '--prompt', 'x', '--lambda', '0,1.5'], /--lambda must be a number from 0 to 1, got "1.5"/],
       [['text', '--lambda', '0,1'], /--prompt is required/],
       [['video', '--prompt', 'x'], /Unknown compare target "video"/],
+      [['text', '--prompt', 'x', '--lambda', '0,1', '--out', 'grid.png'], /--out names the grid \.png of an image comparison/],
     ];
     const results = await Promise.all(cases.map(([args]) => pareto('compare', ...args)));
     results.forEach((result, index) => expectOneLineError(result, cases[index]![1]));
