@@ -71,8 +71,9 @@ describe('comparing text modes', () => {
   });
 
   it('gives the same text per pane for the same seed, and draws one seed for every pane when none is given', async () => {
-    const modes = [fixture, { ...fixture, precision: 'fp32' }];
+    const modes = [fixture, { ...fixture, precision: 'fp32', window: 8 }];
     const first = await compare({ kind: 'text', prompt: 'The dog', seed: 11, maxNewTokens: 16, modes });
+    expect(first.result.panes.map((pane) => pane.point!.window)).toEqual([null, { sinks: 4, window: 8 }]);
     const again = await compare({ kind: 'text', prompt: 'The dog', seed: 11, maxNewTokens: 16, modes });
     expect(again.result.panes.map((pane) => pane.text!.text)).toEqual(first.result.panes.map((pane) => pane.text!.text));
     const drawn = await compare({ kind: 'text', prompt: 'The dog', maxNewTokens: 4, modes });

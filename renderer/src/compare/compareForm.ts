@@ -1,7 +1,9 @@
 import { MAX_COMPARE_MODES, MIN_COMPARE_MODES, type CompareMode, type CompareRequest, type ModelInfo } from '../../../native/contract';
 
-/** One mode as the form edits it: a λ value, or a model with its precision and depth (text) or steps (images). */
-export type ModeDraft = { type: 'lambda'; lambda: number } | { type: 'point'; model: string; precision: string; knob: string };
+/** One mode as the form edits it: a λ value, or a model with its precision and depth and attention window (text) or steps (images). */
+export type ModeDraft = { type: 'lambda'; lambda: number } | { type: 'point'; model: string; precision: string; knob: string; window: string };
+
+type PointDraft = Extract<ModeDraft, { type: 'point' }>;
 
 export interface CompareForm {
   kind: 'text' | 'image';
@@ -25,8 +27,8 @@ export const canAddMode = (form: CompareForm) => form.modes.length < MAX_COMPARE
 export const canRemoveMode = (form: CompareForm) => form.modes.length > MIN_COMPARE_MODES;
 
 /** A fresh hand-set mode on the first model of the kind, at its defaults. */
-export function pointDraft(models: readonly ModelInfo[]): ModeDraft {
-  return { type: 'point', model: models[0]?.id ?? '', precision: '', knob: '' };
+export function pointDraft(models: readonly ModelInfo[]): PointDraft {
+  return { type: 'point', model: models[0]?.id ?? '', precision: '', knob: '', window: '' };
 }
 
 type Built = { ok: true; request: CompareRequest } | { ok: false; message: string };
@@ -42,7 +44,11 @@ function modeOf(draft: ModeDraft, kind: CompareForm['kind'], index: number): Com
   if (!draft.model) return `Mode ${index + 1}: pick a model.`;
   const knob = integerField(draft.knob, `Mode ${index + 1}: ${kind === 'text' ? 'depth' : 'steps'}`, 1, 1000);
   if (typeof knob === 'string') return knob;
-  return { model: draft.model, precision: draft.precision || undefined, ...(kind === 'text' ? { depth: knob } : { steps: knob }) };
+  const precision = draft.precision || undefined;
+  if (kind === 'image') return { model: draft.model, precision, steps: knob };
+  const window = integerField(draft.window, `Mode ${index + 1}: window`, 1, 1_000_000);
+  if (typeof window === 'string') return window;
+  return { model: draft.model, precision, depth: knob, window };
 }
 
 /** The request the form describes, or the first thing wrong with it in words. */

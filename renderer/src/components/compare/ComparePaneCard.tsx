@@ -1,4 +1,4 @@
-import type { Ref, UIEvent } from 'react';
+import { useEffect, useRef, type UIEvent } from 'react';
 import { compareModeLabel, type ComparePane, type ComparePoint } from '../../../../native/contract';
 import { liveImageFigures, liveTextFigures } from '../../compare/figureRows';
 import { epLabel, formatLayers } from '../../format';
@@ -16,13 +16,14 @@ interface Props {
   final: ComparePane | undefined;
   /** Image panes: pixels per image pixel, the same for every pane. */
   zoom: number;
-  bodyRef?: Ref<HTMLDivElement>;
+  bodyRef?: (element: HTMLDivElement | null) => void;
   onScroll?: (event: UIEvent<HTMLDivElement>) => void;
 }
 
-export function describePoint(point: Pick<ComparePoint, 'model' | 'precision' | 'depth' | 'steps' | 'provider'>): string {
+export function describePoint(point: Pick<ComparePoint, 'model' | 'precision' | 'depth' | 'steps' | 'provider'> & { window?: ComparePoint['window'] }): string {
   const knob = point.steps !== null ? `${point.steps} steps` : point.depth !== null ? formatLayers(point.depth) : null;
-  return [point.model, point.precision, knob, epLabel(point.provider)].filter(Boolean).join(' · ');
+  const window = point.window ? `window ${point.window.window} + ${point.window.sinks} sinks` : null;
+  return [point.model, point.precision, knob, window, epLabel(point.provider)].filter(Boolean).join(' · ');
 }
 
 type PaneStatus = 'waiting' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
@@ -40,7 +41,7 @@ const STATUS_LABELS: Record<PaneStatus, string> = { waiting: 'Waiting its turn',
 
 /** What ran while the pane's job is live: from its started event (text) or parameters (images). */
 function livePoint(kind: 'text' | 'image', mode: ComparePaneState['mode'], text: JobState | undefined, image: ImageJobState | undefined): string | null {
-  if (kind === 'text' && text?.config && text.ep) return describePoint({ model: text.config.operatingPoint?.model ?? mode.model ?? '', precision: text.config.precision, depth: text.config.depth, steps: null, provider: text.ep });
+  if (kind === 'text' && text?.config && text.ep) return describePoint({ model: text.config.operatingPoint?.model ?? mode.model ?? '', precision: text.config.precision, depth: text.config.depth, steps: null, window: text.config.window, provider: text.ep });
   if (kind === 'image' && image?.parameters && image.ep) return describePoint({ model: image.operatingPoint?.model ?? mode.model ?? '', precision: image.parameters.precision, depth: null, steps: image.parameters.steps, provider: image.ep });
   return null;
 }
@@ -56,6 +57,13 @@ export function ComparePaneCard({ kind, prompt, pane, final, zoom, bodyRef, onSc
   const text = final?.text?.text ?? textJob?.text ?? '';
   const imageUrl = final?.image ? `data:image/png;base64,${final.image.png}` : (imageJob?.preview ?? null);
   const imageSize = final?.image ?? (imageJob?.parameters ? { width: imageJob.parameters.width, height: imageJob.parameters.height } : null);
+  const story = useRef<HTMLDivElement | null>(null);
+
+  useEffect(() => {
+    const body = story.current;
+    // Follow the growing story only while the reader is already at the bottom.
+    if (body && body.scrollHeight - body.scrollTop - body.clientHeight < 60) body.scrollTop = body.scrollHeight;
+  }, [text]);
 
   return (
     <article className="compare-pane" data-testid="compare-pane" data-index={pane.index} data-status={status} aria-label={`Pane ${pane.index + 1}: ${compareModeLabel(pane.mode)}`}>
@@ -73,7 +81,17 @@ export function ComparePaneCard({ kind, prompt, pane, final, zoom, bodyRef, onSc
         {point ?? (status === 'waiting' ? 'Runs after the panes before it' : '…')}
       </p>
       {kind === 'text' ? (
-        <div className="compare-story story" ref={bodyRef} onScroll={onScroll} tabIndex={0} aria-label={`Story of pane ${pane.index + 1}`} data-testid="pane-text">
+        <div
+          className="compare-story story"
+          ref={(element) => {
+            story.current = element;
+            bodyRef?.(element);
+          }}
+          onScroll={onScroll}
+          tabIndex={0}
+          aria-label={`Story of pane ${pane.index + 1}`}
+          data-testid="pane-text"
+        >
           <span className="story-prompt">{prompt}</span>
           {text}
         </div>

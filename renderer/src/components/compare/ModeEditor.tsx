@@ -39,7 +39,7 @@ function ModeRow({ index, draft, kind, models, onChange, onRemove, canRemove, di
           <label className="visually-hidden" htmlFor={`${id}-model`}>
             Mode {index + 1} model
           </label>
-          <select id={`${id}-model`} value={draft.model} disabled={disabled} data-testid="compare-mode-model" onChange={(event) => onChange({ type: 'point', model: event.target.value, precision: '', knob: '' })}>
+          <select id={`${id}-model`} value={draft.model} disabled={disabled} data-testid="compare-mode-model" onChange={(event) => onChange({ ...pointDraft(models), model: event.target.value })}>
             {models.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
@@ -72,6 +72,14 @@ function ModeRow({ index, draft, kind, models, onChange, onRemove, canRemove, di
             </select>
           ) : (
             <input id={`${id}-knob`} type="number" min={1} max={1000} placeholder={`Steps (${model?.image?.steps ?? 'default'})`} value={draft.knob} disabled={disabled} data-testid="compare-mode-knob" onChange={(event) => onChange({ ...draft, knob: event.target.value })} />
+          )}
+          {kind === 'text' && (
+            <>
+              <label className="visually-hidden" htmlFor={`${id}-window`}>
+                Mode {index + 1} attention window (positions kept; blank keeps the whole context)
+              </label>
+              <input id={`${id}-window`} type="number" min={1} placeholder="Window: all" title="Attention window W: keep the last W positions plus 4 sinks; blank keeps the whole context" value={draft.window} disabled={disabled} data-testid="compare-mode-window" onChange={(event) => onChange({ ...draft, window: event.target.value })} />
+            </>
           )}
         </span>
       )}
