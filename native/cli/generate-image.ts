@@ -6,7 +6,7 @@ import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
 import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
-import { followJob } from './run-job';
+import { followJob } from '../host/follow-job';
 
 export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
     [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]

@@ -3,6 +3,7 @@ import { UsageError } from './args';
 import { BENCH_USAGE, bench } from './bench';
 import { ENERGY_USAGE, energy } from './energy';
 import { CALIBRATE_USAGE, calibrate } from './calibrate';
+import { COMPARE_USAGE, compare } from './compare';
 import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { HISTORY_USAGE, history } from './history';
@@ -14,6 +15,7 @@ const USAGE = `Pareto Studio — offline stories and images with one quality/eff
 Usage:
   ${GENERATE_TEXT_USAGE}
   ${GENERATE_IMAGE_USAGE}
+  ${COMPARE_USAGE}
   ${MODELS_USAGE}
   ${HISTORY_USAGE}
   ${CALIBRATE_USAGE}
@@ -29,6 +31,8 @@ async function dispatch(args: string[]): Promise<number> {
       if (subcommand === 'text') return generateText(rest);
       if (subcommand === 'image') return generateImage(rest);
       throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
+    case 'compare':
+      return compare(args.slice(1));
     case 'models':
       return models(args.slice(1));
     case 'history':

@@ -1,6 +1,6 @@
 import type { GenerationConfig, TextGenerationRequest, TextResult } from '../contract';
 import type { StudioHost } from '../host/studio-host';
-import { followJob } from './run-job';
+import { followJob } from '../host/follow-job';
 
 export interface TextJobHooks {
   onText?(text: string): void;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CompareRequestSchema,
   ImageGenerationRequestSchema,
   ImportModelSchema,
   ModelRefSchema,
@@ -31,6 +32,8 @@ export const apiMethods = {
   updateSettings: { params: SettingsPatchSchema, result: SettingsSchema },
   startTextJob: { params: TextGenerationRequestSchema, result: JobRefSchema },
   startImageJob: { params: ImageGenerationRequestSchema, result: JobRefSchema },
+  /** Runs the same prompt and seed at each mode, one pane after another; its id is a job id that `cancelJob` stops (the running pane and the rest). */
+  startCompare: { params: CompareRequestSchema, result: JobRefSchema },
   cancelJob: { params: JobRefSchema, result: z.object({ cancelled: z.boolean() }) },
   listHistory: { params: HistoryQuerySchema, result: HistoryPageSchema },
   getHistoryEntry: { params: HistoryRefSchema, result: HistoryItemSchema },

@@ -499,13 +499,161 @@ const CalibrationEventSchema = z.object({
   /** The point being measured, null once the batch is over. */
   point: z.string().nullable(),
 });
+// ---------------------------------------------------------------------------------------------
+// Compare: the same prompt and seed at 2–4 modes, one pane per mode, each a normal job run in turn.
+
+export const MIN_COMPARE_MODES = 2;
+export const MAX_COMPARE_MODES = 4;
+
+/** One mode of a comparison: a λ value, or an operating point set by hand (depth and window for text, steps for images). */
+export const CompareModeSchema = z
+  .strictObject({
+    lambda: z.number().min(0).max(1).optional(),
+    model: z.string().min(1, 'model must not be empty').optional(),
+    precision: z.string().min(1).optional(),
+    depth: z.number().int().min(1).max(1024).optional(),
+    window: z.number().int().min(1).max(1_000_000).optional(),
+    steps: z.number().int().min(1).max(1000).optional(),
+  })
+  .refine((mode) => (mode.lambda === undefined) !== (mode.model === undefined), { message: 'a mode is either a λ value or a model with its knobs, not both or neither' })
+  .refine((mode) => mode.model !== undefined || (mode.precision ?? mode.depth ?? mode.window ?? mode.steps) === undefined, { message: 'precision, depth, window and steps need a model; with λ the policy chooses them' });
+export type CompareMode = z.infer<typeof CompareModeSchema>;
+
+/** A mode as panes, grids and exports name it: "λ 0.50", or "pareto-stories-student-s · int8 · depth 4". */
+export function compareModeLabel(mode: CompareMode): string {
+  if (mode.lambda !== undefined) return `λ ${mode.lambda.toFixed(2)}`;
+  const knobs = [mode.precision, mode.depth && `depth ${mode.depth}`, mode.window && `window ${mode.window}`, mode.steps && `${mode.steps} steps`];
+  return [mode.model, ...knobs].filter(Boolean).join(' · ');
+}
+
+const compareModes = z
+  .array(CompareModeSchema)
+  .min(MIN_COMPARE_MODES, `a comparison needs ${MIN_COMPARE_MODES} to ${MAX_COMPARE_MODES} modes`)
+  .max(MAX_COMPARE_MODES, `a comparison takes at most ${MAX_COMPARE_MODES} modes`);
+
+export const CompareRequestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('text'),
+    prompt: z.string().max(1_000_000, 'prompt is longer than 1,000,000 characters'),
+    /** Every pane samples with this seed; the host draws one when absent. */
+    seed: seedSchema.optional(),
+    modes: compareModes,
+    maxNewTokens: z.number().int().min(1).max(MAX_NEW_TOKENS).default(128),
+    temperature: z.number().gt(0).max(10).optional(),
+    topK: z.number().int().min(0).max(1_000_000).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    ep: ExecutionProviderSchema.default('cpu'),
+  }),
+  z.strictObject({
+    kind: z.literal('image'),
+    prompt: z.string().max(10_000, 'prompt is longer than 10,000 characters'),
+    seed: seedSchema.optional(),
+    modes: compareModes,
+    negativePrompt: z.string().max(10_000).optional(),
+    guidance: z.number().min(0).max(50).optional(),
+    ep: ExecutionProviderSchema.default('cpu'),
+  }),
+]);
+export type CompareRequest = z.input<typeof CompareRequestSchema>;
+export type ResolvedCompareRequest = z.output<typeof CompareRequestSchema>;
+
+/** The figures a comparison sets side by side; `COMPARE_LOWER_IS_BETTER` says which way each one improves. */
+export const COMPARE_MEASURES = ['ttftMs', 'msPerToken', 'tokensPerSecond', 'msPerStep', 'sPerImage', 'peakRssMb', 'energyJ', 'joulesPerOutput', 'bitsPerByte', 'frechetDistance'] as const;
+export type CompareMeasure = (typeof COMPARE_MEASURES)[number];
+export const COMPARE_LOWER_IS_BETTER: Record<CompareMeasure, boolean> = {
+  ttftMs: true,
+  msPerToken: true,
+  tokensPerSecond: false,
+  msPerStep: true,
+  sPerImage: true,
+  peakRssMb: true,
+  energyJ: true,
+  joulesPerOutput: true,
+  bitsPerByte: true,
+  frechetDistance: true,
+};
+
+export const CompareFiguresSchema = z.object({
+  ttftMs: z.number().nullable(),
+  msPerToken: z.number().nullable(),
+  tokensPerSecond: z.number().nullable(),
+  msPerStep: z.number().nullable(),
+  sPerImage: z.number().nullable(),
+  peakRssMb: z.number().nullable(),
+  energyJ: z.number().nullable(),
+  /** J per generated token (text) or per image. */
+  joulesPerOutput: z.number().nullable(),
+  energySource: z.string().nullable(),
+  /** True when the energy was estimated rather than read from a counter. */
+  energyEstimated: z.boolean(),
+  /** The quality the package declares for the point that ran (pareto.json); null when it declares none. */
+  bitsPerByte: z.number().nullable(),
+  frechetDistance: z.number().nullable(),
+  /** Tokens generated, or 1 for an image. */
+  outputs: z.number().int(),
+});
+export type CompareFigures = z.infer<typeof CompareFiguresSchema>;
+
+/** What a pane ran: the operating point and where. */
+export const ComparePointSchema = z.object({
+  model: z.string(),
+  precision: z.string(),
+  depth: z.number().int().nullable(),
+  steps: z.number().int().nullable(),
+  window: z.object({ sinks: z.number().int(), window: z.number().int() }).nullable(),
+  provider: ExecutionProviderSchema,
+  /** The λ that chose the point; null for a point set by hand. */
+  lambda: z.number().nullable(),
+});
+export type ComparePoint = z.infer<typeof ComparePointSchema>;
+
+export const ComparePaneSchema = z.object({
+  index: z.number().int(),
+  mode: CompareModeSchema,
+  status: z.enum(['done', 'cancelled', 'error']),
+  error: z.string().nullable(),
+  jobId: z.string().nullable(),
+  point: ComparePointSchema.nullable(),
+  figures: CompareFiguresSchema.nullable(),
+  /** The measures on which this pane is the best of the comparison (ties share it). */
+  best: z.array(z.enum(COMPARE_MEASURES)),
+  text: TextResultSchema.nullable(),
+  image: ImageResultSchema.nullable(),
+});
+export type ComparePane = z.infer<typeof ComparePaneSchema>;
+
+export const CompareResultSchema = z.object({
+  compareId: z.string(),
+  kind: z.enum(['text', 'image']),
+  prompt: z.string(),
+  seed: seedSchema,
+  panes: z.array(ComparePaneSchema),
+  /** Image comparisons: the images side by side as one PNG (base64) with A1111 `parameters`; null for text or when no image was made. */
+  gridPng: z.string().nullable(),
+});
+export type CompareResult = z.infer<typeof CompareResultSchema>;
+
+// A comparison's events carry its id as `jobId`: `cancelJob` stops it, and a shell ends it with `error` like any job.
+const CompareStartedEventSchema = z.object({ type: z.literal('compare-started'), jobId: z.string(), kind: z.enum(['text', 'image']), prompt: z.string(), seed: seedSchema, modes: z.array(CompareModeSchema) });
+/** A pane's job was queued (its own events follow under `paneJobId`), or the pane could not start (`error`). */
+const ComparePaneEventSchema = z.object({ type: z.literal('compare-pane'), jobId: z.string(), index: z.number().int(), paneJobId: z.string().nullable(), error: z.string().nullable() });
+const CompareDoneEventSchema = z.object({ type: z.literal('compare-done'), jobId: z.string(), result: CompareResultSchema });
+export const CompareEventSchema = z.discriminatedUnion('type', [CompareStartedEventSchema, ComparePaneEventSchema, CompareDoneEventSchema]);
+export type CompareEvent = z.infer<typeof CompareEventSchema>;
 
 /**
- * Everything a host sends on its one event stream: text and image job events and the shell's
- * host events. Every transport (SSE, Electron IPC, the CLI in process) carries exactly this.
+ * Everything a host sends on its one event stream: text and image job events, comparison events
+ * and the shell's host events. Every transport (SSE, Electron IPC, the CLI in process) carries exactly this.
  */
-export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, HostEventSchema, CalibrationEventSchema]);
+export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, ...CompareEventSchema.options, HostEventSchema, CalibrationEventSchema]);
 export type StudioEvent = z.infer<typeof StudioEventSchema>;
+
+const COMPARE_EVENT_TYPES: ReadonlySet<string> = new Set(CompareEventSchema.options.map((option) => option.shape.type.value));
+
+/** True for the events about a comparison as a whole (its panes' jobs send ordinary job events). */
+export function isCompareEvent(event: StudioEvent): event is CompareEvent {
+  return COMPARE_EVENT_TYPES.has(event.type);
+}
 
 const IMAGE_JOB_EVENT_TYPES: ReadonlySet<string> = new Set(ImageJobEventSchema.options.map((option) => option.shape.type.value));
 

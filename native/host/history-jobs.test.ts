@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageGenerationRequest, ImageResult, TextGenerationRequest, TextResult } from '../contract';
-import { followJob } from '../cli/run-job';
+import { followJob } from './follow-job';
 import { encodePng } from '../engine/png/png';
 import { sdFixture, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { StudioHost } from './studio-host';

@@ -19,6 +19,7 @@ import { FamilyPlanner } from '../policy/family-planner';
 import type { MeasureImagePoint, MeasureTextPoint } from './family-specs';
 import { imageHistoryEntry, textHistoryEntry } from './history-records';
 import { HistoryStore } from './history-store';
+import { CompareRunner } from './compare/compare-runner';
 import { OperatingPointResolver } from './operating-point-resolver';
 import { meterJob } from './job-energy';
 import { JobEventBuffer } from './job-event-buffer';
@@ -64,6 +65,7 @@ export class StudioHost {
   private readonly queue = new KeyedJobQueue();
   private readonly energy: EnergyMeter;
   private readonly budget = new EnergyController();
+  private readonly comparisons: CompareRunner;
 
   constructor(options: StudioHostOptions) {
     this.energy = options.energyMeter ?? createEnergyMeter();
@@ -77,6 +79,7 @@ export class StudioHost {
     this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, planner, { text: this.measureTextPoint, image: this.measureImagePoint }, (kind, family, progress) =>
       this.emit({ type: 'calibration', jobId: progress.batchId, kind, family, done: progress.done, total: progress.total, point: progress.point }),
     );
+    this.comparisons = new CompareRunner({ jobs: this, emit: (event) => this.emit(event), registry: this.registry, resolver: this.operatingPoints });
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -126,6 +129,7 @@ export class StudioHost {
     },
     startTextJob: async (request) => this.startTextJob(request),
     startImageJob: async (request) => this.startImageJob(request),
+    startCompare: async (request) => this.comparisons.start(request),
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
     listHistory: async (query) => this.history.list(query),
     getHistoryEntry: async ({ id }) => this.history.get(id),
@@ -146,6 +150,7 @@ export class StudioHost {
   };
 
   async dispose(): Promise<void> {
+    this.comparisons.cancelAll();
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();
@@ -324,7 +329,7 @@ export class StudioHost {
   }
 
   private cancel(jobId: string): boolean {
-    if (this.queue.drop(jobId)) return true;
+    if (this.comparisons.cancel(jobId) || this.queue.drop(jobId)) return true;
     const controller = this.running.get(jobId);
     controller?.abort();
     return controller !== undefined;

@@ -15,12 +15,12 @@ export interface CliResult {
 
 /** Runs `pareto` as a user would, with a fresh data folder and no bundled models, so it sees only the models a test names. */
 export function pareto(...args: string[]): Promise<CliResult> {
-  return paretoWithHome(temporaryDir(), ...args);
+  return paretoWith({ PARETO_HOME: temporaryDir(), PARETO_MODELS_DIR: temporaryDir() }, ...args);
 }
 
-/** Runs `pareto` on a given data folder, for commands that read what earlier ones kept (history). */
-export async function paretoWithHome(home: string, ...args: string[]): Promise<CliResult> {
-  const env = { ...process.env, PARETO_HOME: home, PARETO_MODELS_DIR: temporaryDir() };
+/** Runs `pareto` with these environment variables set (a data folder kept between runs, the bundled models). */
+export async function paretoWith(overrides: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const env = { ...process.env, ...overrides };
   try {
     const { stdout, stderr } = await run(process.execPath, [PARETO, ...args], { env });
     return { code: 0, stdout, stderr };
@@ -28,6 +28,11 @@ export async function paretoWithHome(home: string, ...args: string[]): Promise<C
     const failed = error as CliResult;
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** Runs `pareto` on a given data folder, for commands that read what earlier ones kept (history). */
+export function paretoWithHome(home: string, ...args: string[]): Promise<CliResult> {
+  return paretoWith({ PARETO_HOME: home, PARETO_MODELS_DIR: temporaryDir() }, ...args);
 }
 
 /** Bad input gets one line naming what was wrong, a non-zero exit, and never a stack trace (SPEC §5). */

@@ -8,6 +8,7 @@ import { useModels } from './state/queries';
 import { RestoreChannel, type Restore } from './state/restore';
 import { useStudioEvents } from './state/useStudioEvents';
 import type { ShortcutScope } from './state/useShortcuts';
+import { CompareView } from './views/CompareView';
 import { GenerateView } from './views/GenerateView';
 import { HistoryView } from './views/HistoryView';
 import { ImagesView } from './views/ImagesView';
@@ -46,6 +47,9 @@ export function App() {
         </div>
         <div className="view view-scroll" hidden={view !== 'history'}>
           <HistoryView onReopen={reopen} />
+        </div>
+        <div className="view" hidden={view !== 'compare'}>
+          <CompareView />
         </div>
         <div className="view view-scroll" hidden={view !== 'models'}>
           <ModelsView />

@@ -10,6 +10,7 @@ import './styles/base.css';
 import './styles/shell.css';
 import './styles/generate.css';
 import './styles/images.css';
+import './styles/compare.css';
 import './styles/pages.css';
 import './styles/history.css';
 

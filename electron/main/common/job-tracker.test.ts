@@ -30,4 +30,13 @@ describe('JobTracker', () => {
     expect(jobs.openJobs).toEqual(['i1', 'i2']);
     expect(jobs.abandonAll('engine gone').map((event) => event.type === 'error' && event.jobId)).toEqual(['i1', 'i2']);
   });
+
+  it('keeps a comparison open from compare-started until compare-done, so a dead host ends it too', () => {
+    const jobs = new JobTracker();
+    jobs.observe({ type: 'compare-started', jobId: 'c1', kind: 'text', prompt: 'x', seed: 1, modes: [] });
+    jobs.observe({ type: 'compare-started', jobId: 'c2', kind: 'image', prompt: 'x', seed: 1, modes: [] });
+    jobs.observe({ type: 'compare-pane', jobId: 'c1', index: 0, paneJobId: 'p1', error: null });
+    jobs.observe({ type: 'compare-done', jobId: 'c2', result: {} as never });
+    expect(jobs.openJobs).toEqual(['c1']);
+  });
 });

@@ -1,8 +1,8 @@
 import type { StudioEvent } from '../../../native/contract';
 
 /**
- * Which jobs, text or image, the host has announced (`queued`, `started`/`image-started`) and not yet
- * ended (`done`/`image-done`/`error`).
+ * Which jobs, text or image, and comparisons the host has announced (`queued`, `started`/`image-started`,
+ * `compare-started`) and not yet ended (`done`/`image-done`/`compare-done`/`error`).
  * When the host dies those jobs will never end on their own, so the supervisor ends them with an
  * `error` event and the window does not wait forever.
  */
@@ -18,10 +18,12 @@ export class JobTracker {
       case 'queued':
       case 'started':
       case 'image-started':
+      case 'compare-started':
         this.#open.add(event.jobId);
         break;
       case 'done':
       case 'image-done':
+      case 'compare-done':
       case 'error':
         this.#open.delete(event.jobId);
         break;

@@ -3,6 +3,7 @@ import { epLabel, formatNumber } from '../format';
 import { liveMsPerStep, type ImageJobState } from '../state/imageJobState';
 import { EnergyMetrics } from './EnergyMetrics';
 import { Metric } from './Metric';
+import { StepChart } from './ProfilerCharts';
 
 /** The UNet precision of a run: "fp32", or steps per precision when dynamic precision split them ("3 int8 + 2 fp32"). */
 export function formatPrecisionSteps(precisionSteps: Record<string, number>): string {
@@ -28,6 +29,7 @@ export function ImageProfilerStrip({ job, result: picked }: { job: ImageJobState
       <Metric label="Per image" value={formatNumber(metrics?.sPerImage, 2)} unit="s" testId="image-metric-s-per-image" title="Seconds for the whole image: prompt encoding, every step, and decoding" />
       <Metric label="Encode · decode" value={metrics ? `${formatNumber(metrics.textEncoderMs, 0)} · ${formatNumber(metrics.decodeMs, 0)}` : '—'} unit="ms" title="Text encoder and VAE decoder time" />
       <Metric label="Peak memory" value={formatNumber(metrics?.peakRssMb, 0)} unit="MB" testId="image-metric-memory" title="Peak resident memory of the engine during the run" />
+      {!picked && <StepChart stepMs={job?.stepMs ?? []} />}
       <Metric label="Steps" value={steps} testId="image-metric-steps" title="Denoising steps" />
       <Metric label="Precision" value={precision} testId="image-metric-precision" title="Steps run at each UNet precision" />
       <Metric label="Guidance" value={result ? (result.cfg === 'none' ? 'off' : result.cfg) : '—'} title="How classifier-free guidance ran the UNet: one batch-2 pass, or two passes" />

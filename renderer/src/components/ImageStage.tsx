@@ -1,6 +1,7 @@
 import type { ExecutionProvider, ImageOperatingPoint, ImageResult } from '../../../native/contract';
 import { describeImageOperatingPoint, epLabel, formatImageOperatingPoint, formatImageOperatingPointShort } from '../format';
 import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
+import { saveBlob } from '../saveBlob';
 import { imageProgressFraction, type ImageJobState } from '../state/imageJobState';
 import { BudgetNotice } from './BudgetNotice';
 import { CopyButton } from './CopyButton';
@@ -180,14 +181,7 @@ function ImageDetails({ result }: { result: ImageResult }) {
 function SaveButton({ result }: { result: ImageResult }) {
   function save() {
     // The engine's own bytes, so the PNG keeps its parameters chunk.
-    const url = URL.createObjectURL(new Blob([pngBytes(result.png)], { type: 'image/png' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = pngFileName(result.parameters);
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(new Blob([pngBytes(result.png)], { type: 'image/png' }), pngFileName(result.parameters));
   }
   return (
     <button type="button" className="button button-primary" data-testid="image-save-button" title="Save the PNG, with its parameters inside" onClick={save}>

@@ -1,12 +1,13 @@
 import type { ReactNode } from 'react';
 import type { StudioLiveStatus } from '../state/useStudioEvents';
-import { ClockIcon, CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
+import { ClockIcon, ColumnsIcon, CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
 
-export type View = 'generate' | 'images' | 'history' | 'models' | 'settings';
+export type View = 'generate' | 'images' | 'compare' | 'history' | 'models' | 'settings';
 
 const NAV: { view: View; label: string; icon: ReactNode }[] = [
   { view: 'generate', label: 'Generate', icon: <SparkIcon /> },
   { view: 'images', label: 'Images', icon: <ImageIcon /> },
+  { view: 'compare', label: 'Compare', icon: <ColumnsIcon /> },
   { view: 'history', label: 'History', icon: <ClockIcon /> },
   { view: 'models', label: 'Models', icon: <CubeIcon /> },
   { view: 'settings', label: 'Settings', icon: <GearIcon /> },

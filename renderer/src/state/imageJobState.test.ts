@@ -55,6 +55,7 @@ describe('applyImageJobEvent', () => {
     expect(imageProgressFraction(running)).toBe(0.75);
     // Timed from the first step seen, so prompt encoding does not count as a step.
     expect(liveMsPerStep(running)).toBe(40);
+    expect(running.stepMs).toEqual([[2, 40], [3, 40]]);
     expect(running.operatingPoint).toBeNull();
 
     const done = applyImageJobEvent(running, { type: 'image-done', jobId: 'j', result }, 200);

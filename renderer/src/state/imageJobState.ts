@@ -1,4 +1,4 @@
-import type { BudgetDecision, EnergyEvent, ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
+import type { BudgetDecision, CompareEvent, EnergyEvent, ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
 
 /** `stopped`: the job ended with an error after the user asked it to stop. */
 export type ImageJobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';
@@ -27,6 +27,8 @@ export interface ImageJobState {
   /** When the first and the latest step arrived (ms), for a live ms/step before the measured one. */
   firstStep: { step: number; at: number } | null;
   lastStepAt: number | null;
+  /** [step, ms it took] for each step after the first seen, for the profiler's chart. */
+  stepMs: [number, number][];
   result: ImageResult | null;
   metrics: ImageMetrics | null;
   /** Set when the user asked to stop, so the cancellation error reads as a stop. */
@@ -49,6 +51,7 @@ export const initialImageJobState: ImageJobState = {
   preview: null,
   firstStep: null,
   lastStepAt: null,
+  stepMs: [],
   result: null,
   metrics: null,
   stopRequested: false,
@@ -84,6 +87,7 @@ export function applyImageJobEvent(state: ImageJobState = initialImageJobState, 
         preview: event.preview ?? state.preview,
         firstStep: state.firstStep ?? { step: event.step, at: now },
         lastStepAt: now,
+        stepMs: state.lastStepAt === null || event.step <= state.step ? state.stepMs : [...state.stepMs, [event.step, (now - state.lastStepAt) / (event.step - state.step)]],
       };
     case 'image-done':
       return { ...state, status: 'done', parameters: event.result.parameters, ep: event.result.ep, step: event.result.metrics.steps, steps: event.result.metrics.steps, result: event.result, metrics: event.result.metrics };
@@ -124,7 +128,7 @@ export type RoutedJobEvent = { store: 'image'; event: ImageJobEvent } | { store:
  * Which job store an event belongs to. Image jobs have their own event types; `queued`, `energy` and
  * `error` are shared, so they go to the image store when it already holds the job.
  */
-export function routeJobEvent(event: Exclude<StudioEvent, HostEvent | { type: 'calibration' }>, knownImageJob: boolean): RoutedJobEvent {
+export function routeJobEvent(event: Exclude<StudioEvent, HostEvent | CompareEvent | { type: 'calibration' }>, knownImageJob: boolean): RoutedJobEvent {
   switch (event.type) {
     case 'image-started':
     case 'image-progress':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerationConfig, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
-import { MAX_HISTORY_POINTS, applyJobEvent, failJob, initialJobState, isJobActive, type JobState } from './jobState';
+import { applyJobEvent, failJob, initialJobState, isJobActive, type JobState } from './jobState';
 
 const metrics = (tokensPerSecond: number | null, generatedTokens = 0): RunMetrics => ({
   ttftMs: 12,
@@ -60,11 +60,13 @@ describe('applyJobEvent', () => {
       { type: 'metrics', jobId: 'j', metrics: metrics(200, 2) },
       { type: 'tokens', jobId: 'j', ids: [6], text: ' a cat.' },
     ]);
-    expect(state).toMatchObject({ status: 'running', queuePosition: null, ep: 'cpu', fallbackReason: 'CUDA is not installed', config, text: ' there was a cat.', tokenCount: 3, tokensPerSecondHistory: [200] });
+    expect(state).toMatchObject({ status: 'running', queuePosition: null, ep: 'cpu', fallbackReason: 'CUDA is not installed', config, text: ' there was a cat.', tokenCount: 3 });
+    expect(state!.samples.map((sample) => sample.tokensPerSecond)).toEqual([200]);
     expect(isJobActive(state)).toBe(true);
 
     const done = applyJobEvent(state, { type: 'done', jobId: 'j', result });
-    expect(done).toMatchObject({ status: 'done', text: result.text, tokenCount: 3, metrics: result.metrics, result, tokensPerSecondHistory: [200, 250] });
+    expect(done).toMatchObject({ status: 'done', text: result.text, tokenCount: 3, metrics: result.metrics, result });
+    expect(done.samples.map((sample) => [sample.tokens, sample.tokensPerSecond])).toEqual([[2, 200], [3, 250]]);
     expect(isJobActive(done)).toBe(false);
   });
 
@@ -89,14 +91,6 @@ describe('applyJobEvent', () => {
     const done = applyJobEvent(initialJobState, { type: 'done', jobId: 'j', result });
     expect(applyJobEvent(done, { type: 'tokens', jobId: 'j', ids: [9], text: 'late' })).toBe(done);
     expect(applyJobEvent(done, { type: 'error', jobId: 'j', message: 'late' })).toBe(done);
-  });
-
-  it('skips metrics without a rate and halves a long history instead of growing it', () => {
-    let state: JobState = applyJobEvent(undefined, { type: 'metrics', jobId: 'j', metrics: metrics(null) });
-    expect(state.tokensPerSecondHistory).toEqual([]);
-    for (let i = 0; i <= MAX_HISTORY_POINTS; i += 1) state = applyJobEvent(state, { type: 'metrics', jobId: 'j', metrics: metrics(i) });
-    expect(state.tokensPerSecondHistory.length).toBe(MAX_HISTORY_POINTS / 2 + 1);
-    expect(state.tokensPerSecondHistory.at(-1)).toBe(MAX_HISTORY_POINTS);
   });
 });
 

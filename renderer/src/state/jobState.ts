@@ -1,4 +1,5 @@
 import type { EnergyEvent, ExecutionProvider, GenerationConfig, JobEvent, RunMetrics, TextResult } from '../../../native/contract';
+import { withEnergyReading, withSample, type EnergyReading, type RunSample } from './runSamples';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'error';
 
@@ -15,15 +16,15 @@ export interface JobState {
   text: string;
   tokenCount: number;
   metrics: RunMetrics | null;
-  /** tokens/s samples over the whole run, for the sparkline. */
-  tokensPerSecondHistory: number[];
+  /** The meter's readings over the whole run, for the profiler's charts. */
+  samples: RunSample[];
   /** The latest live energy reading: cumulative joules since the job started, and watts now. */
   energy: EnergyEvent | null;
+  /** Every live energy reading of the run, for the profiler's power and energy chart. */
+  energyReadings: EnergyReading[];
   result: TextResult | null;
   error: string | null;
 }
-
-export const MAX_HISTORY_POINTS = 240;
 
 export const initialJobState: JobState = {
   status: 'queued',
@@ -35,21 +36,15 @@ export const initialJobState: JobState = {
   text: '',
   tokenCount: 0,
   metrics: null,
-  tokensPerSecondHistory: [],
+  samples: [],
   energy: null,
+  energyReadings: [],
   result: null,
   error: null,
 };
 
 export function isJobActive(job: JobState | undefined): boolean {
   return job?.status === 'queued' || job?.status === 'running';
-}
-
-function withSample(history: number[], metrics: RunMetrics): number[] {
-  if (metrics.tokensPerSecond === null) return history;
-  const next = [...history, metrics.tokensPerSecond];
-  // Halve the resolution instead of dropping the start, so the line keeps covering the whole run.
-  return next.length > MAX_HISTORY_POINTS ? next.filter((_, index) => (next.length - 1 - index) % 2 === 0) : next;
 }
 
 export function applyJobEvent(state: JobState = initialJobState, event: JobEvent): JobState {
@@ -62,9 +57,9 @@ export function applyJobEvent(state: JobState = initialJobState, event: JobEvent
     case 'tokens':
       return { ...state, status: 'running', text: state.text + event.text, tokenCount: state.tokenCount + event.ids.length };
     case 'energy':
-      return { ...state, energy: event };
+      return { ...state, energy: event, energyReadings: withEnergyReading(state.energyReadings, event) };
     case 'metrics':
-      return { ...state, metrics: event.metrics, tokensPerSecondHistory: withSample(state.tokensPerSecondHistory, event.metrics) };
+      return { ...state, metrics: event.metrics, samples: withSample(state.samples, event.metrics) };
     case 'done': {
       const { result } = event;
       return {
@@ -76,7 +71,7 @@ export function applyJobEvent(state: JobState = initialJobState, event: JobEvent
         ep: state.ep ?? result.config.ep,
         config: result.config,
         metrics: result.metrics,
-        tokensPerSecondHistory: withSample(state.tokensPerSecondHistory, result.metrics),
+        samples: withSample(state.samples, result.metrics),
         result,
       };
     }

@@ -1,6 +1,7 @@
 import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiError, ApiParams, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
+import type { CompareState } from './compareState';
 import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
 
@@ -19,13 +20,15 @@ export const queryKeys = {
   planPreviews: ['plan-preview'] as const,
   planPreview: (params: ApiParams<'planPreview'>) => ['plan-preview', params] as const,
   calibrationProgress: (kind: 'text' | 'image') => ['calibration-progress', kind] as const,
+  compares: ['compare'] as const,
+  compare: (compareId: string) => ['compare', compareId] as const,
 };
 
 export type CalibrationProgressEvent = Extract<StudioEvent, { type: 'calibration' }>;
 
 /** Keys of state that only the event stream writes, never refetched. */
 export function isEventFedKey(key: readonly unknown[]): boolean {
-  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0] || key[0] === queryKeys.calibrationProgress('text')[0];
+  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0] || key[0] === queryKeys.calibrationProgress('text')[0] || key[0] === queryKeys.compares[0];
 }
 
 export function useModels() {
@@ -83,6 +86,16 @@ export function useStartImageJob() {
       queryClient.setQueryData<ImageJobState>(queryKeys.imageJob(jobId), (current) => seedImageJob(current, misfiled?.queuePosition ?? null));
     },
   });
+}
+
+/** A comparison's state, written by the event stream (its panes' jobs are in the job stores). */
+export function useCompare(compareId: string | null) {
+  return useQuery<CompareState>({ queryKey: queryKeys.compare(compareId ?? ''), queryFn: skipToken }).data;
+}
+
+export function useStartCompare() {
+  const api = useStudioApi();
+  return useMutation<{ jobId: string }, ApiError, ApiParams<'startCompare'>>({ mutationFn: (request) => api.startCompare(request) });
 }
 
 export function useCancelJob() {

@@ -1,9 +1,10 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { HostEvent } from '../../../native/contract';
+import { isCompareEvent, type HostEvent } from '../../../native/contract';
 import { subscribeStudioEvents } from '../api/client';
 import { useStudioConnection } from '../api/StudioApiContext';
-import { applyImageJobEvent, failImageJob, routeJobEvent, type ImageJobState } from './imageJobState';
+import { applyCompareEvent, failCompare, type CompareState, type CompareStateEvent } from './compareState';
+import { applyImageJobEvent, failImageJob, routeJobEvent, seedImageJob, type ImageJobState } from './imageJobState';
 import { applyJobEvent, failJob, type JobState } from './jobState';
 import { isEventFedKey, queryKeys } from './queries';
 
@@ -20,6 +21,20 @@ function failActiveJobs(queryClient: QueryClient, message: string): void {
   }
   for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.imageJobs })) {
     queryClient.setQueryData<ImageJobState>(query.queryKey, (current) => (current ? failImageJob(current, message) : current));
+  }
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: queryKeys.compares })) {
+    queryClient.setQueryData<CompareState>(query.queryKey, (current) => (current ? failCompare(current, message) : current));
+  }
+}
+
+/** Folds a comparison's event into its state; an image comparison's pane jobs are filed as image jobs. */
+function fileCompareEvent(queryClient: QueryClient, event: CompareStateEvent): void {
+  const compare = queryClient.setQueryData<CompareState>(queryKeys.compare(event.jobId), (current) => applyCompareEvent(current, event));
+  if (event.type === 'compare-pane' && event.paneJobId && compare?.kind === 'image') {
+    // The pane job's `queued` came before its id was known to be an image job's: move it over.
+    const misfiled = queryClient.getQueryData<JobState>(queryKeys.job(event.paneJobId));
+    queryClient.removeQueries({ queryKey: queryKeys.job(event.paneJobId), exact: true });
+    queryClient.setQueryData<ImageJobState>(queryKeys.imageJob(event.paneJobId), (current) => seedImageJob(current, misfiled?.queuePosition ?? null));
   }
 }
 
@@ -41,6 +56,10 @@ export function useStudioEvents(): StudioLiveStatus {
         // A finished run refreshes its family's cost level, so what the preview predicts moves with it.
         if (event.type === 'done' || event.type === 'image-done') void queryClient.invalidateQueries({ queryKey: queryKeys.planPreviews });
         if (event.type !== 'host') {
+          if (isCompareEvent(event) || (event.type === 'error' && queryClient.getQueryData(queryKeys.compare(event.jobId)) !== undefined)) {
+            fileCompareEvent(queryClient, event);
+            return;
+          }
           const imageKey = queryKeys.imageJob(event.jobId);
           const routed = routeJobEvent(event, queryClient.getQueryData(imageKey) !== undefined);
           if (routed.store === 'image') queryClient.setQueryData<ImageJobState>(imageKey, (current) => applyImageJobEvent(current, routed.event));

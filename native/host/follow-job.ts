@@ -1,5 +1,5 @@
 import { ApiError, type StudioEvent } from '../contract';
-import type { StudioHost } from '../host/studio-host';
+import type { StudioHost } from './studio-host';
 
 type JobEvent = Exclude<StudioEvent, { type: 'host' }>;
 
@@ -9,7 +9,7 @@ type JobEvent = Exclude<StudioEvent, { type: 'host' }>;
  * are kept and replayed, since a job may start before its starter's promise settles.
  */
 export function followJob<R>(
-  host: StudioHost,
+  host: Pick<StudioHost, 'onEvent' | 'invoke'>,
   start: () => Promise<{ jobId: string }>,
   options: { onEvent?(event: JobEvent): void; resultOf(event: JobEvent): R | undefined; signal?: AbortSignal },
 ): Promise<R> {
