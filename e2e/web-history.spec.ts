@@ -169,7 +169,8 @@ test.describe('history in web mode', () => {
     await page.getByTestId('max-new-tokens-input').fill('450');
     await page.evaluate(() => {
       const observer = new MutationObserver(() => {
-        if ((document.querySelector('[data-testid="output-text"]')?.textContent?.length ?? 0) === 0) return;
+        // The new run is live once Stop can stop it (the pane may still show the last story until its first token).
+        if ((document.querySelector('[data-testid="stop-button"]') as HTMLButtonElement | null)?.disabled !== false) return;
         observer.disconnect();
         (document.querySelector('[data-testid="history-nav"]') as HTMLButtonElement).click();
         document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));

@@ -18,14 +18,26 @@ describe('RestoreChannel', () => {
     expect(images).toEqual([image]);
   });
 
-  it('drops a restore nobody listens for, and an old listener cannot unsubscribe its successor', () => {
+  it('an old listener cannot unsubscribe its successor', () => {
     const channel = new RestoreChannel();
     const seen: string[] = [];
     const unsubscribeFirst = channel.subscribe('text', () => seen.push('first'));
     channel.subscribe('text', () => seen.push('second'));
     unsubscribeFirst();
     channel.publish(story);
-    channel.publish(image);
     expect(seen).toEqual(['second']);
+  });
+
+  it('keeps a restore that arrives before its view is ready, and hands the latest one over when the view subscribes', () => {
+    const channel = new RestoreChannel();
+    const later: Restore = { ...image, parameters: { prompt: 'a tower' } } as Restore;
+    channel.publish(image);
+    channel.publish(later);
+    const images: Restore[] = [];
+    channel.subscribe('image', (restore) => images.push(restore));
+    expect(images).toEqual([later]);
+    const again: Restore[] = [];
+    channel.subscribe('image', (restore) => again.push(restore));
+    expect(again).toEqual([]);
   });
 });

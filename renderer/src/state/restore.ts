@@ -11,16 +11,27 @@ export type Restore = { kind: 'text'; request: ResolvedTextGenerationRequest; pr
 
 type Listener = (restore: Restore) => void;
 
-/** Carries a restore from where it starts (History, a drop on the window) to the view that applies it, once. */
+/**
+ * Carries a restore from where it starts (History, a drop on the window) to the view that applies it, once.
+ * A restore that arrives before its view is ready (settings still loading) waits for the view's subscription.
+ */
 export class RestoreChannel {
   private readonly listeners = new Map<Restore['kind'], Listener>();
+  private readonly pending = new Map<Restore['kind'], Restore>();
 
   publish(restore: Restore): void {
-    this.listeners.get(restore.kind)?.(restore);
+    const listener = this.listeners.get(restore.kind);
+    if (listener) listener(restore);
+    else this.pending.set(restore.kind, restore);
   }
 
   subscribe(kind: Restore['kind'], listener: Listener): () => void {
     this.listeners.set(kind, listener);
+    const waiting = this.pending.get(kind);
+    if (waiting) {
+      this.pending.delete(kind);
+      listener(waiting);
+    }
     return () => {
       if (this.listeners.get(kind) === listener) this.listeners.delete(kind);
     };

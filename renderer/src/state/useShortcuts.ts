@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 
 /**
  * How a view answers the studio's keys: `foreground` (it is shown: Ctrl/Cmd+Enter generates, Esc
@@ -19,7 +19,8 @@ function isGenerateKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'>
 /** Window-wide keys, so they work wherever focus is (a button, the story pane, nothing at all). */
 export function useShortcuts(scope: ShortcutScope, actions: ShortcutActions): void {
   const latest = useRef(actions);
-  useEffect(() => {
+  // Updated as the render commits, not after paint: a key pressed the moment Stop turns on must stop this run.
+  useLayoutEffect(() => {
     latest.current = actions;
   });
   useEffect(() => {
