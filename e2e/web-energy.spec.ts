@@ -44,6 +44,8 @@ test.describe('energy in the web mode', () => {
         if (running && sample.joules !== '—' && sample.joules !== samples.at(-1)?.joules) samples.push(sample);
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
+    // A run long enough for several meter readings: the request keeps going past the end of the story.
+    await page.route('**/api/startTextJob', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), minNewTokens: 3000 }) }));
     await page.getByTestId('generate-button').click();
     await expect(page.getByTestId('finish-reason')).toBeVisible({ timeout: 60_000 });
 
