@@ -184,6 +184,10 @@ export interface ParetoTextCost {
   energy_j: number | null;
   energy_source: string | null;
   energy_estimated: boolean | null;
+  /** An estimate's likely range in joules; null for a measured figure. */
+  energy_j_range: { low: number; high: number } | null;
+  /** Joules per generated token, or per image. */
+  joules_per_output: number | null;
   peak_rss_mb: number;
 }
 
@@ -292,6 +296,10 @@ export interface ParetoImageCost {
   energy_j: number | null;
   energy_source: string | null;
   energy_estimated: boolean | null;
+  /** An estimate's likely range in joules; null for a measured figure. */
+  energy_j_range: { low: number; high: number } | null;
+  /** Joules per generated token, or per image. */
+  joules_per_output: number | null;
   peak_rss_mb: number;
 }
 

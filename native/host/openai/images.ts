@@ -61,7 +61,7 @@ function describe(target: ApiTarget, images: readonly FinishedImage[]): OpenAiIm
       cost: {
         s_per_image: metrics.reduce((sum, m) => sum + m.sPerImage, 0) / metrics.length,
         ms_per_step: metrics[0]!.msPerStep,
-        ...energyOf(metrics),
+        ...energyOf(metrics, metrics.length),
         peak_rss_mb: Math.max(...metrics.map((m) => m.peakRssMb)),
       },
     },

@@ -127,9 +127,18 @@ export function usageOf(choices: readonly FinishedChoice[]): OpenAiUsage {
 const sumOrNull = (values: readonly (number | null)[]) => (values.some((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + value!, 0));
 
 /** Energy as the meter reported it; a source named `estimated:…` was modelled, not measured. */
-export function energyOf(metrics: readonly Pick<RunMetrics, 'energyJ' | 'energySource'>[]) {
+export function energyOf(metrics: readonly Pick<RunMetrics, 'energyJ' | 'energySource' | 'energyJRange'>[], outputs: number) {
   const source = metrics[0]?.energySource ?? null;
-  return { energy_j: sumOrNull(metrics.map((m) => m.energyJ)), energy_source: source, energy_estimated: source === null ? null : source.startsWith('estimated') };
+  const energy = sumOrNull(metrics.map((m) => m.energyJ));
+  const ranges = metrics.map((m) => m.energyJRange);
+  const range = ranges.every((r) => r !== null) && ranges.length > 0 ? { low: ranges.reduce((sum, r) => sum + r!.low, 0), high: ranges.reduce((sum, r) => sum + r!.high, 0) } : null;
+  return {
+    energy_j: energy,
+    energy_source: source,
+    energy_estimated: source === null ? null : source.startsWith('estimated'),
+    energy_j_range: range,
+    joules_per_output: energy === null || outputs === 0 ? null : energy / outputs,
+  };
 }
 
 /** The cost of all the choices: time to the first one's first token, decode speed over every token, totals summed. */
@@ -143,7 +152,7 @@ function costOf(choices: readonly FinishedChoice[]): ParetoTextCost {
     ms_per_token: msPerToken,
     tokens_per_second: metrics.length === 1 ? metrics[0]!.tokensPerSecond : msPerToken ? 1000 / msPerToken : null,
     total_ms: metrics.reduce((sum, m) => sum + m.totalMs, 0),
-    ...energyOf(metrics),
+    ...energyOf(metrics, metrics.reduce((sum, m) => sum + m.generatedTokens, 0)),
     peak_rss_mb: Math.max(...metrics.map((m) => m.peakRssMb)),
   };
 }
