@@ -37,13 +37,17 @@ def trailing_timesteps(steps: int) -> List[int]:
     return (np.round(np.arange(T, 0, -T / steps)).astype(np.int64) - 1).tolist()
 
 
+def _abar(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return AC[t.cpu()].to(like.device).view(-1, 1, 1, 1)
+
+
 def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor):
-    a = AC[t].view(-1, 1, 1, 1)
+    a = _abar(t, x0)
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
 
 def v_target(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    a = AC[t].view(-1, 1, 1, 1)
+    a = _abar(t, x0)
     return a.sqrt() * noise - (1 - a).sqrt() * x0
 
 
@@ -54,6 +58,14 @@ def ddim_step(x: torch.Tensor, v: torch.Tensor, t: int, t_prev: int) -> torch.Te
     x0 = a.sqrt() * x - (1 - a).sqrt() * v
     eps = a.sqrt() * v + (1 - a).sqrt() * x
     return a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
+
+
+def min_snr_weight(t: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Min-SNR-γ loss weight for v-prediction (Hang et al. 2023): min(SNR, γ) / (SNR + 1), so the easy
+    low-noise steps stop dominating the gradient."""
+    a = AC[t.cpu()]
+    snr = a / (1 - a)
+    return torch.clamp(snr, max=gamma) / (snr + 1)
 
 
 def v_for_jump(x_t: torch.Tensor, x_next: torch.Tensor, t: int, t_next: int) -> torch.Tensor:
@@ -80,7 +92,7 @@ def sample(unet, ctx: torch.Tensor, uncond: Optional[torch.Tensor], noise: torch
     for t in ts:
         if t in want:
             rec[t] = x.clone()
-        tt = torch.full((x.shape[0],), t, dtype=torch.int64)
+        tt = torch.full((x.shape[0],), t, dtype=torch.int64, device=x.device)
         if uncond is not None and guidance != 1.0:
             v = unet(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([uncond, ctx]))
             vu, vc = v.chunk(2)

@@ -100,6 +100,7 @@ class UNetConfig:
     attn_heads: Optional[Dict[str, int]] = None
     temb_hidden: Optional[int] = None
     groups: int = 8
+    in_channels: int = 3  # 3 for pixels, the autoencoder's latent channels for latent diffusion
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -167,7 +168,7 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 class UNet(nn.Module):
-    """sample [B,3,32,32], timestep int64 [B] (0…999), encoder_hidden_states [B,L,D] → v-prediction."""
+    """sample [B,C,H,W] (pixels or latents), timestep int64 [B] (0…999), encoder_hidden_states [B,L,D] → v-prediction."""
 
     def __init__(self, c: UNetConfig):
         super().__init__()
@@ -180,7 +181,7 @@ class UNet(nn.Module):
         self.time_in = nn.Linear(c.temb_dim, th)
         self.time_out = nn.Linear(th, c.temb_dim)
         self.text_pool = nn.Linear(c.context_dim, c.temb_dim)  # pooled prompt added to the time embedding
-        self.conv_in = nn.Conv2d(3, ch[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(c.in_channels, ch[0], 3, padding=1)
         self.down_res = nn.ModuleList()
         self.down_attn = nn.ModuleDict()
         self.downsample = nn.ModuleList()
@@ -209,7 +210,7 @@ class UNet(nn.Module):
                 self.upsample.append(nn.Conv2d(cl, ch[lvl - 1], 3, padding=1))
                 prev = ch[lvl - 1]
         self.norm_out = _gn(ch[0], g)
-        self.conv_out = nn.Conv2d(ch[0], 3, 3, padding=1)
+        self.conv_out = nn.Conv2d(ch[0], c.in_channels, 3, padding=1)
 
     @staticmethod
     def block_names(levels: int) -> List[str]:
