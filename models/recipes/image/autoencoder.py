@@ -11,13 +11,14 @@ latents so their scale stays put; `scaling_factor` = 1 / std of the training lat
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import List
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_unet import load_module, save_module
 
 
 @dataclasses.dataclass
@@ -124,12 +125,8 @@ def calibrate_and_measure(ae: Autoencoder, x_train: torch.Tensor, x_held: torch.
 
 
 def save_autoencoder(ae: Autoencoder, path: str) -> None:
-    torch.save({"config": ae.c.to_dict(), "state": ae.state_dict()}, path + ".tmp")
-    os.replace(path + ".tmp", path)
+    save_module(ae, path)
 
 
 def load_autoencoder(path: str) -> Autoencoder:
-    blob = torch.load(path, map_location="cpu")
-    ae = Autoencoder(AutoencoderConfig(**blob["config"]))
-    ae.load_state_dict(blob["state"])
-    return ae.eval()
+    return load_module(lambda c: Autoencoder(AutoencoderConfig(**c)), path)

@@ -68,14 +68,16 @@ def min_snr_weight(t: torch.Tensor, gamma: float) -> torch.Tensor:
     return torch.clamp(snr, max=gamma) / (snr + 1)
 
 
-def v_for_jump(x_t: torch.Tensor, x_next: torch.Tensor, t: int, t_next: int) -> torch.Tensor:
+def v_for_jump(x_t: torch.Tensor, x_next: torch.Tensor, t: torch.Tensor, t_next: torch.Tensor) -> torch.Tensor:
     """The v that makes one DDIM step t → t_next land exactly on x_next (progressive distillation's
     target, Salimans & Ho 2022 Alg. 2, written for v): solve x_next = √ᾱ'·x̂₀ + √(1−ᾱ')·ε̂ with
-    x̂₀ = √ᾱ·x − √(1−ᾱ)·v, ε̂ = √ᾱ·v + √(1−ᾱ)·x."""
-    a, ap = AC[t].double(), (AC[t_next].double() if t_next >= 0 else torch.tensor(1.0, dtype=torch.float64))
+    x̂₀ = √ᾱ·x − √(1−ᾱ)·v, ε̂ = √ᾱ·v + √(1−ᾱ)·x. Per batch row: t, t_next int64 [B] (t_next < 0 = the end)."""
+    ac = AC.double()
+    a = ac[t.cpu()].view(-1, 1, 1, 1)
+    ap = torch.where(t_next.cpu() >= 0, ac[t_next.cpu().clamp_min(0)], torch.ones((), dtype=torch.float64)).view(-1, 1, 1, 1)
     sa, s1a, sap, s1ap = a.sqrt(), (1 - a).sqrt(), ap.sqrt(), (1 - ap).sqrt()
     # x_next = (sap·sa + s1ap·s1a)·x + (s1ap·sa − sap·s1a)·v
-    cx, cv = sap * sa + s1ap * s1a, s1ap * sa - sap * s1a
+    cx, cv = (sap * sa + s1ap * s1a).to(x_t.device), (s1ap * sa - sap * s1a).to(x_t.device)
     return ((x_next.double() - cx * x_t.double()) / cv).float()
 
 

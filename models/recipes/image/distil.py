@@ -79,9 +79,9 @@ def student_loss(student, te, tok: D.WordTokenizer, traj: np.ndarray, caps: np.n
         x_t = traj_t[idx, k].float()
         x_next = traj_t[idx, k + 1].float()
         t = torch.tensor([ts[i] for i in k], dtype=torch.int64)
-        target = torch.stack([D.v_for_jump(x_t[j], x_next[j], int(t[j]), int(t[j]) - stride) for j in range(batch)])
-        v = student(x_t.to(device), t.to(device), ctx_of(caps[idx]))
-        target = target.to(device)
+        x_t, x_next = x_t.to(device), x_next.to(device)
+        target = D.v_for_jump(x_t, x_next, t, t - stride)
+        v = student(x_t, t.to(device), ctx_of(caps[idx]))
         loss = F.mse_loss(v, target)
         return loss, {}
 

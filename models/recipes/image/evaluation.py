@@ -124,6 +124,25 @@ def contact_sheet(path: str, prompts: List[str], seeds: int, models: Dict[str, n
     sheet.resize((sheet.width * scale, sheet.height * scale), Image.NEAREST).save(path)
 
 
+def reconstruction_sheet(ae, ds: data.Dataset, path: str, per_style: int = 8, scale: int = 2) -> None:
+    """Held-out drawings (top row of each pair) and the autoencoder's reconstructions (below), per style."""
+    from PIL import Image
+    rows = []
+    for s in range(len(data.STYLES)):
+        idx = ds.held_idx[ds.styles[ds.held_idx] == s][:per_style]
+        if len(idx) == 0:
+            continue
+        rec = ae.decode_scaled(ae.encode_scaled(torch.from_numpy(ds.batch(idx)))).numpy()
+        rows += [np.concatenate(list(ds.images[idx]), axis=1), np.concatenate([_tile(x) for x in rec], axis=1)]
+    width = max(r.shape[1] for r in rows)
+    sheet = np.full((sum(r.shape[0] for r in rows), width, 3), 255, np.uint8)
+    y = 0
+    for r in rows:
+        sheet[y:y + r.shape[0], :r.shape[1]] = r
+        y += r.shape[0]
+    Image.fromarray(sheet).resize((width * scale, y * scale), Image.NEAREST).save(path)
+
+
 def real_drawings(ds: data.Dataset, prompts: List[str]) -> List[List[np.ndarray]]:
     out = []
     for p in prompts:

@@ -83,7 +83,9 @@ CONFIGS = {
 CONFIGS["pilot"] = {**CONFIGS["cpu"], **{k: CONFIGS["smoke"][k] for k in (
     "threads", "autoencoder_train", "classifier_train", "teacher_train", "trajectories", "student_train", "eval_images",
     "bench_runs", "seeds", "data_limit")}, "teacher_points": [("fp32", 8), ("int8", 8), ("fp32", 4)]}
-CONFIGS["cuda-smoke"] = {**CONFIGS["smoke"], "device": "cuda"}
+_SMOKE_SIZE = ("text", "autoencoder", "unet", "autoencoder_train", "classifier_train", "teacher_train", "trajectories",
+               "student_train", "eval_images", "bench_runs", "seeds", "data_limit", "teacher_points", "student_points")
+CONFIGS["cuda-smoke"] = {**CONFIGS["cuda"], **{k: CONFIGS["smoke"][k] for k in _SMOKE_SIZE}}
 STAGES = ["data", "autoencoder", "classifier", "teacher", "trajectories", "student", "export", "evaluate", "report"]
 UNET_FILES = {"fp32": "unet/model.onnx", "fp16": "unet/model_fp16.onnx", "int8": "unet/model_int8.onnx"}
 
@@ -180,6 +182,8 @@ def stage_autoencoder(r: Run) -> dict:
     x_held = torch.from_numpy(ds.batch(ds.held_idx))
     info = calibrate_and_measure(ae, torch.from_numpy(ds.batch(ds.train_idx)), x_held)
     save_autoencoder(ae, r.path("autoencoder.pt"))
+    import evaluation
+    evaluation.reconstruction_sheet(ae, ds, r.path("autoencoder_reconstructions.png"))
     lat = ae.encode_scaled(torch.from_numpy(ds.batch(np.arange(len(ds.images))))).numpy()
     np.save(r.path("latents.npy"), lat.astype(np.float32))
     r.log(f"[autoencoder] {info}")

@@ -245,27 +245,32 @@ class UNet(nn.Module):
 
 # ---- loaders ------------------------------------------------------------------------------------
 
-def save_unet(unet: UNet, path: str, extra: Optional[dict] = None) -> None:
+def save_module(module: nn.Module, path: str, extra: Optional[dict] = None) -> None:
+    """Saves `module.c` (a config dataclass) and its weights, atomically."""
     import os
-    torch.save({"config": unet.c.to_dict(), "state": unet.state_dict(), **(extra or {})}, path + ".tmp")
+    torch.save({"config": module.c.to_dict(), "state": module.state_dict(), **(extra or {})}, path + ".tmp")
     os.replace(path + ".tmp", path)
+
+
+def load_module(make, path: str) -> nn.Module:
+    """`make(config dict)` builds the module a `save_module` file holds; returns it with the weights, in eval mode."""
+    blob = torch.load(path, map_location="cpu")
+    m = make(blob["config"])
+    m.load_state_dict(blob["state"])
+    return m.eval()
+
+
+def save_unet(unet: UNet, path: str, extra: Optional[dict] = None) -> None:
+    save_module(unet, path, extra)
 
 
 def load_unet(path: str) -> UNet:
-    blob = torch.load(path, map_location="cpu")
-    m = UNet(UNetConfig.from_dict(blob["config"]))
-    m.load_state_dict(blob["state"])
-    return m.eval()
+    return load_module(lambda c: UNet(UNetConfig.from_dict(c)), path)
 
 
 def save_text_encoder(te: TextEncoder, path: str) -> None:
-    import os
-    torch.save({"config": te.c.to_dict(), "state": te.state_dict()}, path + ".tmp")
-    os.replace(path + ".tmp", path)
+    save_module(te, path)
 
 
 def load_text_encoder(path: str) -> TextEncoder:
-    blob = torch.load(path, map_location="cpu")
-    m = TextEncoder(TextConfig(**blob["config"]))
-    m.load_state_dict(blob["state"])
-    return m.eval()
+    return load_module(lambda c: TextEncoder(TextConfig(**c)), path)

@@ -48,14 +48,27 @@ class SessionEnded(Exception):
 
 def load_ema(module: torch.nn.Module, ckpt: str) -> int:
     """Loads a checkpoint's EMA weights into `module` (a look at a run in progress); returns its step."""
-    blob = torch.load(ckpt, map_location="cpu")
-    module.load_state_dict(blob["ema"])
+    path = ckpt if os.path.exists(ckpt) else compact_path(ckpt)
+    blob = torch.load(path, map_location="cpu")
+    module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["ema"].items()})
     return int(blob["step"])
 
 
 def _save(obj, path: str) -> None:
     torch.save(obj, path + ".tmp")
     os.replace(path + ".tmp", path)
+
+
+def compact_path(ckpt: str) -> str:
+    """`teacher.ckpt` → `teacher.resume.pt`: the weights and EMA in float16 without the optimiser's moments
+    (a quarter of the full checkpoint), small enough to commit so a run can continue on another machine."""
+    return os.path.splitext(ckpt)[0] + ".resume.pt"
+
+
+def _checkpoint(module, opt, ema, step: int, elapsed: float, ckpt: str) -> None:
+    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step, "elapsed": elapsed}, ckpt)
+    half = lambda sd: {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in sd.items()}  # noqa: E731
+    _save({"model": half(module.state_dict()), "ema": half(ema), "step": step, "elapsed": elapsed}, compact_path(ckpt))
 
 
 def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tuple], cfg: TrainConfig, ckpt: str,
@@ -65,13 +78,21 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     ema = copy.deepcopy(module.state_dict())
-    step, elapsed = 0, 0.0
+    step, elapsed, rewarm_from = 0, 0.0, 0
+    device = next(module.parameters()).device
     if os.path.exists(ckpt):
-        blob = torch.load(ckpt, map_location=next(module.parameters()).device)
+        blob = torch.load(ckpt, map_location=device)
         module.load_state_dict(blob["model"])
         opt.load_state_dict(blob["opt"])
         ema, step, elapsed = blob["ema"], blob["step"], blob["elapsed"]
         log(f"[{tag}] resumed at step {step} / {cfg.steps} ({elapsed / 60:.1f} min trained before)")
+    elif os.path.exists(compact_path(ckpt)):
+        blob = torch.load(compact_path(ckpt), map_location=device)
+        module.load_state_dict({k: v.to(ema[k].dtype) for k, v in blob["model"].items()})
+        ema = {k: v.to(ema[k].dtype) for k, v in blob["ema"].items()}
+        step, elapsed = blob["step"], blob["elapsed"]
+        rewarm_from = step  # fresh optimiser moments: warm the learning rate up again
+        log(f"[{tag}] resumed at step {step} / {cfg.steps} from the compact checkpoint (no optimiser state; LR re-warmed)")
     start = time.time() - elapsed
     session_end = time.time() + cfg.session_minutes * 60
     last_ckpt = last_threads = time.time()
@@ -82,6 +103,7 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
         if step >= cfg.warmup:
             p = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
             lr = cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
+        lr *= min(1.0, (step - rewarm_from + 1) / cfg.warmup) if rewarm_from else 1.0
         for g in opt.param_groups:
             g["lr"] = lr
         torch.manual_seed(cfg.seed * 1_000_003 + step)
@@ -109,11 +131,9 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
             apply_threads(log)
             last_threads = time.time()
         if time.time() - last_ckpt > cfg.checkpoint_seconds:
-            _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step,
-                   "elapsed": time.time() - start}, ckpt)
+            _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
             last_ckpt = time.time()
-    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step,
-           "elapsed": time.time() - start}, ckpt)
+    _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
     if step < cfg.steps:
         raise SessionEnded(f"[{tag}] session ended at step {step} / {cfg.steps}: checkpointed to {ckpt}; rerun to resume")
     module.load_state_dict(ema)
