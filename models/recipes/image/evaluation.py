@@ -151,50 +151,54 @@ def real_drawings(ds: data.Dataset, prompts: List[str]) -> List[List[np.ndarray]
     return out
 
 
-def everyday_measure(r, models: Dict[str, tuple], sheet_path: str) -> Dict[str, dict]:
-    """models: name → (unet, steps, guidance). Generates the 24 prompts × seeds with each, returns their
-    recognisability and the cross-style real-drawing figures, and writes the contact sheet."""
+def everyday_measure(r, models: Dict[str, tuple], te, sheet_path: str) -> Dict[str, dict]:
+    """models: name → (unet, steps, guidance), all on text encoder `te`. Generates the 24 prompts × seeds with
+    each and writes the contact sheet; with a trained classifier, also their recognisability and the
+    cross-style real-drawing figures."""
     from trainer import apply_threads
-    ds, tok, cls, ae = r.dataset(), r.tokenizer(), r.classifier(), r.autoencoder()
-    from torch_unet import load_text_encoder
-    te = load_text_encoder(r.path("text_encoder.pt")) if os.path.exists(r.path("text_encoder.pt")) else models.pop("_te")
+    ds, tok, ae = r.dataset(), r.tokenizer(), r.autoencoder()
     seeds = r.cfg["seeds"]
     prompts = [p for p in data.EVERYDAY for _ in range(seeds)]
     target = np.array([ds.find(p) for p in prompts])
     noise = everyday_noise(len(data.EVERYDAY), seeds, (ae.c.latent_channels, 16, 16))
-    gallery = Gallery(cls, ds)
-    everyday_emoji = np.unique(target)
-    out = {"cross_style_real": {"everyday": gallery.cross_style(everyday_emoji),
-                                "heldout": gallery.cross_style(np.unique(ds.emoji[ds.held_idx]))}}
+    gallery = Gallery(r.classifier(), ds) if os.path.exists(r.path("classifier.pt")) else None
+    out = {}
+    if gallery:
+        out["cross_style_real"] = {"everyday": gallery.cross_style(np.unique(target)),
+                                   "heldout": gallery.cross_style(np.unique(ds.emoji[ds.held_idx]))}
+        r.log(f"[recognisability] real drawings, one style against the other three: {out['cross_style_real']}")
+    else:
+        r.log("[recognisability] no classifier yet (its stage comes after the teacher): contact sheet only")
     images = {}
     for name, (unet, steps, guidance) in models.items():
         apply_threads(r.log)
         images[name] = generate(unet, te, tok, ae, prompts, noise, steps, guidance)
-        out[name] = recognisability(gallery, images[name], target)
-        r.log(f"[recognisability] {name}: {out[name]}")
-    r.log(f"[recognisability] real drawings, one style against the other three: {out['cross_style_real']}")
+        if gallery:
+            out[name] = recognisability(gallery, images[name], target)
+            r.log(f"[recognisability] {name}: {out[name]}")
     contact_sheet(sheet_path, list(data.EVERYDAY), seeds, images, real_drawings(ds, list(data.EVERYDAY)))
     return out
 
 
 def peek(r, role: str) -> dict:
     """The latest checkpoint of a training stage, measured and drawn (the run goes on)."""
+    import image_pipeline as P
+    from torch_unet import load_text_encoder
     from trainer import load_ema
+    tok = r.tokenizer()
     if role == "teacher":
-        import image_pipeline as P
-        tok = r.tokenizer()
         te, unet = P._teacher_modules(r, tok)
-        both = torch.nn.ModuleDict({"te": te, "unet": unet})
-        step = load_ema(both, r.path("teacher.ckpt"))
-        models = {f"teacher step {step} (50 steps, w={r.cfg['guidance']})": (unet.eval(), 50, r.cfg["guidance"]), "_te": te.eval()}
+        step = load_ema(torch.nn.ModuleDict({"te": te, "unet": unet}), r.path("teacher.ckpt"))
+        models = {f"teacher, step {step} (50 steps, w={r.cfg['guidance']})": (unet.eval(), 50, r.cfg["guidance"])}
     else:
         from prune import prune_unet
         from torch_unet import load_unet
+        te = load_text_encoder(r.path("text_encoder.pt"))
         student, _ = prune_unet(load_unet(r.path("teacher_unet.pt")), r.cfg["prune_keep"])
         step = load_ema(student, r.path("student.ckpt"))
-        models = {f"student step {step} ({r.cfg['student_steps']} steps)": (student.eval(), r.cfg["student_steps"], 1.0)}
+        models = {f"student, step {step} ({r.cfg['student_steps']} steps)": (student.eval(), r.cfg["student_steps"], 1.0)}
     sheet = r.path(f"peek_{role}.png")
-    result = everyday_measure(r, models, sheet)
+    result = everyday_measure(r, models, te.eval(), sheet)
     D.write_json(r.path(f"peek_{role}.json"), {"step": step, **result})
     r.log(f"[peek] {role} at step {step}: contact sheet {sheet}")
     return result

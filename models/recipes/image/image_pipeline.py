@@ -86,7 +86,7 @@ CONFIGS["pilot"] = {**CONFIGS["cpu"], **{k: CONFIGS["smoke"][k] for k in (
 _SMOKE_SIZE = ("text", "autoencoder", "unet", "autoencoder_train", "classifier_train", "teacher_train", "trajectories",
                "student_train", "eval_images", "bench_runs", "seeds", "data_limit", "teacher_points", "student_points")
 CONFIGS["cuda-smoke"] = {**CONFIGS["cuda"], **{k: CONFIGS["smoke"][k] for k in _SMOKE_SIZE}}
-STAGES = ["data", "autoencoder", "classifier", "teacher", "trajectories", "student", "export", "evaluate", "report"]
+STAGES = ["data", "autoencoder", "teacher", "classifier", "trajectories", "student", "export", "evaluate", "report"]
 UNET_FILES = {"fp32": "unet/model.onnx", "fp16": "unet/model_fp16.onnx", "int8": "unet/model_int8.onnx"}
 
 
