@@ -115,13 +115,17 @@ def loss_fn(ae: Autoencoder, images: np.ndarray, train_idx: np.ndarray, batch: i
 
 
 @torch.no_grad()
-def calibrate_and_measure(ae: Autoencoder, x_train: torch.Tensor, x_held: torch.Tensor) -> dict:
-    """Sets scaling_factor from the training latents; returns the held-out reconstruction PSNR."""
-    z = torch.cat([ae.encoder(x_train[i:i + 256]) for i in range(0, len(x_train), 256)])
-    ae.c.scaling_factor = float(1.0 / z.std())
-    rec = torch.cat([ae.decoder(ae.encoder(x_held[i:i + 256])) for i in range(0, len(x_held), 256)]).clamp(-1, 1)
-    mse = float(((rec - x_held) / 2).pow(2).mean())
-    return {"scaling_factor": ae.c.scaling_factor, "latent_mean": float(z.mean()), "heldout_psnr_db": round(10 * np.log10(1 / mse), 2)}
+def calibrate_and_measure(ae: Autoencoder, images, train_idx: np.ndarray, held_idx: np.ndarray) -> tuple:
+    """Encodes every drawing once (`images(idx)` → float32 NCHW), sets scaling_factor from the training latents and
+    measures the held-out reconstruction PSNR. Returns (scaled latents of every drawing, figures)."""
+    n = len(train_idx) + len(held_idx)
+    z = torch.cat([ae.encoder(torch.from_numpy(images(np.arange(i, min(i + 256, n))))) for i in range(0, n, 256)])
+    ae.c.scaling_factor = float(1.0 / z[torch.from_numpy(train_idx)].std())
+    held = torch.from_numpy(held_idx)
+    rec = torch.cat([ae.decoder(z[held[i:i + 256]]) for i in range(0, len(held), 256)]).clamp(-1, 1)
+    mse = float(((rec - torch.from_numpy(images(held_idx))) / 2).pow(2).mean())
+    figures = {"scaling_factor": ae.c.scaling_factor, "latent_mean": float(z.mean()), "heldout_psnr_db": round(10 * np.log10(1 / mse), 2)}
+    return z * ae.c.scaling_factor, figures
 
 
 def save_autoencoder(ae: Autoencoder, path: str) -> None:

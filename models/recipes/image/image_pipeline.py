@@ -183,13 +183,11 @@ def stage_autoencoder(r: Run) -> dict:
     fn = loss_fn(ae, ds.images, ds.train_idx, batch, extra["crop"], extra["latent_l2"], r.device)
     metrics = train(ae, fn, tc, r.path("autoencoder.ckpt"), r.log, "autoencoder")
     ae.cpu()
-    x_held = torch.from_numpy(ds.batch(ds.held_idx))
-    info = calibrate_and_measure(ae, torch.from_numpy(ds.batch(ds.train_idx)), x_held)
+    lat, info = calibrate_and_measure(ae, ds.batch, ds.train_idx, ds.held_idx)
     save_autoencoder(ae, r.path("autoencoder.pt"))
+    np.save(r.path("latents.npy"), lat.numpy().astype(np.float32))
     import evaluation
     evaluation.reconstruction_sheet(ae, ds, r.path("autoencoder_reconstructions.png"))
-    lat = ae.encode_scaled(torch.from_numpy(ds.batch(np.arange(len(ds.images))))).numpy()
-    np.save(r.path("latents.npy"), lat.astype(np.float32))
     r.log(f"[autoencoder] {info}")
     return {"parameters": ae.num_parameters(), **info, **metrics}
 
@@ -447,11 +445,15 @@ def main() -> int:
                     "checkpoint (EMA weights), then exit: how a run in progress looks")
     ap.add_argument("--threads", help="torch threads: a number, or 'auto' = 1 while another recipe "
                     "(text_pipeline.py) trains on this machine, else the config's (re-checked every minute)")
+    ap.add_argument("--session-minutes", type=float, help="end each training stage's process after this long "
+                    "(checkpointed, exit code 75; the same command continues); default: the config's")
     ap.add_argument("--no-reexec", action="store_true", help="run all stages in this process")
     a = ap.parse_args()
     shared = a.config in ("cpu", "cuda")
     work = a.work or (os.path.join(HERE, "..", "runs", "image", a.config) if shared else os.path.join(a.out, "_work"))
     r = Run(a.config, a.out, work, a.device or CONFIGS[a.config]["device"])
+    if a.session_minutes is not None:
+        r.cfg = {k: {**v, "session_minutes": a.session_minutes} if k.endswith("_train") else v for k, v in r.cfg.items()}
     import trainer
     if a.threads == "auto":
         trainer.THREADS_POLICY = lambda: 1 if _other_recipe_running() else r.cfg["threads"]
@@ -491,6 +493,8 @@ def main() -> int:
                     args += ["--until", a.until]
                 if a.threads:
                     args += ["--threads", a.threads]
+                if a.session_minutes is not None:
+                    args += ["--session-minutes", str(a.session_minutes)]
                 os.execv(sys.executable, args)
         if a.until == stage:
             return 0
