@@ -136,6 +136,8 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
     _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
     if step < cfg.steps:
         raise SessionEnded(f"[{tag}] session ended at step {step} / {cfg.steps}: checkpointed to {ckpt}; rerun to resume")
+    if os.path.exists(compact_path(ckpt)):  # finished: the stage's saved weights replace the hand-off checkpoint
+        os.remove(compact_path(ckpt))
     module.load_state_dict(ema)
     module.eval()
     out = {k: float(np.mean(v)) for k, v in hist.items()}
