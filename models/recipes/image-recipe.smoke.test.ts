@@ -1,4 +1,4 @@
-// CI smoke run of the image recipe: data (npm pack, rsvg-convert) → autoencoder → classifier → teacher →
+// CI smoke run of the image recipe: data (npm pack, rsvg-convert) → autoencoder → teacher → classifier →
 // trajectories → student → export → evaluate → report with tiny networks and a few steps, then the studio's
 // engine (through the `pareto generate image` CLI) loads the exported latent student and generates one 64×64 image.
 import { execFileSync, spawnSync } from 'node:child_process';
