@@ -173,16 +173,21 @@ def stage_data(r: Run) -> dict:
 
 
 def stage_autoencoder(r: Run) -> dict:
-    from autoencoder import Autoencoder, AutoencoderConfig, calibrate_and_measure, loss_fn, save_autoencoder
+    from autoencoder import Autoencoder, AutoencoderConfig, calibrate_and_measure, load_autoencoder, loss_fn, save_autoencoder
     ds = r.dataset()
-    torch.manual_seed(0)
-    ae = Autoencoder(AutoencoderConfig(**r.cfg["autoencoder"]))
-    r.log(f"[autoencoder] {ae.num_parameters()} parameters, {ae.c.latent_channels}×16×16 latents")
-    tc, batch, extra = r.train_config("autoencoder_train")
-    ae.to(r.device)
-    fn = loss_fn(ae, ds.images, ds.train_idx, batch, extra["crop"], extra["latent_l2"], r.device)
-    metrics = train(ae, fn, tc, r.path("autoencoder.ckpt"), r.log, "autoencoder")
-    ae.cpu()
+    if os.path.exists(r.path("autoencoder.pt")):
+        # committed with a run in progress: the teacher's checkpoint was trained on these latents (delete it to retrain)
+        ae, metrics = load_autoencoder(r.path("autoencoder.pt")), {"reused": True}
+        r.log(f"[autoencoder] reusing {r.path('autoencoder.pt')}")
+    else:
+        torch.manual_seed(0)
+        ae = Autoencoder(AutoencoderConfig(**r.cfg["autoencoder"]))
+        r.log(f"[autoencoder] {ae.num_parameters()} parameters, {ae.c.latent_channels}×16×16 latents")
+        tc, batch, extra = r.train_config("autoencoder_train")
+        ae.to(r.device)
+        fn = loss_fn(ae, ds.images, ds.train_idx, batch, extra["crop"], extra["latent_l2"], r.device)
+        metrics = train(ae, fn, tc, r.path("autoencoder.ckpt"), r.log, "autoencoder")
+        ae.cpu()
     lat, info = calibrate_and_measure(ae, ds.batch, ds.train_idx, ds.held_idx)
     save_autoencoder(ae, r.path("autoencoder.pt"))
     np.save(r.path("latents.npy"), lat.numpy().astype(np.float32))
