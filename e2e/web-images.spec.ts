@@ -64,6 +64,12 @@ test.describe('images in web mode', () => {
     await expect(page.getByTestId('image-result')).toHaveCSS('image-rendering', 'pixelated');
     const shownWidth = await page.getByTestId('image-result').evaluate((image) => image.getBoundingClientRect().width);
     expect(shownWidth).toBeGreaterThan(200);
+    // The user may prefer a smooth enlargement; the choice is remembered.
+    await page.getByTestId('image-scaling').getByRole('radio', { name: 'Smooth' }).click();
+    await expect(page.getByTestId('image-result')).toHaveCSS('image-rendering', 'auto');
+    expect(await page.evaluate(() => localStorage.getItem('pareto.imageScaling'))).toBe('smooth');
+    await page.getByTestId('image-scaling').getByRole('radio', { name: 'Crisp' }).click();
+    await expect(page.getByTestId('image-result')).toHaveCSS('image-rendering', 'pixelated');
 
     // The profiler reports the image run.
     await expect(page.getByTestId('image-metric-ms-per-step')).not.toHaveText('—');

@@ -1,6 +1,6 @@
-// CI smoke run of the image recipe: data (npm pack) → classifier → teacher → trajectories → student →
-// export → evaluate → report with tiny dimensions and a few steps, then the studio's engine (through the
-// `pareto generate image` CLI) loads the exported student and generates one image.
+// CI smoke run of the image recipe: data (npm pack, rsvg-convert) → autoencoder → teacher → classifier →
+// trajectories → student → export → evaluate → report with tiny networks and a few steps, then the studio's
+// engine (through the `pareto generate image` CLI) loads the exported latent student and generates one 64×64 image.
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ interface Manifest {
   family: string;
   role: string;
   parameters: number;
-  operatingPoints: { precision: string; steps: number; file: string; quality: { frechetDistance: number; faithfulness: number } }[];
+  operatingPoints: { precision: string; steps: number; file: string; quality: { frechetDistance: number; faithfulness: number; recognisabilityTop5: number } }[];
   files: Record<string, string>;
 }
 
@@ -65,12 +65,14 @@ describe('image recipe (smoke config)', () => {
         expect(fs.existsSync(path.join(dir, point.file)), `${name}/${point.file}`).toBe(true);
         expect(point.quality.frechetDistance).toBeGreaterThanOrEqual(0);
         expect(point.quality.faithfulness).toBeGreaterThanOrEqual(0);
+        expect(point.quality.recognisabilityTop5).toBeGreaterThanOrEqual(0);
+        expect(point.quality.recognisabilityTop5).toBeLessThanOrEqual(1);
       }
       expect(Object.keys(manifest.files)).toEqual(
         expect.arrayContaining(['model_index.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx',
-          'tokenizer/tokenizer.json', 'scheduler/scheduler_config.json', 'MODEL_CARD.md']),
+          'tokenizer/tokenizer.json', 'scheduler/scheduler_config.json', 'vae_decoder/model.onnx', 'vae_decoder/config.json', 'MODEL_CARD.md']),
       );
-      expect(fs.existsSync(path.join(dir, 'vae_decoder'))).toBe(false);
+      expect(fs.readFileSync(path.join(dir, 'MODEL_CARD.md'), 'utf8')).toContain('CC-BY-SA-4.0');
       for (const [file, digest] of Object.entries(manifest.files)) {
         expect(sha256(path.join(dir, file)), `checksum of ${name}/${file}`).toBe(digest);
       }
@@ -81,19 +83,23 @@ describe('image recipe (smoke config)', () => {
     const png = path.join(out, 'student.png');
     const stdout = execFileSync(
       process.execPath,
-      ['bin/pareto.js', 'generate', 'image', '--model', path.join(out, 'pareto-emoji-student'), '--prompt', 'grinning face, smileys & emotion',
+      ['bin/pareto.js', 'generate', 'image', '--model', path.join(out, 'pareto-emoji-student'), '--prompt', 'grinning face, noto style',
         '--steps', '4', '--guidance', '1', '--seed', '1', '--out', png, '--json'],
       { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
     );
     const result = JSON.parse(stdout) as { width: number; height: number; metrics: { steps: number } };
-    expect(result).toMatchObject({ width: 32, height: 32 });
+    expect(result).toMatchObject({ width: 64, height: 64 });
     expect(result.metrics.steps).toBe(4);
     expect(fs.readFileSync(png).subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
-  it('writes the Table-1 report with the targets', () => {
-    const report = JSON.parse(fs.readFileSync(path.join(out, '_work', 'reports', 'image-table1.json'), 'utf8')) as { targets: Record<string, unknown> };
-    expect(Object.keys(report.targets)).toEqual(expect.arrayContaining(['frechetRatio', 'speedup', 'faithfulness', 'imageWeightsMB']));
-    expect(fs.readFileSync(path.join(out, '_work', 'reports', 'image-table1.md'), 'utf8')).toContain('Table 1');
+  it('writes the Table-1 report with the targets and the contact sheet', () => {
+    const reports = path.join(out, '_work', 'reports');
+    const report = JSON.parse(fs.readFileSync(path.join(reports, 'image-table1.json'), 'utf8')) as { targets: Record<string, unknown> };
+    expect(Object.keys(report.targets)).toEqual(
+      expect.arrayContaining(['frechetRatio', 'frechetVsFloor', 'recognisability', 'speedup', 'faithfulness', 'imageWeightsMB']),
+    );
+    expect(fs.readFileSync(path.join(reports, 'image-table1.md'), 'utf8')).toContain('Table 1');
+    expect(fs.readFileSync(path.join(reports, 'image-contact-sheet.png')).subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });

@@ -54,6 +54,9 @@ describe('image jobs on the SD fixture', () => {
     expect(progress.map((event) => [event.step, event.steps])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
     expect(progress[1]!.preview).toMatch(/^data:image\/png;base64,/);
     expect(progress[0]!.preview).toBeNull();
+    // Small latents (8×8 cells here) are previewed through the VAE decoder: the preview is the image's size, not the latent grid's.
+    const preview = decodePng(Buffer.from(progress[1]!.preview!.split(',')[1]!, 'base64'));
+    expect([preview.width, preview.height]).toEqual([64, 64]);
     expect([result.width, result.height, result.cfg]).toEqual([64, 64, 'batched']);
     expect(result.metrics).toMatchObject({ steps: 4, energyJ: expect.any(Number), energySource: expect.any(String), precisionSteps: { fp32: 4 } });
     expect(result.metrics.msPerStep).toBeGreaterThan(0);

@@ -31,7 +31,8 @@ def time_step(weights: str, batch: int = 2, runs: int = 20, warmup: int = 3) -> 
     unet = load_unet(weights)
     ctx_len, ctx_dim = 16, unet.c.context_dim
     torch.manual_seed(0)
-    x = torch.randn(batch, 3, 32, 32)
+    side = 32 if unet.c.in_channels == 3 else 16  # pixel-space v1 packages: 32×32 RGB; latent v2: 16×16 latents
+    x = torch.randn(batch, unet.c.in_channels, side, side)
     t = torch.full((batch,), 500, dtype=torch.int64)
     ctx = torch.randn(batch, ctx_len, ctx_dim)
     ms = []

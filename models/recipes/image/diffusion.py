@@ -37,13 +37,17 @@ def trailing_timesteps(steps: int) -> List[int]:
     return (np.round(np.arange(T, 0, -T / steps)).astype(np.int64) - 1).tolist()
 
 
+def _abar(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return AC[t.cpu()].to(like.device).view(-1, 1, 1, 1)
+
+
 def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor):
-    a = AC[t].view(-1, 1, 1, 1)
+    a = _abar(t, x0)
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
 
 def v_target(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    a = AC[t].view(-1, 1, 1, 1)
+    a = _abar(t, x0)
     return a.sqrt() * noise - (1 - a).sqrt() * x0
 
 
@@ -56,14 +60,24 @@ def ddim_step(x: torch.Tensor, v: torch.Tensor, t: int, t_prev: int) -> torch.Te
     return a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
 
 
-def v_for_jump(x_t: torch.Tensor, x_next: torch.Tensor, t: int, t_next: int) -> torch.Tensor:
+def min_snr_weight(t: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Min-SNR-γ loss weight for v-prediction (Hang et al. 2023): min(SNR, γ) / (SNR + 1), so the easy
+    low-noise steps stop dominating the gradient."""
+    a = AC[t.cpu()]
+    snr = a / (1 - a)
+    return torch.clamp(snr, max=gamma) / (snr + 1)
+
+
+def v_for_jump(x_t: torch.Tensor, x_next: torch.Tensor, t: torch.Tensor, t_next: torch.Tensor) -> torch.Tensor:
     """The v that makes one DDIM step t → t_next land exactly on x_next (progressive distillation's
     target, Salimans & Ho 2022 Alg. 2, written for v): solve x_next = √ᾱ'·x̂₀ + √(1−ᾱ')·ε̂ with
-    x̂₀ = √ᾱ·x − √(1−ᾱ)·v, ε̂ = √ᾱ·v + √(1−ᾱ)·x."""
-    a, ap = AC[t].double(), (AC[t_next].double() if t_next >= 0 else torch.tensor(1.0, dtype=torch.float64))
+    x̂₀ = √ᾱ·x − √(1−ᾱ)·v, ε̂ = √ᾱ·v + √(1−ᾱ)·x. Per batch row: t, t_next int64 [B] (t_next < 0 = the end)."""
+    ac = AC.double()
+    a = ac[t.cpu()].view(-1, 1, 1, 1)
+    ap = torch.where(t_next.cpu() >= 0, ac[t_next.cpu().clamp_min(0)], torch.ones((), dtype=torch.float64)).view(-1, 1, 1, 1)
     sa, s1a, sap, s1ap = a.sqrt(), (1 - a).sqrt(), ap.sqrt(), (1 - ap).sqrt()
     # x_next = (sap·sa + s1ap·s1a)·x + (s1ap·sa − sap·s1a)·v
-    cx, cv = sap * sa + s1ap * s1a, s1ap * sa - sap * s1a
+    cx, cv = (sap * sa + s1ap * s1a).to(x_t.device), (s1ap * sa - sap * s1a).to(x_t.device)
     return ((x_next.double() - cx * x_t.double()) / cv).float()
 
 
@@ -80,7 +94,7 @@ def sample(unet, ctx: torch.Tensor, uncond: Optional[torch.Tensor], noise: torch
     for t in ts:
         if t in want:
             rec[t] = x.clone()
-        tt = torch.full((x.shape[0],), t, dtype=torch.int64)
+        tt = torch.full((x.shape[0],), t, dtype=torch.int64, device=x.device)
         if uncond is not None and guidance != 1.0:
             v = unet(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([uncond, ctx]))
             vu, vc = v.chunk(2)

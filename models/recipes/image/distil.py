@@ -28,26 +28,26 @@ def student_timesteps(steps: int) -> List[int]:
 
 @torch.no_grad()
 def make_trajectories(unet, te, tok: D.WordTokenizer, captions: List[str], student_steps: int, sub_steps: int,
-                      guidance: float, minutes: float, max_count: int, batch: int, path: str, log: Callable, seed: int = 1) -> dict:
-    """Appends batches of teacher trajectories to `path` (.npz) until `minutes` or `max_count` is reached
-    (resumable: an existing file is continued)."""
+                      guidance: float, count: int, batch: int, shape: tuple, path: str, log: Callable, seed: int = 1) -> dict:
+    """Appends batches of teacher trajectories (latents of `shape`) to `path` (.npz) until `count` are made
+    (resumable: an existing file is continued; batch k is seeded by k, so the result does not depend on stops)."""
     ts = student_timesteps(student_steps)
     teacher_steps = student_steps * sub_steps
     assert set(ts) <= set(D.trailing_timesteps(teacher_steps)), "student timesteps must lie on the teacher's grid"
-    have = dict(np.load(path)) if os.path.exists(path) else {"x": np.zeros((0, len(ts) + 1, 3, 32, 32), np.float16),
+    have = dict(np.load(path)) if os.path.exists(path) else {"x": np.zeros((0, len(ts) + 1, *shape), np.float16),
                                                             "cap": np.zeros((0,), np.int64)}
     xs, caps = [have["x"]], [have["cap"]]
     n = len(have["cap"])
     t0 = time.time()
-    unc = te(tok.batch([""]))
-    while n < max_count and time.time() - t0 < minutes * 60:
+    unc = te(tok.batch([""]).to(next(te.parameters()).device))
+    while n < count:
         apply_threads(log)
         rng = np.random.default_rng(seed + n)
         ci = rng.integers(0, len(captions), batch)
-        ctx = te(tok.batch([captions[i] for i in ci]))
-        noise = torch.from_numpy(rng.standard_normal((batch, 3, 32, 32)).astype(np.float32))
+        ctx = te(tok.batch([captions[i] for i in ci]).to(unc.device))
+        noise = torch.from_numpy(rng.standard_normal((batch, *shape)).astype(np.float32)).to(unc.device)
         x0, rec = D.sample(unet, ctx, unc.expand(batch, -1, -1), noise, teacher_steps, guidance, record=ts)
-        traj = np.stack([rec[t].numpy() for t in ts] + [x0.numpy()], axis=1).astype(np.float16)
+        traj = np.stack([rec[t].cpu().numpy() for t in ts] + [x0.cpu().numpy()], axis=1).astype(np.float16)
         xs.append(traj)
         caps.append(ci.astype(np.int64))
         n += batch
@@ -58,17 +58,17 @@ def make_trajectories(unet, te, tok: D.WordTokenizer, captions: List[str], stude
 
 
 def student_loss(student, te, tok: D.WordTokenizer, traj: np.ndarray, caps: np.ndarray, captions: List[str],
-                 student_steps: int, batch: int) -> Callable:
+                 student_steps: int, batch: int, device) -> Callable:
     ts = student_timesteps(student_steps)
     stride = D.T // student_steps
-    traj_t = torch.from_numpy(traj)  # float16 [N, steps + 1, 3, 32, 32]
+    traj_t = torch.from_numpy(traj)  # float16 [N, steps + 1, C, H, W]
     cache = {}
 
     @torch.no_grad()
     def ctx_of(ci: np.ndarray) -> torch.Tensor:
         missing = [c for c in set(ci.tolist()) if c not in cache]
         if missing:
-            out = te(tok.batch([captions[c] for c in missing]))
+            out = te(tok.batch([captions[c] for c in missing]).to(device))
             for c, o in zip(missing, out):
                 cache[c] = o
         return torch.stack([cache[c] for c in ci.tolist()])
@@ -79,8 +79,9 @@ def student_loss(student, te, tok: D.WordTokenizer, traj: np.ndarray, caps: np.n
         x_t = traj_t[idx, k].float()
         x_next = traj_t[idx, k + 1].float()
         t = torch.tensor([ts[i] for i in k], dtype=torch.int64)
-        target = torch.stack([D.v_for_jump(x_t[j], x_next[j], int(t[j]), int(t[j]) - stride) for j in range(batch)])
-        v = student(x_t, t, ctx_of(caps[idx]))
+        x_t, x_next = x_t.to(device), x_next.to(device)
+        target = D.v_for_jump(x_t, x_next, t, t - stride)
+        v = student(x_t, t.to(device), ctx_of(caps[idx]))
         loss = F.mse_loss(v, target)
         return loss, {}
 

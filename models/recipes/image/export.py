@@ -2,8 +2,10 @@
 
 * text_encoder/model.onnx: input_ids int64 [B, L] (any L; padded with [PAD] = 0 / truncated to 16 inside
   the graph) → last_hidden_state float32 [B, 16, D].
-* unet/model.onnx: sample float32 [B, 3, 32, 32], timestep int64 [B], encoder_hidden_states float32
-  [B, 16, D] → out_sample float32 [B, 3, 32, 32] (a v-prediction).
+* unet/model.onnx: sample float32 [B, 4, 16, 16] (latents), timestep int64 [B], encoder_hidden_states float32
+  [B, 16, D] → out_sample float32 [B, 4, 16, 16] (a v-prediction).
+* vae_decoder/model.onnx: latent_sample float32 [B, 4, 16, 16] (unscaled: latents / scaling_factor) →
+  sample float32 [B, 3, 64, 64] in [-1, 1].
 * unet/model_fp16.onnx: every float weight stored as float16 and Cast to float32 in the graph; I/O and
   compute stay float32 (half the file; same speed on CPU).
 * unet/model_int8.onnx: Conv / MatMul / Gemm weights stored as int8, symmetric per output channel,
@@ -31,9 +33,16 @@ def export_text_encoder(te, path: str) -> None:
     _strip_doc(path)
 
 
-def export_unet(unet, path: str, context_len: int, context_dim: int) -> None:
+def export_vae_decoder(decoder, path: str, latent_shape: tuple) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    args = (torch.randn(2, 3, 32, 32), torch.tensor([999, 10], dtype=torch.int64), torch.randn(2, context_len, context_dim))
+    torch.onnx.export(decoder, (torch.randn(1, *latent_shape),), path, input_names=["latent_sample"], output_names=["sample"],
+                      dynamic_axes={"latent_sample": {0: "batch"}, "sample": {0: "batch"}}, opset_version=OPSET, do_constant_folding=True)
+    _strip_doc(path)
+
+
+def export_unet(unet, path: str, latent_shape: tuple, context_len: int, context_dim: int) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    args = (torch.randn(2, *latent_shape), torch.tensor([999, 10], dtype=torch.int64), torch.randn(2, context_len, context_dim))
     torch.onnx.export(unet, args, path, input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["out_sample"],
                       dynamic_axes={"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
                                     "out_sample": {0: "batch"}},

@@ -1,9 +1,10 @@
 // Runs exported Pareto Emoji packages with onnxruntime-node (the studio's runtime), outside the engine:
 //   generate PKG --unet FILE --steps N --guidance G --prompts P.json --noise N.f32 --out OUT.f32 [--batch B]
-//            prompts from a JSON array, initial noise from raw float32 [N,3,32,32]; writes raw float32
-//            images [N,3,32,32] in [-1, 1] (unclipped)
+//            prompts from a JSON array, initial latents from raw float32 [N,C,S,S] (model_index.json's
+//            in_channels and sample_size); writes raw float32 images [N,3,H,W] in [-1, 1] (unclipped),
+//            decoded by vae_decoder/model.onnx (latents / scaling_factor) where the package has one
 //   bench    PKG --unet FILE --steps N --guidance G --prompt S --runs R
-//            one image at a time (batch 1, two UNet rows when guided): median s/image, ms per UNet call
+//            one image at a time (batch 1, two UNet rows when guided, then the decoder): median s/image, ms per UNet call
 //   step     PKG --unet FILE --batch B --runs R
 //            one UNet call (batch B, default 2 = a guided step) on random inputs: median ms
 // DDIM (η = 0) with the package's scheduler_config.json (squaredcos_cap_v2, v_prediction, trailing
@@ -51,7 +52,20 @@ async function openPackage(dir, unetFile) {
   const tok = new Tokenizer(readJson(path.join(dir, 'tokenizer', 'tokenizer.json')), readJson(path.join(dir, 'tokenizer', 'tokenizer_config.json')));
   const maxLen = readJson(path.join(dir, 'tokenizer', 'tokenizer_config.json')).model_max_length;
   const sched = readJson(path.join(dir, 'scheduler', 'scheduler_config.json'));
-  return { te, unet, tok, maxLen, sched: { ...schedule(sched), cfg: sched } };
+  const index = readJson(path.join(dir, 'model_index.json'));
+  const latent = [index.in_channels, index.sample_size, index.sample_size];
+  const vaeFile = path.join(dir, 'vae_decoder', 'model.onnx');
+  const vae = fs.existsSync(vaeFile) ? await ort.InferenceSession.create(vaeFile, so) : null;
+  const scaling = vae ? readJson(path.join(dir, 'vae_decoder', 'config.json')).scaling_factor : 1;
+  return { te, unet, vae, scaling, tok, maxLen, latent, cells: latent[0] * latent[1] * latent[2], sched: { ...schedule(sched), cfg: sched } };
+}
+
+/** Latents [B, C, S, S] → pixels [B, 3, H, W] through the VAE decoder; pixel-space packages return them as they are. */
+async function decode(p, x, B) {
+  if (!p.vae) return { data: x, pixels: p.cells };
+  const scaled = Float32Array.from(x, (v) => v / p.scaling);
+  const out = await p.vae.run({ latent_sample: new ort.Tensor('float32', scaled, [B, ...p.latent]) });
+  return { data: out.sample.data, pixels: out.sample.data.length / B };
 }
 
 async function encode(p, prompts) {
@@ -65,7 +79,7 @@ async function encode(p, prompts) {
   return out.last_hidden_state;
 }
 
-/** DDIM over a batch; x: Float32Array [B*3072]. Returns {x, unetMs[]} */
+/** DDIM over a batch; x: Float32Array [B * cells]. Returns {x, unetMs[]} */
 async function denoise(p, x, ctx, unc, B, steps, guidance) {
   const { T, ac } = p.sched;
   const ts = timesteps(T, steps);
@@ -80,17 +94,17 @@ async function denoise(p, x, ctx, unc, B, steps, guidance) {
     both.set(ctx.data, B * L * D);
     states = new ort.Tensor('float32', both, [2 * B, L, D]);
   }
-  const n = B * 3072;
+  const n = B * p.cells;
   const unetMs = [];
   for (const t of ts) {
     const rows = guided ? 2 * B : B;
-    const sample = new Float32Array(rows * 3072);
+    const sample = new Float32Array(rows * p.cells);
     sample.set(x, 0);
     if (guided) sample.set(x, n);
     const tsIn = new BigInt64Array(rows).fill(BigInt(t));
     const t0 = performance.now();
     const out = await p.unet.run({
-      sample: new ort.Tensor('float32', sample, [rows, 3, 32, 32]),
+      sample: new ort.Tensor('float32', sample, [rows, ...p.latent]),
       timestep: new ort.Tensor('int64', tsIn, [rows]),
       encoder_hidden_states: states,
     });
@@ -124,16 +138,18 @@ async function main() {
     const buf = fs.readFileSync(opt('noise'));
     const noise = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     const batch = Number(opt('batch', '32'));
-    const out = new Float32Array(prompts.length * 3072);
     const t0 = performance.now();
     const unetMs = [];
+    const images = [];
     for (let s = 0; s < prompts.length; s += batch) {
       const chunk = prompts.slice(s, s + batch);
       const ctx = await encode(p, chunk);
-      const r = await denoise(p, noise.slice(s * 3072, (s + chunk.length) * 3072), ctx, unc, chunk.length, steps, guidance);
-      out.set(r.x, s * 3072);
+      const r = await denoise(p, noise.slice(s * p.cells, (s + chunk.length) * p.cells), ctx, unc, chunk.length, steps, guidance);
+      images.push((await decode(p, r.x, chunk.length)).data);
       unetMs.push(...r.unetMs);
     }
+    const out = new Float32Array(images.reduce((sum, a) => sum + a.length, 0));
+    images.reduce((at, a) => (out.set(a, at), at + a.length), 0);
     fs.writeFileSync(opt('out'), Buffer.from(out.buffer));
     console.log(JSON.stringify({ images: prompts.length, seconds: (performance.now() - t0) / 1000, medianUnetCallMs: median(unetMs) }));
   } else if (mode === 'bench') {
@@ -142,10 +158,11 @@ async function main() {
     const sPerImage = [];
     const msPerStep = [];
     for (let r = 0; r < runs + 1; r++) {
-      const x = new Float32Array(3072).map(() => Math.random() * 2 - 1);
+      const x = new Float32Array(p.cells).map(() => Math.random() * 2 - 1);
       const t0 = performance.now();
       const ctx = await encode(p, [prompt]);
       const res = await denoise(p, x, ctx, unc, 1, steps, guidance);
+      await decode(p, res.x, 1);
       const dt = (performance.now() - t0) / 1000;
       if (r > 0) {  // the first run warms the sessions up
         sPerImage.push(dt);
@@ -161,7 +178,7 @@ async function main() {
     const D = unc.dims[2];
     const L = unc.dims[1];
     const feeds = {
-      sample: new ort.Tensor('float32', new Float32Array(B * 3072).map(() => Math.random() * 2 - 1), [B, 3, 32, 32]),
+      sample: new ort.Tensor('float32', new Float32Array(B * p.cells).map(() => Math.random() * 2 - 1), [B, ...p.latent]),
       timestep: new ort.Tensor('int64', new BigInt64Array(B).fill(500n), [B]),
       encoder_hidden_states: new ort.Tensor('float32', new Float32Array(B * L * D).map(() => Math.random()), [B, L, D]),
     };

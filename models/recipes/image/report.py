@@ -7,15 +7,18 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import shutil
 import time
 
 import diffusion as D
-from data import LICENCES
+from data import LICENCES, PACKAGES
 
 FAMILY = "pareto-emoji"
-DATA_PROVENANCE = ["emoji-datasource-twitter@16 (Twemoji images, CC-BY-4.0)", "emoji-datasource-google@16 (Noto Emoji images, Apache-2.0)",
-                   "emoji-datasource@16 metadata (MIT)", "emojibase-data@17 tags (MIT)"]
-LICENCE = "Weights: MIT (recipe). Trained on Twemoji (CC-BY-4.0, © Twitter, Inc. and contributors) and Noto Emoji (Apache-2.0, © Google); see MODEL_CARD.md for attribution."
+DATA_PROVENANCE = [f"{n}@{v}" for n, v, _ in PACKAGES.values()]
+# OpenMoji is CC-BY-SA-4.0: weights trained on it are shared under the same licence (share-alike), with attribution to all four sets
+LICENCE = ("Weights: CC-BY-SA-4.0 (share-alike, as adaptations of OpenMoji). Trained on Fluent Emoji (MIT, © Microsoft), Noto Emoji "
+           "(Apache-2.0, © Google), Twemoji (CC-BY-4.0, © Twitter, Inc. and contributors) and OpenMoji (CC-BY-SA-4.0, © HfG Schwäbisch "
+           "Gmünd and contributors); see MODEL_CARD.md for attribution.")
 
 
 def sha256(path: str) -> str:
@@ -72,9 +75,15 @@ def build(r) -> dict:
     for role in ("teacher", "student"):
         pkg = exported[role]["dir"]
         total_bytes += sum(os.path.getsize(os.path.join(pkg, f)) for f in _files(pkg) if f.endswith(".onnx"))
+    floor_fd = ev["floor"]["frechetDistance"]
+    cross = ev["cross_style_real"]["everyday"]["top5"]
     targets = {
         "frechetRatio": {"value": round(s_q["frechetDistance"] / t_q["frechetDistance"], 3), "target": "≤ 1.25",
                          "met": s_q["frechetDistance"] <= 1.25 * t_q["frechetDistance"]},
+        "frechetVsFloor": {"value": round(s_q["frechetDistance"] / max(floor_fd, 1e-9), 2), "target": "≤ 3",
+                           "met": s_q["frechetDistance"] <= 3 * floor_fd},
+        "recognisability": {"teacher": t_q["recognisabilityTop5"], "student": s_q["recognisabilityTop5"], "crossStyleReal": cross,
+                            "target": "student ≥ 0.5 (and ≥ the cross-style real-drawing figure)", "met": s_q["recognisabilityTop5"] >= 0.5},
         "speedup": {"value": round(speed[t_key]["sPerImage"] / speed[s_key]["sPerImage"], 1), "target": "≥ 8",
                     "met": speed[t_key]["sPerImage"] >= 8 * speed[s_key]["sPerImage"]},
         "faithfulness": {"teacher": t_q["faithfulness"], "student": s_q["faithfulness"], "realFloor": ev["floor"]["faithfulness"]},
@@ -88,8 +97,9 @@ def build(r) -> dict:
         "title": "Pareto Emoji — Table 1 (teacher vs student), measured in one run",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "config": r.name,
         "device": {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads, "provider": "onnxruntime-node CPU"},
-        "evaluation": {"images": ev["images"], "prompts": "canonical captions (name, group) of the held-out emoji, fixed seeds",
-                       "reference": "the held-out real images", "floor": ev["floor"]},
+        "evaluation": {"images": ev["images"], "prompts": "canonical captions (name, style) of the held-out emoji, fixed seeds",
+                       "reference": "the held-out real images", "floor": ev["floor"], "everydayImages": ev["everyday_images"],
+                       "crossStyleReal": ev["cross_style_real"], "contactSheet": "image-contact-sheet.png"},
         "parameters": {"teacherUnet": params["teacher"], "studentUnet": params["student"], "textEncoder": te_params,
                        "compression": round(params["teacher"] / params["student"], 2)},
         "sizes": sizes, "imageWeightsBytes": total_bytes,
@@ -97,10 +107,11 @@ def build(r) -> dict:
         "parity": {k: ev.get(k) for k in ("teacher_parity", "student_parity")},
         "training": {s: {k: v for k, v in (r.done(s) or {}).items() if k in ("steps", "minutes", "loss", "stage_seconds", "count",
                                                                                "heldout_accuracy", "loss_after_pruning")}
-                     for s in ("classifier", "teacher", "trajectories", "student")},
+                     for s in ("autoencoder", "classifier", "teacher", "trajectories", "student")},
     }
-    rep_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reports") if r.name == "full" else r.path("reports")
+    rep_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reports") if r.name in ("cpu", "cuda") else r.path("reports")
     os.makedirs(rep_dir, exist_ok=True)
+    shutil.copyfile(ev["contact_sheet"], os.path.join(rep_dir, "image-contact-sheet.png"))
     D.write_json(os.path.join(rep_dir, "image-table1.json"), report)
     with open(os.path.join(rep_dir, "image-table1.md"), "w", encoding="utf-8") as f:
         f.write(_markdown(report, t_key, s_key))
@@ -115,7 +126,8 @@ def _manifest(r, role: str, exp: dict, pts: dict, speed: dict, report: dict) -> 
     pkg = exp["dir"]
     name = r.cfg["names"][role]
     points = [{"precision": p["precision"], "steps": p["steps"], "guidance": p["guidance"], "file": UNET_FILES[p["precision"]],
-               "quality": {"frechetDistance": p["frechetDistance"], "faithfulness": p["faithfulness"]}}
+               "quality": {"frechetDistance": p["frechetDistance"], "faithfulness": p["faithfulness"],
+                           "recognisabilityTop5": p["recognisabilityTop5"]}}
               for k, p in pts.items() if p["role"] == role]
     with open(os.path.join(pkg, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(_card(r, role, exp, points, report))
@@ -125,7 +137,7 @@ def _manifest(r, role: str, exp: dict, pts: dict, speed: dict, report: dict) -> 
         "parametersUnet": exp["unet_parameters"], "parametersTextEncoder": exp["text_encoder_parameters"],
         "provenance": {"teacher": None if role == "teacher" else r.cfg["names"]["teacher"], "data": DATA_PROVENANCE,
                        "licence": LICENCE, "recipe": f"models/recipes/image/image_pipeline.py --config {r.name}"},
-        "pixelSpace": True, "sampleSize": 32, "timestepDtype": "int64", "predictionType": "v_prediction",
+        "pixelSpace": False, "sampleSize": 64, "latentSize": 16, "timestepDtype": "int64", "predictionType": "v_prediction",
         "defaults": {"steps": 50 if role == "teacher" else r.cfg["student_steps"], "guidance": exp["guidance"]},
         "operatingPoints": points,
         "files": _files(pkg),
@@ -160,20 +172,29 @@ def _markdown(rep: dict, t_key: str, s_key: str) -> str:
         f"| peak RSS (node process) | {sp[t_key]['peakRssMb']:.0f} MB | {sp[s_key]['peakRssMb']:.0f} MB |",
         f"| Fréchet distance (classifier features) ↓ | {q[t_key]['frechetDistance']:.3f} | {q[s_key]['frechetDistance']:.3f} |",
         f"| prompt faithfulness ↑ | {q[t_key]['faithfulness']:.3f} | {q[s_key]['faithfulness']:.3f} |",
+        f"| recognisability top-5 (24 everyday prompts × {rep['evaluation']['everydayImages'] // 24} seeds) ↑ | {q[t_key]['recognisabilityTop5']:.3f} | {q[s_key]['recognisabilityTop5']:.3f} |",
         "| energy / sample | measured by the studio (`pareto report`), not by the recipe | same |",
         "",
         f"Real-data floor: real training images vs the held-out reference give FD {rep['evaluation']['floor']['frechetDistance']:.3f}; "
-        f"the classifier's accuracy on held-out real images (the ceiling for faithfulness) is {rep['evaluation']['floor']['faithfulness']:.3f}.",
+        f"the autoencoder's reconstructions of the held-out images {rep['evaluation']['floor']['autoencoderFrechetDistance']:.3f}; "
+        f"the classifier's accuracy on held-out real images (the ceiling for faithfulness) is {rep['evaluation']['floor']['faithfulness']:.3f}. "
+        f"Real drawings retrieved against the other three styles only: top-5 {rep['evaluation']['crossStyleReal']['everyday']['top5']:.3f} "
+        f"on the 24 everyday emoji, {rep['evaluation']['crossStyleReal']['heldout']['top5']:.3f} on held-out emoji (never seen by the classifier).",
+        "", "![teacher and student, 24 everyday prompts × 4 seeds, beside the real drawings](image-contact-sheet.png)",
         "", "## Targets", "",
         f"* student at 4 steps within +25 % of the teacher's FD at 50 steps: ratio {tg['frechetRatio']['value']} → **{'met' if tg['frechetRatio']['met'] else 'NOT met'}**",
+        f"* student FD within 3× of the real-data floor: {tg['frechetVsFloor']['value']}× → **{'met' if tg['frechetVsFloor']['met'] else 'NOT met'}**",
+        f"* recognisability top-5 of the student ≥ 0.5: {tg['recognisability']['student']:.3f} (teacher {tg['recognisability']['teacher']:.3f}, "
+        f"real drawings cross-style {tg['recognisability']['crossStyleReal']:.3f}) → **{'met' if tg['recognisability']['met'] else 'NOT met'}**",
         f"* ≥ 8× faster per image: {tg['speedup']['value']}× → **{'met' if tg['speedup']['met'] else 'NOT met'}**",
         f"* prompt faithfulness: teacher {tg['faithfulness']['teacher']:.3f}, student {tg['faithfulness']['student']:.3f} (real images {tg['faithfulness']['realFloor']:.3f})",
         f"* all image weights (every .onnx of both packages): {tg['imageWeightsMB']['value']} MB (≤ 40) → **{'met' if tg['imageWeightsMB']['met'] else 'NOT met'}**",
         f"* UNet step vs PyTorch eager (student, batch 2): ×{tg['vsPytorchEager']['value']}",
-        "", "## Every operating point", "", "| package | precision | steps | guidance | FD ↓ | faithfulness ↑ | s/image |", "|---|---|---|---|---|---|---|"]
+        "", "## Every operating point", "", "| package | precision | steps | guidance | FD ↓ | faithfulness ↑ | top-5 ↑ | s/image |", "|---|---|---|---|---|---|---|---|"]
     for k, v in q.items():
         s = sp.get(k)
         lines.append(f"| {v['role']} | {v['precision']} | {v['steps']} | {v['guidance']} | {v['frechetDistance']:.3f} | {v['faithfulness']:.3f} | "
+                     f"{v['recognisabilityTop5']:.3f} | "
                      f"{'%.1f ms' % (s['sPerImage'] * 1000) if s else '—'} |")
     par = rep["parity"]
     lines += ["", f"PyTorch vs ONNX Runtime (fp32, same seeds, 4 images): max |Δpixel| teacher {par.get('teacher_parity')}, student {par.get('student_parity')}.",
@@ -184,71 +205,70 @@ def _markdown(rep: dict, t_key: str, s_key: str) -> str:
 def _card(r, role: str, exp: dict, points: list, rep: dict) -> str:
     c = r.cfg
     t = rep["targets"]
-    pts = "\n".join(f"| {p['precision']} | {p['steps']} | {p['guidance']} | `{p['file']}` | {p['quality']['frechetDistance']:.3f} | {p['quality']['faithfulness']:.3f} |" for p in points)
-    what = ("the teacher: a text-conditioned pixel-space UNet trained from scratch with v-prediction on a cosine schedule, "
-            f"classifier-free guidance (captions dropped {int(c['caption_dropout'] * 100)} %); sample it with DDIM, 50 steps, guidance {c['guidance']}."
+    pts = "\n".join(f"| {p['precision']} | {p['steps']} | {p['guidance']} | `{p['file']}` | {p['quality']['frechetDistance']:.3f} | "
+                    f"{p['quality']['faithfulness']:.3f} | {p['quality']['recognisabilityTop5']:.3f} |" for p in points)
+    what = ("the teacher: a text-conditioned latent UNet trained from scratch with v-prediction on a cosine schedule, min-SNR-5 "
+            f"weighting and an EMA, classifier-free guidance (captions dropped {int(c['caption_dropout'] * 100)} %); sample it with DDIM, 50 steps, guidance {c['guidance']}."
             if role == "teacher" else
-            f"the student: the teacher's UNet channel-pruned (half of every ResBlock's inner channels, half the attention heads, "
-            f"by L1 importance) and step-distilled to {c['student_steps']} DDIM steps (progressive distillation collapsed into one "
-            f"round: one student step matches {c['trajectories']['sub_steps']} guided teacher DDIM steps), with the teacher's guidance "
-            f"({c['guidance']}) distilled in — run it with guidance 1 (one UNet row per step) and exactly {c['student_steps']} steps "
+            f"the student: the teacher's UNet channel-pruned ({int(c['prune_keep'] * 100)} % of every channel space kept — streams, inner "
+            f"widths, attention heads — by L1 importance: {rep['parameters']['compression']}× fewer parameters) and step-distilled to "
+            f"{c['student_steps']} DDIM steps (one student step matches {c['trajectories']['sub_steps']} guided teacher DDIM steps), with "
+            f"the teacher's guidance ({c['guidance']}) distilled in — run it with guidance 1 and exactly {c['student_steps']} steps "
             f"(timesteps {D.trailing_timesteps(c['student_steps'])}).")
     return f"""# {c['names'][role]} — Pareto Emoji ({role})
 
-32×32 emoji from a short text prompt, on any CPU in milliseconds. This package is {what}
+64×64 emoji from a short text prompt, on any CPU in milliseconds. This package is {what}
 
-## Files (diffusers ONNX layout, pixel space)
+## Files (diffusers ONNX layout, latent diffusion)
 
-* `text_encoder/model.onnx` — `input_ids` int64 [B, L] → `last_hidden_state` float32 [B, 16, {r.cfg['text']['dim']}]. Word-level
-  vocabulary; the graph pads with [PAD] = 0 / truncates to 16 itself, so unpadded ids work. The empty prompt is the
-  unconditional input for guidance. Shared by teacher and student (same weights).
-* `unet/model.onnx` (fp32), `unet/model_fp16.onnx` (float16 weights cast to float32 inside the graph; I/O and compute
-  float32), `unet/model_int8.onnx` (int8 weights per output channel + DequantizeLinear; activations float32) —
-  `sample` float32 [B, 3, 32, 32], `timestep` **int64** [B] (0…999), `encoder_hidden_states` float32 [B, 16, D] →
-  `out_sample` float32 [B, 3, 32, 32], a **v-prediction**.
-* No `vae_decoder/`: pixel space. The final denoised sample is the RGB image in [−1, 1] → `(x + 1) · 127.5`.
-* `scheduler/scheduler_config.json` — DDIMScheduler, squaredcos_cap_v2, v_prediction, timestep_spacing "trailing",
-  set_alpha_to_one, η = 0.
-* `tokenizer/tokenizer.json` (+ `tokenizer_config.json`) — Hugging Face `tokenizers` format (a word-level vocabulary
-  as a WordPiece model without continuation pieces; NFD → StripAccents → Lowercase; Whitespace pre-tokenizer),
-  read by `@huggingface/tokenizers`.
+* `text_encoder/model.onnx` — `input_ids` int64 [B, L] → `last_hidden_state` float32 [B, 16, {c['text']['dim']}]. Word-level
+  vocabulary; the graph pads with [PAD] = 0 / truncates to 16 itself. The empty prompt is the unconditional input for guidance.
+* `unet/model.onnx` (fp32), `unet/model_fp16.onnx` (float16 weights cast to float32 in the graph), `unet/model_int8.onnx`
+  (int8 weights per output channel + DequantizeLinear) — `sample` float32 [B, 4, 16, 16], `timestep` **int64** [B] (0…999),
+  `encoder_hidden_states` float32 [B, 16, D] → `out_sample` float32 [B, 4, 16, 16], a **v-prediction**.
+* `vae_decoder/model.onnx` — `latent_sample` float32 [B, 4, 16, 16] (latents ÷ `scaling_factor` of `vae_decoder/config.json`)
+  → `sample` float32 [B, 3, 64, 64] in [−1, 1]. The recipe's own convolutional autoencoder ({rep['training']['autoencoder'].get('steps', '?')} steps).
+* `scheduler/scheduler_config.json` — DDIMScheduler, squaredcos_cap_v2, v_prediction, timestep_spacing "trailing", η = 0.
+* `tokenizer/tokenizer.json` (+ `tokenizer_config.json`) — Hugging Face `tokenizers` format, read by `@huggingface/tokenizers`.
 
-## Operating points (quality measured by the recipe through onnxruntime-node)
+## Operating points (measured by the recipe through onnxruntime-node)
 
-FD = Fréchet distance on the 64-d features of the recipe's emoji-group classifier between {rep['evaluation']['images']} generated images
-(prompts: name + group of held-out emoji, fixed seeds) and the held-out real images (real training images score
-{rep['evaluation']['floor']['frechetDistance']:.3f}). Faithfulness = share classified as the prompted group (real images: {rep['evaluation']['floor']['faithfulness']:.3f}).
+FD = Fréchet distance on the classifier's 128-d features between {rep['evaluation']['images']} generated images (held-out emoji,
+"name, style" prompts, fixed seeds) and the held-out real drawings (real training drawings: {rep['evaluation']['floor']['frechetDistance']:.3f}).
+Faithfulness = share classified as the prompted group (real: {rep['evaluation']['floor']['faithfulness']:.3f}). Top-5 = recognisability:
+how often the prompted emoji is among the 5 nearest real emoji of 1,914 on 24 everyday prompts × {c['seeds']} seeds
+(real drawings against the other styles: {rep['evaluation']['crossStyleReal']['everyday']['top5']:.3f}).
 
-| precision | steps | guidance | file | FD ↓ | faithfulness ↑ |
-|---|---|---|---|---|---|
+| precision | steps | guidance | file | FD ↓ | faithfulness ↑ | top-5 ↑ |
+|---|---|---|---|---|---|---|
 {pts}
 
 Student vs teacher: FD ratio {t['frechetRatio']['value']} (target ≤ 1.25: {'met' if t['frechetRatio']['met'] else 'not met'}), {t['speedup']['value']}× faster per image
-(target ≥ 8: {'met' if t['speedup']['met'] else 'not met'}). Full table: `models/recipes/reports/image-table1.md`.
+(target ≥ 8: {'met' if t['speedup']['met'] else 'not met'}). Full table and contact sheet: `models/recipes/reports/image-table1.md`.
 
-## Why pixel space
+## Why latent diffusion
 
-At 32×32×3 = 3,072 values an image is already smaller than a typical VAE latent; a VAE would add a decoder
-to every generation and its own reconstruction error, and would need training data and time this recipe does
-not have. Pixel space keeps one small UNet, exact parity between PyTorch and ONNX Runtime, and no decoder cost.
+64×64×3 = 12,288 values per image; the autoencoder's 4×16×16 latents are 12× fewer, so every UNet step runs at 16×16 and
+the UNet spends no capacity on flat colours and anti-aliased edges (the decoder redraws them, once per image).
 
 ## Data and licences
 
-Trained on the 32×32 white-background renders of the 64×64 emoji images of `emoji-datasource-twitter` 16 and
-`emoji-datasource-google` 16 (nine groups; one skin-tone variant per emoji; 8 % of the emoji held out for evaluation),
-captions from names, short names, group, subgroup and `emojibase-data` 17 tags.
+Four drawing styles of 1,914 emoji rendered at 64×64 on white with librsvg (8 % of the emoji held out, by emoji), captions
+from CLDR and Unicode names, short names, keywords, groups and a style word ("…, noto style"):
 
-* {LICENCES['twitter']}. Twemoji attribution: "Emoji graphics licensed under CC-BY 4.0 by Twitter, Inc. and other contributors (https://twemoji.twitter.com/)".
-* {LICENCES['google']}.
-* {LICENCES['emojibase']}.
+* {LICENCES['fluent']}.
+* {LICENCES['noto']}.
+* {LICENCES['twemoji']}. Attribution: "Emoji graphics licensed under CC-BY 4.0 by Twitter, Inc. and other contributors".
+* {LICENCES['openmoji']}. Attribution: "All emojis designed by OpenMoji – the open-source emoji and icon project. License: CC BY-SA 4.0".
+* {LICENCES['emojibase']}; {LICENCES['datasource']}.
 
-The generated images are derived from these graphics; keep the attribution above when redistributing them.
+**Share-alike:** OpenMoji is CC-BY-SA-4.0, so these weights (an adaptation trained on it) are offered under CC-BY-SA-4.0, and
+images generated in the OpenMoji style should be treated as adaptations too: keep the attributions above and share them alike.
 
 ## Limits
 
-32×32 only; nine emoji groups; word-level vocabulary of the training captions (other words become [UNK]);
-trained for minutes on a 2-core CPU — images are recognisable blobs of the right colours and shapes more than
-crisp emoji. Not for faces of real people or anything safety-relevant.
+64×64 only; word-level vocabulary of the training captions (other words become [UNK]); 1,914 emoji, no skin-tone variants;
+not for faces of real people or anything safety-relevant.
 
 Recipe: `npm run models:image` (`models/recipes/image/image_pipeline.py --config {r.name}`).
 """

@@ -100,6 +100,7 @@ class UNetConfig:
     attn_heads: Optional[Dict[str, int]] = None
     temb_hidden: Optional[int] = None
     groups: int = 8
+    in_channels: int = 3  # 3 for pixels, the autoencoder's latent channels for latent diffusion
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -167,7 +168,7 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 class UNet(nn.Module):
-    """sample [B,3,32,32], timestep int64 [B] (0…999), encoder_hidden_states [B,L,D] → v-prediction."""
+    """sample [B,C,H,W] (pixels or latents), timestep int64 [B] (0…999), encoder_hidden_states [B,L,D] → v-prediction."""
 
     def __init__(self, c: UNetConfig):
         super().__init__()
@@ -180,7 +181,7 @@ class UNet(nn.Module):
         self.time_in = nn.Linear(c.temb_dim, th)
         self.time_out = nn.Linear(th, c.temb_dim)
         self.text_pool = nn.Linear(c.context_dim, c.temb_dim)  # pooled prompt added to the time embedding
-        self.conv_in = nn.Conv2d(3, ch[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(c.in_channels, ch[0], 3, padding=1)
         self.down_res = nn.ModuleList()
         self.down_attn = nn.ModuleDict()
         self.downsample = nn.ModuleList()
@@ -209,7 +210,7 @@ class UNet(nn.Module):
                 self.upsample.append(nn.Conv2d(cl, ch[lvl - 1], 3, padding=1))
                 prev = ch[lvl - 1]
         self.norm_out = _gn(ch[0], g)
-        self.conv_out = nn.Conv2d(ch[0], 3, 3, padding=1)
+        self.conv_out = nn.Conv2d(ch[0], c.in_channels, 3, padding=1)
 
     @staticmethod
     def block_names(levels: int) -> List[str]:
@@ -244,27 +245,32 @@ class UNet(nn.Module):
 
 # ---- loaders ------------------------------------------------------------------------------------
 
-def save_unet(unet: UNet, path: str, extra: Optional[dict] = None) -> None:
+def save_module(module: nn.Module, path: str, extra: Optional[dict] = None) -> None:
+    """Saves `module.c` (a config dataclass) and its weights, atomically."""
     import os
-    torch.save({"config": unet.c.to_dict(), "state": unet.state_dict(), **(extra or {})}, path + ".tmp")
+    torch.save({"config": module.c.to_dict(), "state": module.state_dict(), **(extra or {})}, path + ".tmp")
     os.replace(path + ".tmp", path)
+
+
+def load_module(make, path: str) -> nn.Module:
+    """`make(config dict)` builds the module a `save_module` file holds; returns it with the weights, in eval mode."""
+    blob = torch.load(path, map_location="cpu")
+    m = make(blob["config"])
+    m.load_state_dict(blob["state"])
+    return m.eval()
+
+
+def save_unet(unet: UNet, path: str, extra: Optional[dict] = None) -> None:
+    save_module(unet, path, extra)
 
 
 def load_unet(path: str) -> UNet:
-    blob = torch.load(path, map_location="cpu")
-    m = UNet(UNetConfig.from_dict(blob["config"]))
-    m.load_state_dict(blob["state"])
-    return m.eval()
+    return load_module(lambda c: UNet(UNetConfig.from_dict(c)), path)
 
 
 def save_text_encoder(te: TextEncoder, path: str) -> None:
-    import os
-    torch.save({"config": te.c.to_dict(), "state": te.state_dict()}, path + ".tmp")
-    os.replace(path + ".tmp", path)
+    save_module(te, path)
 
 
 def load_text_encoder(path: str) -> TextEncoder:
-    blob = torch.load(path, map_location="cpu")
-    m = TextEncoder(TextConfig(**blob["config"]))
-    m.load_state_dict(blob["state"])
-    return m.eval()
+    return load_module(lambda c: TextEncoder(TextConfig(**c)), path)

@@ -1,6 +1,9 @@
-"""Wall-clock-budgeted training loop shared by the teacher and the student: AdamW, linear warmup then
-cosine decay over the time budget (so a run ends on time whatever the machine's load), an EMA of the
-weights, atomic checkpoints every few minutes and resume from the last one."""
+"""Step-counted training loop shared by the autoencoder, the teacher and the student: AdamW, linear
+warmup then cosine decay over `steps`, an EMA of the weights, atomic checkpoints every few minutes and
+resume from the last one. Step k draws its batch from a generator seeded by (seed, k), so a run gives
+the same weights from the same seed on any machine however often it was stopped and resumed.
+`session_minutes` ends one process early (checkpointed; the next run continues): a long schedule is
+reached over several runs on a small machine."""
 from __future__ import annotations
 
 import copy
@@ -26,8 +29,8 @@ def apply_threads(log: Callable[[str], None] = print) -> None:
 
 @dataclasses.dataclass
 class TrainConfig:
-    minutes: float = 10.0
-    max_steps: int = 10 ** 9  # smoke runs stop on steps; full runs on minutes
+    steps: int = 1000
+    session_minutes: float = 10.0 ** 6  # stop this process after this long (checkpointed; a rerun resumes)
     lr: float = 1e-3
     min_lr_frac: float = 0.05
     warmup: int = 100
@@ -39,9 +42,33 @@ class TrainConfig:
     seed: int = 0
 
 
+class SessionEnded(Exception):
+    """A training stage stopped at `session_minutes` before its last step (its checkpoint is saved)."""
+
+
+def load_ema(module: torch.nn.Module, ckpt: str) -> int:
+    """Loads a checkpoint's EMA weights into `module` (a look at a run in progress); returns its step."""
+    path = ckpt if os.path.exists(ckpt) else compact_path(ckpt)
+    blob = torch.load(path, map_location="cpu")
+    module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["ema"].items()})
+    return int(blob["step"])
+
+
 def _save(obj, path: str) -> None:
     torch.save(obj, path + ".tmp")
     os.replace(path + ".tmp", path)
+
+
+def compact_path(ckpt: str) -> str:
+    """`teacher.ckpt` → `teacher.resume.pt`: the weights and EMA in float16 without the optimiser's moments
+    (a quarter of the full checkpoint), small enough to commit so a run can continue on another machine."""
+    return os.path.splitext(ckpt)[0] + ".resume.pt"
+
+
+def _checkpoint(module, opt, ema, step: int, elapsed: float, ckpt: str) -> None:
+    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step, "elapsed": elapsed}, ckpt)
+    half = lambda sd: {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in sd.items()}  # noqa: E731
+    _save({"model": half(module.state_dict()), "ema": half(ema), "step": step, "elapsed": elapsed}, compact_path(ckpt))
 
 
 def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tuple], cfg: TrainConfig, ckpt: str,
@@ -51,31 +78,36 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     ema = copy.deepcopy(module.state_dict())
-    step, elapsed = 0, 0.0
-    rng = np.random.default_rng(cfg.seed)
+    step, elapsed, rewarm_from = 0, 0.0, 0
+    device = next(module.parameters()).device
     if os.path.exists(ckpt):
-        blob = torch.load(ckpt)
+        blob = torch.load(ckpt, map_location=device)
         module.load_state_dict(blob["model"])
         opt.load_state_dict(blob["opt"])
         ema, step, elapsed = blob["ema"], blob["step"], blob["elapsed"]
-        rng = np.random.default_rng(cfg.seed + step)
-        log(f"[{tag}] resumed at step {step} ({elapsed / 60:.1f} min)")
-    budget = cfg.minutes * 60
+        log(f"[{tag}] resumed at step {step} / {cfg.steps} ({elapsed / 60:.1f} min trained before)")
+    elif os.path.exists(compact_path(ckpt)):
+        blob = torch.load(compact_path(ckpt), map_location=device)
+        module.load_state_dict({k: v.to(ema[k].dtype) for k, v in blob["model"].items()})
+        ema = {k: v.to(ema[k].dtype) for k, v in blob["ema"].items()}
+        step, elapsed = blob["step"], blob["elapsed"]
+        rewarm_from = step  # fresh optimiser moments: warm the learning rate up again
+        log(f"[{tag}] resumed at step {step} / {cfg.steps} from the compact checkpoint (no optimiser state; LR re-warmed)")
     start = time.time() - elapsed
+    session_end = time.time() + cfg.session_minutes * 60
     last_ckpt = last_threads = time.time()
     hist: Dict[str, list] = {}
     module.train()
-    while step < cfg.max_steps:
-        elapsed = time.time() - start
-        if elapsed >= budget:
-            break
+    while step < cfg.steps and time.time() < session_end:
         lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup)
         if step >= cfg.warmup:
-            p = min(1.0, elapsed / budget)
+            p = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
             lr = cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
+        lr *= min(1.0, (step - rewarm_from + 1) / cfg.warmup) if rewarm_from else 1.0
         for g in opt.param_groups:
             g["lr"] = lr
-        loss, metrics = loss_fn(rng)
+        torch.manual_seed(cfg.seed * 1_000_003 + step)
+        loss, metrics = loss_fn(np.random.default_rng([cfg.seed, step]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gnorm = torch.nn.utils.clip_grad_norm_(params, cfg.clip)
@@ -94,16 +126,18 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
             hist[k] = hist[k][-100:]
         if step % cfg.log_every == 0:
             m = " ".join(f"{k} {np.mean(v):.4f}" for k, v in hist.items())
-            log(f"[{tag}] step {step} {(time.time() - start) / 60:.1f}min lr {lr:.2e} {m}")
+            log(f"[{tag}] step {step}/{cfg.steps} {(time.time() - start) / 60:.1f}min lr {lr:.2e} {m}")
         if time.time() - last_threads > 60:
             apply_threads(log)
             last_threads = time.time()
         if time.time() - last_ckpt > cfg.checkpoint_seconds:
-            _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step,
-                   "elapsed": time.time() - start}, ckpt)
+            _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
             last_ckpt = time.time()
-    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step,
-           "elapsed": time.time() - start}, ckpt)
+    _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
+    if step < cfg.steps:
+        raise SessionEnded(f"[{tag}] session ended at step {step} / {cfg.steps}: checkpointed to {ckpt}; rerun to resume")
+    if os.path.exists(compact_path(ckpt)):  # finished: the stage's saved weights replace the hand-off checkpoint
+        os.remove(compact_path(ckpt))
     module.load_state_dict(ema)
     module.eval()
     out = {k: float(np.mean(v)) for k, v in hist.items()}

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { ApiError, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
-import { encodePng } from '../png/png';
+import { encodePng, pngDataUrl } from '../png/png';
 import { formatA1111, pngTextFor } from './generation-parameters';
 import { GraphSession, floatData, floatTensorFor, timestepTensorFor, type GraphInput } from './graph-session';
 import { findUnetPoint, type ImageModelFolder } from './model-folder';
@@ -71,6 +71,8 @@ export class ImageCancelledError extends ApiError {
 
 const SESSION_MEMORY_FACTOR = 1.5;
 const MAX_PIXELS = 4096 * 4096;
+/** Latent grids up to this many cells are previewed through the VAE decoder itself (cheap there). */
+const MAX_DECODED_PREVIEW_CELLS = 32 * 32;
 /** The CLIP length when neither the graph nor the tokenizer config says. */
 const DEFAULT_TOKEN_LENGTH = 77;
 
@@ -268,7 +270,7 @@ export class ImageGenerator {
       latents = output.prevSample;
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       const wantsPreview = hooks.onStep !== undefined && prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
-      const preview = wantsPreview ? previewDataUrl(output.predOriginalSample, shape, this.folder.vaeDecoderPath !== null) : null;
+      const preview = wantsPreview ? await this.preview(prepared, output.predOriginalSample, shape) : null;
       hooks.onStep?.({ step: i + 1, steps, precision, preview });
     }
     const stepsMs = performance.now() - stepsStartedAt;
@@ -345,6 +347,16 @@ export class ImageGenerator {
       condOut = await run(1, sample, cond.states);
     }
     return Float32Array.from(uncondOut, (u, i) => u + guidance * (condOut[i]! - u));
+  }
+
+  /**
+   * A preview of the predicted x0. Small latents (the studio's emoji models: 16×16) go through the VAE decoder itself,
+   * which costs about one UNet call there and shows the real picture; large SD latents use the cheap linear approximation.
+   */
+  private async preview(prepared: PreparedImageRun, x0: Float32Array, shape: number[]): Promise<string> {
+    if (!prepared.vae || shape[1]! * shape[2]! > MAX_DECODED_PREVIEW_CELLS) return previewDataUrl(x0, shape, prepared.vae !== null);
+    const pixels = await this.decode(prepared, x0, shape);
+    return pngDataUrl(toRgbImage(pixels.data, pixels.channels, pixels.height, pixels.width));
   }
 
   /** Latents → pixels in [-1, 1]: through the VAE decoder (after 1/scaling_factor), or as they are for pixel-space models. */

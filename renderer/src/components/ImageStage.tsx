@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { ExecutionProvider, ImageOperatingPoint, ImageResult } from '../../../native/contract';
 import { describeImageOperatingPoint, epLabel, formatImageOperatingPoint, formatImageOperatingPointShort } from '../format';
 import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
@@ -35,6 +36,41 @@ interface Props {
   requestedEp: ExecutionProvider;
 }
 
+type Scaling = 'crisp' | 'smooth';
+const SCALING_KEY = 'pareto.imageScaling';
+
+/** How small images are enlarged on the stage (nearest-neighbour or smooth), remembered across sessions. */
+function useScaling(): [Scaling, (scaling: Scaling) => void] {
+  const [scaling, setScaling] = useState<Scaling>(() => (globalThis.localStorage?.getItem(SCALING_KEY) === 'smooth' ? 'smooth' : 'crisp'));
+  return [
+    scaling,
+    (next) => {
+      globalThis.localStorage?.setItem(SCALING_KEY, next);
+      setScaling(next);
+    },
+  ];
+}
+
+function ScalingToggle({ scaling, onChange }: { scaling: Scaling; onChange: (scaling: Scaling) => void }) {
+  return (
+    <div className="image-scaling" role="radiogroup" aria-label="Enlarge small images" data-testid="image-scaling">
+      {(['crisp', 'smooth'] as const).map((option) => (
+        <button
+          key={option}
+          type="button"
+          role="radio"
+          aria-checked={scaling === option}
+          className={`image-scaling-option${scaling === option ? ' active' : ''}`}
+          title={option === 'crisp' ? 'Nearest-neighbour: every pixel a sharp square' : 'Smooth: the browser interpolates between pixels'}
+          onClick={() => onChange(option)}
+        >
+          {option === 'crisp' ? 'Crisp' : 'Smooth'}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 function progressText(job: ImageJobState | undefined, pending: boolean, choosing: boolean): string {
   if (!job) return pending ? (choosing ? 'Choosing an operating point…' : 'Loading the model…') : '';
   switch (job.status) {
@@ -65,6 +101,9 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
   const fraction = shown ? 1 : imageProgressFraction(job);
   const previewSize = job?.parameters ?? null;
   const point = shown ? shown.operatingPoint : (job?.operatingPoint ?? null);
+  const [scaling, setScaling] = useScaling();
+  const small = result ? isPixelArt(result.width, result.height) : previewSize !== null && isPixelArt(previewSize.width, previewSize.height);
+  const pixelated = (width: number, height: number) => (scaling === 'crisp' && isPixelArt(width, height) ? ' pixelated' : '');
 
   return (
     <section className="output-panel image-stage" aria-label="Image">
@@ -107,11 +146,12 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
 
       <div className="image-stage-body">
         <div className="image-frame">
+          {small && (result || preview) && <ScalingToggle scaling={scaling} onChange={setScaling} />}
           {result && resultUrl ? (
-            <img className={`image-canvas${isPixelArt(result.width, result.height) ? ' pixelated' : ''}`} data-testid="image-result" src={resultUrl} width={result.width} height={result.height} alt={result.parameters.prompt || 'Generated image'} />
+            <img className={`image-canvas${pixelated(result.width, result.height)}`} data-testid="image-result" src={resultUrl} width={result.width} height={result.height} alt={result.parameters.prompt || 'Generated image'} />
           ) : preview ? (
             <img
-              className={`image-canvas image-canvas-preview${previewSize && isPixelArt(previewSize.width, previewSize.height) ? ' pixelated' : ''}${status === 'stopped' || status === 'error' ? ' image-canvas-ended' : ''}`}
+              className={`image-canvas image-canvas-preview${previewSize ? pixelated(previewSize.width, previewSize.height) : ''}${status === 'stopped' || status === 'error' ? ' image-canvas-ended' : ''}`}
               data-testid="image-preview"
               src={preview}
               alt="Preview of the image being generated"
@@ -139,7 +179,7 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
               title={`${image.result.parameters.prompt || '(no prompt)'} · seed ${image.result.parameters.seed} — click to restore its parameters`}
               onClick={() => onSelect(image)}
             >
-              <img src={image.url} alt="" className={isPixelArt(image.result.width, image.result.height) ? 'pixelated' : undefined} />
+              <img src={image.url} alt="" className={pixelated(image.result.width, image.result.height).trim() || undefined} />
             </button>
           ))}
         </div>
