@@ -5,9 +5,12 @@ import { EnergyMetrics } from './EnergyMetrics';
 import { Metric } from './Metric';
 import { ProfilerCharts } from './ProfilerCharts';
 
+const SHORT_WINDOW_PX = 800;
+
 /** Live cost of the current run: latency, throughput, memory, energy and where it ran, with charts of the run. */
 export function ProfilerStrip({ job }: { job: JobState | undefined }) {
-  const [chartsShown, setChartsShown] = useState(true);
+  // On a short window the story needs the height; the charts are one click away.
+  const [chartsShown, setChartsShown] = useState(() => window.innerHeight >= SHORT_WINDOW_PX);
   const metrics = job?.metrics ?? null;
   const config = job?.config ?? null;
   const point = config?.operatingPoint ?? null;
