@@ -98,8 +98,10 @@ describe.each(MODELS)('clients against %s', (model) => {
     }
     delivery.stop();
     expect(text).toBe(await result.text);
-    expect(delivery.count()).toBeGreaterThan(2);
-    expect(delivery.beforeTheEnd()).toBeGreaterThan(1);
+    // Text reached the client before the host finished the run: streamed, not buffered to the end (how many
+    // pieces depends on the coalescing interval and how fast this machine writes 300 tokens).
+    expect(delivery.count()).toBeGreaterThan(1);
+    expect(delivery.beforeTheEnd()).toBeGreaterThan(0);
     const usage = await result.usage;
     expect(usage.outputTokens).toBe(300);
     expect(usage.inputTokens).toBeGreaterThan(0);
@@ -124,7 +126,7 @@ describe.each(MODELS)('clients against %s', (model) => {
     }
     delivery.stop();
     expect(String(whole!.content).length).toBeGreaterThan(0);
-    expect(delivery.beforeTheEnd()).toBeGreaterThan(1);
+    expect(delivery.beforeTheEnd()).toBeGreaterThan(0);
     expect(whole!.usage_metadata!.output_tokens).toBe(300);
   });
 });
