@@ -175,12 +175,8 @@ export interface OpenAiUsage {
   total_tokens: number;
 }
 
-/** What a run cost on this device; energy is null until a meter measures it, `energy_estimated` says when it was modelled. */
-export interface ParetoTextCost {
-  ttft_ms: number | null;
-  ms_per_token: number | null;
-  tokens_per_second: number | null;
-  total_ms: number;
+/** The energy of a run as the meter reported it: measured from a counter, or its labelled estimate (`energy_estimated`). */
+export interface ParetoEnergyCost {
   energy_j: number | null;
   energy_source: string | null;
   energy_estimated: boolean | null;
@@ -188,6 +184,14 @@ export interface ParetoTextCost {
   energy_j_range: { low: number; high: number } | null;
   /** Joules per generated token, or per image. */
   joules_per_output: number | null;
+}
+
+/** What a run cost on this device. */
+export interface ParetoTextCost extends ParetoEnergyCost {
+  ttft_ms: number | null;
+  ms_per_token: number | null;
+  tokens_per_second: number | null;
+  total_ms: number;
   peak_rss_mb: number;
 }
 
@@ -290,16 +294,9 @@ export interface ChatCompletionChunk {
   pareto?: ParetoTextInfo;
 }
 
-export interface ParetoImageCost {
+export interface ParetoImageCost extends ParetoEnergyCost {
   s_per_image: number;
   ms_per_step: number | null;
-  energy_j: number | null;
-  energy_source: string | null;
-  energy_estimated: boolean | null;
-  /** An estimate's likely range in joules; null for a measured figure. */
-  energy_j_range: { low: number; high: number } | null;
-  /** Joules per generated token, or per image. */
-  joules_per_output: number | null;
   peak_rss_mb: number;
 }
 

@@ -7,6 +7,7 @@ import type {
   CompletionLogprobs,
   OpenAiFinishReason,
   OpenAiUsage,
+  ParetoEnergyCost,
   ParetoTextCost,
   ParetoTextInfo,
 } from '../../contract/openai';
@@ -127,7 +128,7 @@ export function usageOf(choices: readonly FinishedChoice[]): OpenAiUsage {
 const sumOrNull = (values: readonly (number | null)[]) => (values.some((value) => value === null) ? null : values.reduce<number>((sum, value) => sum + value!, 0));
 
 /** Energy as the meter reported it; a source named `estimated:…` was modelled, not measured. */
-export function energyOf(metrics: readonly Pick<RunMetrics, 'energyJ' | 'energySource' | 'energyJRange'>[], outputs: number) {
+export function energyOf(metrics: readonly Pick<RunMetrics, 'energyJ' | 'energySource' | 'energyJRange'>[], outputs: number): ParetoEnergyCost {
   const source = metrics[0]?.energySource ?? null;
   const energy = sumOrNull(metrics.map((m) => m.energyJ));
   const ranges = metrics.map((m) => m.energyJRange);
