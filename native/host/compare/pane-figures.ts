@@ -1,7 +1,4 @@
-import { COMPARE_LOWER_IS_BETTER, COMPARE_MEASURES, type CompareFigures, type CompareMeasure, type ComparePane, type ImageResult, type TextResult } from '../../contract';
-
-const isEstimated = (source: string | null) => source?.startsWith('estimated') ?? false;
-const perOutput = (energyJ: number | null, outputs: number) => (energyJ === null || outputs === 0 ? null : energyJ / outputs);
+import { COMPARE_LOWER_IS_BETTER, COMPARE_MEASURES, isEstimatedSource, type CompareFigures, type CompareMeasure, type ComparePane, type ImageResult, type TextResult } from '../../contract';
 
 /** A text pane's figures: its run's cost and the bits/byte its package declares for the point that ran. */
 export function textFigures(result: TextResult, bitsPerByte: number | null): CompareFigures {
@@ -14,9 +11,9 @@ export function textFigures(result: TextResult, bitsPerByte: number | null): Com
     sPerImage: null,
     peakRssMb: metrics.peakRssMb,
     energyJ: metrics.energyJ,
-    joulesPerOutput: perOutput(metrics.energyJ, metrics.generatedTokens),
+    joulesPerOutput: metrics.joulesPerOutput,
     energySource: metrics.energySource,
-    energyEstimated: isEstimated(metrics.energySource),
+    energyEstimated: isEstimatedSource(metrics.energySource),
     bitsPerByte,
     frechetDistance: null,
     outputs: metrics.generatedTokens,
@@ -34,9 +31,9 @@ export function imageFigures(result: ImageResult, frechetDistance: number | null
     sPerImage: metrics.sPerImage,
     peakRssMb: metrics.peakRssMb,
     energyJ: metrics.energyJ,
-    joulesPerOutput: perOutput(metrics.energyJ, 1),
+    joulesPerOutput: metrics.joulesPerOutput,
     energySource: metrics.energySource,
-    energyEstimated: isEstimated(metrics.energySource),
+    energyEstimated: isEstimatedSource(metrics.energySource),
     bitsPerByte: null,
     frechetDistance,
     outputs: 1,

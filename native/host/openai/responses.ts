@@ -1,4 +1,4 @@
-import type { GenerationConfig, RunMetrics, TextResult, TokenLogprob } from '../../contract';
+import { isEstimatedSource, type GenerationConfig, type RunMetrics, type TextResult, type TokenLogprob } from '../../contract';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -136,7 +136,7 @@ export function energyOf(metrics: readonly Pick<RunMetrics, 'energyJ' | 'energyS
   return {
     energy_j: energy,
     energy_source: source,
-    energy_estimated: source === null ? null : source.startsWith('estimated'),
+    energy_estimated: source === null ? null : isEstimatedSource(source),
     energy_j_range: range,
     joules_per_output: energy === null || outputs === 0 ? null : energy / outputs,
   };

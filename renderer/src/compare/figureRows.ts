@@ -1,4 +1,4 @@
-import type { CompareFigures, CompareMeasure, RunMetrics } from '../../../native/contract';
+import { isEstimatedSource, type CompareFigures, type CompareMeasure, type RunMetrics } from '../../../native/contract';
 import { liveMsPerStep, type ImageJobState } from '../state/imageJobState';
 
 /** One figure of a pane as the Compare view and its exports show it. */
@@ -51,5 +51,5 @@ export function liveImageFigures(job: ImageJobState | undefined, frechetDistance
 export function energyTitle(figures: LiveFigures): string {
   if (figures.energyJ === null || figures.energyJ === undefined) return 'Energy unavailable: no energy meter reported this run';
   const source = figures.energySource ?? 'an unnamed meter';
-  return figures.energyEstimated || source.startsWith('estimated') ? `Estimated (${source}), not measured` : `Measured by ${source}`;
+  return figures.energyEstimated || isEstimatedSource(source) ? `Estimated (${source}), not measured` : `Measured by ${source}`;
 }
