@@ -42,7 +42,7 @@ test.describe('images in web mode', () => {
 
     await page.getByTestId('image-prompt-input').fill('a red circle on a blue square');
     // Enough steps that the run outlasts the start request's reply, so its previews reach the page while it runs.
-    await page.getByTestId('image-steps-input').fill('24');
+    await page.getByTestId('image-steps-input').fill('60');
     await page.getByTestId('image-seed-input').fill('1');
     await page.getByTestId('image-negative-input').fill('blurry');
     await watchRun(page);
@@ -51,14 +51,14 @@ test.describe('images in web mode', () => {
     await expect(page.getByTestId('image-result')).toBeVisible();
     const record = await runRecord(page);
     expect(record.progressSteps.length).toBeGreaterThanOrEqual(1);
-    expect(record.progressSteps.at(-1)).toBe(24);
+    expect(record.progressSteps.at(-1)).toBe(60);
     expect(record.previews).toBeGreaterThan(0);
     await expect(page.getByTestId('image-progress')).toHaveAttribute('data-state', 'done');
-    await expect(page.getByTestId('image-progress-text')).toContainText('Done · 24 steps');
+    await expect(page.getByTestId('image-progress-text')).toContainText('Done · 60 steps');
 
     const parameters = page.getByTestId('image-parameters');
     await expect(parameters.getByTestId('param-seed')).toHaveText('1');
-    await expect(parameters.getByTestId('param-steps')).toHaveText('24');
+    await expect(parameters.getByTestId('param-steps')).toHaveText('60');
     await expect(parameters.getByTestId('param-prompt')).toHaveText('a red circle on a blue square');
     // The 64 px fixture is drawn scaled up with hard pixel edges.
     await expect(page.getByTestId('image-result')).toHaveCSS('image-rendering', 'pixelated');
@@ -82,7 +82,7 @@ test.describe('images in web mode', () => {
     expect([...bytes.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     const text = bytes.toString('latin1');
     expect(text).toContain('parameters\0a red circle on a blue square');
-    expect(text).toMatch(/Negative prompt: blurry\nSteps: 24, Sampler: DDIM, CFG scale: 7\.5, Seed: 1, Size: 64x64/);
+    expect(text).toMatch(/Negative prompt: blurry\nSteps: 60, Sampler: DDIM, CFG scale: 7\.5, Seed: 1, Size: 64x64/);
     await page.screenshot({ path: screenshotPath('web-images.png') });
 
     // A second image joins the gallery; clicking the first restores its parameters into the form.
@@ -96,7 +96,7 @@ test.describe('images in web mode', () => {
     await page.getByTestId('gallery-item').nth(1).click();
     await expect(page.getByTestId('image-prompt-input')).toHaveValue('a red circle on a blue square');
     await expect(page.getByTestId('image-seed-input')).toHaveValue('1');
-    await expect(page.getByTestId('image-steps-input')).toHaveValue('24');
+    await expect(page.getByTestId('image-steps-input')).toHaveValue('60');
     await expect(page.getByTestId('param-seed')).toHaveText('1');
     await expect(page.getByTestId('image-negative-input')).toHaveValue('blurry');
   });
