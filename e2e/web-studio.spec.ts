@@ -24,6 +24,8 @@ test.describe('web mode in Chromium', () => {
       });
       observer.observe(document.body, { subtree: true, childList: true, characterData: true });
     });
+    // The story runs its full length (past an early end of story), so there is a live run for Stop to end.
+    await page.route('**/api/startTextJob', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), minNewTokens: 450 }) }));
     await page.getByTestId('generate-button').click();
 
     // The first λ run of the bundled family times its points on this machine first.
