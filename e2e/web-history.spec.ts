@@ -167,6 +167,8 @@ test.describe('history in web mode', () => {
 
     // Esc while the story streams, pressed from the History view; sent from inside the page so it lands mid-stream however fast the model is.
     await page.getByTestId('max-new-tokens-input').fill('450');
+    // The story runs its full length (past an early end of story), so there is a live run for Esc to stop.
+    await page.route('**/api/startTextJob', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), minNewTokens: 450 }) }));
     await page.evaluate(() => {
       const observer = new MutationObserver(() => {
         // The new run is live once Stop can stop it (the pane may still show the last story until its first token).
