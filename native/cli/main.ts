@@ -8,6 +8,7 @@ import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
 import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
 import { HISTORY_USAGE, history } from './history';
 import { MODELS_USAGE, models } from './models';
+import { REPORT_USAGE, report } from './report';
 import { SERVE_USAGE, serve } from './serve';
 
 const USAGE = `Pareto Studio — offline stories and images with one quality/efficiency slider.
@@ -19,6 +20,7 @@ Usage:
   ${MODELS_USAGE}
   ${HISTORY_USAGE}
   ${CALIBRATE_USAGE}
+  ${REPORT_USAGE}
   ${BENCH_USAGE}
   ${ENERGY_USAGE}
   ${SERVE_USAGE}
@@ -41,6 +43,8 @@ async function dispatch(args: string[]): Promise<number> {
       return energy(args.slice(1));
     case 'calibrate':
       return calibrate(args.slice(1));
+    case 'report':
+      return report(args.slice(1));
     case 'bench':
       return bench(args.slice(1));
     case 'serve':

@@ -16,6 +16,7 @@ import {
 } from './schemas';
 import { HistoryItemSchema, HistoryPageSchema, HistoryQuerySchema, HistoryRefSchema, ImageParametersReadingSchema, PngBytesSchema } from './history';
 import { CalibrateRequestSchema, CalibrationResultSchema, PlanPreviewRequestSchema, PlanPreviewSchema } from './plan';
+import { ExportReportRequestSchema, ReportFolderSchema, ReportRequestSchema } from './report';
 
 export * from './channels';
 
@@ -44,6 +45,10 @@ export const apiMethods = {
   planPreview: { params: PlanPreviewRequestSchema, result: PlanPreviewSchema },
   /** Times a family's points together on this device (progress as `calibration` events). */
   calibrate: { params: CalibrateRequestSchema, result: z.array(CalibrationResultSchema) },
+  /** Measures every operating point of the families and writes the trade-off report (progress as `report-progress`, the report in `report-done`). */
+  startReport: { params: ReportRequestSchema, result: JobRefSchema },
+  /** Writes a report already made into a folder: table1.md/json, the figures as SVG and PNG, report.html. */
+  exportReport: { params: ExportReportRequestSchema, result: ReportFolderSchema },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

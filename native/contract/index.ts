@@ -2,3 +2,5 @@ export * from './schemas';
 export * from './api';
 export * from './history';
 export * from './plan';
+export * from './report';
+export * from './report-figures';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { ExecutionProviderSchema } from './providers';
+import { ReportEventSchemas } from './report';
 
 /** The longest generation one request may ask for, in new tokens. */
 export const MAX_NEW_TOKENS = 32_768;
 
-export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'] as const;
-export const ExecutionProviderSchema = z.enum(EXECUTION_PROVIDERS);
-export type ExecutionProvider = z.infer<typeof ExecutionProviderSchema>;
+export { EXECUTION_PROVIDERS, ExecutionProviderSchema, type ExecutionProvider } from './providers';
 
 export const ProviderInfoSchema = z.object({
   id: ExecutionProviderSchema,
@@ -645,7 +645,7 @@ export type CompareEvent = z.infer<typeof CompareEventSchema>;
  * Everything a host sends on its one event stream: text and image job events, comparison events
  * and the shell's host events. Every transport (SSE, Electron IPC, the CLI in process) carries exactly this.
  */
-export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, ...CompareEventSchema.options, HostEventSchema, CalibrationEventSchema]);
+export const StudioEventSchema = z.discriminatedUnion('type', [...JobEventSchema.options, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, ...CompareEventSchema.options, HostEventSchema, CalibrationEventSchema, ...ReportEventSchemas]);
 export type StudioEvent = z.infer<typeof StudioEventSchema>;
 
 const COMPARE_EVENT_TYPES: ReadonlySet<string> = new Set(CompareEventSchema.options.map((option) => option.shape.type.value));

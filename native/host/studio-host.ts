@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
@@ -11,7 +12,7 @@ import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
-import { createEnergyMeter, EnergyController, type EnergyMeter } from '../energy';
+import { createEnergyMeter, EnergyController, type EnergyMeter, type EnergySnapshot } from '../energy';
 import type { BudgetKind, BudgetKnobs, PlannedCost } from '../energy/energy-controller';
 import { energyMetrics } from '../energy/energy-metrics';
 import { CalibrationStore, deviceName } from '../policy/calibration-store';
@@ -20,6 +21,7 @@ import type { MeasureImagePoint, MeasureTextPoint } from './family-specs';
 import { imageHistoryEntry, textHistoryEntry } from './history-records';
 import { HistoryStore } from './history-store';
 import { CompareRunner } from './compare/compare-runner';
+import { ReportRunner, type PointRunners } from './report/report-runner';
 import { OperatingPointResolver } from './operating-point-resolver';
 import { meterJob } from './job-energy';
 import { JobEventBuffer } from './job-event-buffer';
@@ -42,6 +44,12 @@ const CALIBRATION_PROMPT = 'Once upon a time';
 const CALIBRATION_IMAGE_PROMPT = 'a smiling face';
 
 type Handlers = { [M in ApiMethod]: (params: z.output<(typeof apiMethods)[M]['params']>) => Promise<ApiResult<M>> };
+
+/** A run's energy per output, as the report keeps it. */
+function reportEnergy(energy: EnergySnapshot, outputs: number) {
+  const { joulesPerOutput, energySource, energyJRange } = energyMetrics(energy, outputs);
+  return { joulesPerOutput, energySource, energyRange: energyJRange && outputs > 0 ? { low: energyJRange.low / outputs, high: energyJRange.high / outputs } : null };
+}
 
 function describeIssue(method: string, error: z.ZodError): string {
   const issue = error.issues[0]!;
@@ -66,6 +74,7 @@ export class StudioHost {
   private readonly energy: EnergyMeter;
   private readonly budget = new EnergyController();
   private readonly comparisons: CompareRunner;
+  private readonly reports: ReportRunner;
 
   constructor(options: StudioHostOptions) {
     this.energy = options.energyMeter ?? createEnergyMeter();
@@ -80,6 +89,14 @@ export class StudioHost {
       this.emit({ type: 'calibration', jobId: progress.batchId, kind, family, done: progress.done, total: progress.total, point: progress.point }),
     );
     this.comparisons = new CompareRunner({ jobs: this, emit: (event) => this.emit(event), registry: this.registry, resolver: this.operatingPoints });
+    this.reports = new ReportRunner({
+      registry: this.registry,
+      emit: (event) => this.emit(event),
+      reportsDir: path.join(options.dataDir, 'reports'),
+      device,
+      run: this.runReportPoint,
+      providerAvailable: (ep) => listProviders().some((provider) => provider.id === ep && provider.available),
+    });
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -147,10 +164,13 @@ export class StudioHost {
     getEnergyStatus: async () => this.energy.status(),
     planPreview: async (params) => this.operatingPoints.preview(params),
     calibrate: async (params) => this.operatingPoints.calibrate(params),
+    startReport: async (request) => this.reports.start(request),
+    exportReport: async ({ report, out }) => this.reports.export(report, out),
   };
 
   async dispose(): Promise<void> {
     this.comparisons.cancelAll();
+    this.reports.cancelAll();
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();
@@ -176,16 +196,33 @@ export class StudioHost {
    * One run of a text point for calibration, measured as the profiler measures a generation: the same
    * generator and sessions, the sampling in Settings, a fixed seed and length.
    */
-  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth, tokens) => {
+  private readonly measureTextPoint: MeasureTextPoint = async (folder, precision, depth, tokens) => (await this.generateTextPoint(folder, precision, depth, tokens)).metrics.msPerToken!;
+
+  private generateTextPoint(folder: TextModelFolder, precision: string, depth: number, tokens: number) {
     const { temperature, topK, topP } = this.settings.get();
     const request = TextGenerationRequestSchema.parse({ model: folder.dir, prompt: CALIBRATION_PROMPT, maxNewTokens: tokens, minNewTokens: tokens, temperature, topK, topP, seed: 0, precision, depth });
-    return (await this.generatorFor(folder).generate(request)).metrics.msPerToken!;
-  };
+    return this.generatorFor(folder).generate(request);
+  }
 
   /** One image at an image point for calibration, made as a job makes one (its step previews included). */
-  private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => {
+  private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => (await this.generateImagePoint(folder, precision, steps)).metrics.sPerImage;
+
+  private generateImagePoint(folder: ImageModelFolder, precision: string, steps: number) {
     const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0 });
-    return (await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir }, { onStep: () => undefined })).metrics.sPerImage;
+    return this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir }, { onStep: () => undefined });
+  }
+
+  /** The report's runs: a calibration run of the point under the energy meter, its whole metrics kept. */
+  private readonly runReportPoint: PointRunners = {
+    text: async (folder, precision, depth, tokens) => {
+      const { value, energy } = await meterJob(this.energy, 'report', () => undefined, () => this.generateTextPoint(folder, precision, depth, tokens));
+      const { metrics } = value;
+      return { cost: metrics.msPerToken!, peakRssMb: metrics.peakRssMb, ...reportEnergy(energy, metrics.generatedTokens) };
+    },
+    image: async (folder, precision, steps) => {
+      const { value, energy } = await meterJob(this.energy, 'report', () => undefined, () => this.generateImagePoint(folder, precision, steps));
+      return { cost: value.metrics.sPerImage, peakRssMb: value.metrics.peakRssMb, ...reportEnergy(energy, 1) };
+    },
   };
 
   /**
@@ -329,7 +366,7 @@ export class StudioHost {
   }
 
   private cancel(jobId: string): boolean {
-    if (this.comparisons.cancel(jobId) || this.queue.drop(jobId)) return true;
+    if (this.comparisons.cancel(jobId) || this.reports.cancel(jobId) || this.queue.drop(jobId)) return true;
     const controller = this.running.get(jobId);
     controller?.abort();
     return controller !== undefined;
