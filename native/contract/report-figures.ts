@@ -175,7 +175,7 @@ function latencyPanel(family: FamilyReport, allModels: string[]): Panel {
   // Whiskers as one broken line: low–high at each point, '-' breaks the line between points.
   const whiskers = family.points.flatMap((point) => [[mb(point), round(point.cost.low)], [mb(point), round(point.cost.high)], [mb(point), '-']]);
   const spreadSeries = { type: 'line', name: 'spread (min–max)', data: whiskers, symbol: 'none', lineStyle: { color: '#777', width: 1.5 }, itemStyle: { color: '#777' }, connectNulls: false, silent: true };
-  return { family, x: { name: 'size of the point’s file (MB)' }, y: { name: `median ${family.unit}` }, series: [spreadSeries, ...modelScatter(family, (point) => [point.bytes / 1e6, point.cost.median], allModels)] };
+  return { family, x: { name: 'weights the point runs (MB)' }, y: { name: `median ${family.unit}` }, series: [spreadSeries, ...modelScatter(family, (point) => [point.bytes / 1e6, point.cost.median], allModels)] };
 }
 
 function energyFigure(families: FamilyReport[]): ReportFigure {
