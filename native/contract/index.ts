@@ -4,3 +4,4 @@ export * from './history';
 export * from './plan';
 export * from './report';
 export * from './report-figures';
+export * from './report-tables';

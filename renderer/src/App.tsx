@@ -13,6 +13,7 @@ import { GenerateView } from './views/GenerateView';
 import { HistoryView } from './views/HistoryView';
 import { ImagesView } from './views/ImagesView';
 import { ModelsView } from './views/ModelsView';
+import { ReportView } from './views/ReportView';
 import { SettingsView } from './views/SettingsView';
 
 /** The views that run jobs; the others leave Esc to whichever of these is running. */
@@ -53,6 +54,9 @@ export function App() {
         </div>
         <div className="view view-scroll" hidden={view !== 'models'}>
           <ModelsView />
+        </div>
+        <div className="view view-scroll" hidden={view !== 'report'}>
+          <ReportView />
         </div>
         <div className="view view-scroll" hidden={view !== 'settings'}>
           <SettingsView />

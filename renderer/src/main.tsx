@@ -13,6 +13,7 @@ import './styles/images.css';
 import './styles/compare.css';
 import './styles/pages.css';
 import './styles/history.css';
+import './styles/report.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element.');

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApiError, PAPER, REPORT_FORMULAS, reportFigures, type Report, type ReportFolder } from '../../contract';
+import { ApiError, formulaLines, methodNotes, PAPER, pointsTable, REPORT_FORMULAS, reportFigures, table1, type Report, type ReportFolder, type Table } from '../../contract';
 import { writeFileAtomic } from '../atomic-file';
 import { figureSvg, findFont, svgToPng } from './figure-images';
-import { formulaLines, methodNotes, pointsTable, table1, type Table } from './report-tables';
+
 
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const markdownCell = (text: string) => text.replace(/\|/g, '\\|');

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import type { StudioLiveStatus } from '../state/useStudioEvents';
-import { ClockIcon, ColumnsIcon, CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
+import { ChartIcon, ClockIcon, ColumnsIcon, CubeIcon, GearIcon, ImageIcon, LogoIcon, SparkIcon } from './icons';
 
-export type View = 'generate' | 'images' | 'compare' | 'history' | 'models' | 'settings';
+export type View = 'generate' | 'images' | 'compare' | 'history' | 'models' | 'report' | 'settings';
 
 const NAV: { view: View; label: string; icon: ReactNode }[] = [
   { view: 'generate', label: 'Generate', icon: <SparkIcon /> },
@@ -10,6 +10,7 @@ const NAV: { view: View; label: string; icon: ReactNode }[] = [
   { view: 'compare', label: 'Compare', icon: <ColumnsIcon /> },
   { view: 'history', label: 'History', icon: <ClockIcon /> },
   { view: 'models', label: 'Models', icon: <CubeIcon /> },
+  { view: 'report', label: 'Report', icon: <ChartIcon /> },
   { view: 'settings', label: 'Settings', icon: <GearIcon /> },
 ];
 

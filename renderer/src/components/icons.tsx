@@ -91,3 +91,12 @@ export const ColumnsIcon = (props: IconProps) => (
     <path d="M9.5 4.5v15M14.5 4.5v15" />
   </Icon>
 );
+
+export const ChartIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M4 4v16h16" />
+    <circle cx="9" cy="14" r="1.3" />
+    <circle cx="13" cy="10" r="1.3" />
+    <circle cx="18" cy="7" r="1.3" />
+  </Icon>
+);

@@ -1,4 +1,4 @@
-import type { BudgetDecision, CompareEvent, EnergyEvent, ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, StudioEvent } from '../../../native/contract';
+import type { BudgetDecision, CompareEvent, EnergyEvent, ExecutionProvider, HostEvent, ImageJobEvent, ImageMetrics, ImageOperatingPoint, ImageParameters, ImageResult, JobEvent, ReportDoneEvent, ReportProgressEvent, StudioEvent } from '../../../native/contract';
 
 /** `stopped`: the job ended with an error after the user asked it to stop. */
 export type ImageJobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';
@@ -128,7 +128,7 @@ export type RoutedJobEvent = { store: 'image'; event: ImageJobEvent } | { store:
  * Which job store an event belongs to. Image jobs have their own event types; `queued`, `energy` and
  * `error` are shared, so they go to the image store when it already holds the job.
  */
-export function routeJobEvent(event: Exclude<StudioEvent, HostEvent | CompareEvent | { type: 'calibration' }>, knownImageJob: boolean): RoutedJobEvent {
+export function routeJobEvent(event: Exclude<StudioEvent, HostEvent | CompareEvent | ReportProgressEvent | ReportDoneEvent | { type: 'calibration' }>, knownImageJob: boolean): RoutedJobEvent {
   switch (event.type) {
     case 'image-started':
     case 'image-progress':

@@ -1,7 +1,8 @@
 import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
+import type { ApiError, ApiParams, CalibrationResult, ReportFolder, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import type { CompareState } from './compareState';
+import type { ReportState } from './reportState';
 import { seedImageJob, type ImageJobState } from './imageJobState';
 import { initialJobState, type JobState } from './jobState';
 
@@ -22,13 +23,14 @@ export const queryKeys = {
   calibrationProgress: (kind: 'text' | 'image') => ['calibration-progress', kind] as const,
   compares: ['compare'] as const,
   compare: (compareId: string) => ['compare', compareId] as const,
+  report: (jobId: string) => ['report', jobId] as const,
 };
 
 export type CalibrationProgressEvent = Extract<StudioEvent, { type: 'calibration' }>;
 
 /** Keys of state that only the event stream writes, never refetched. */
 export function isEventFedKey(key: readonly unknown[]): boolean {
-  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0] || key[0] === queryKeys.calibrationProgress('text')[0] || key[0] === queryKeys.compares[0];
+  return key[0] === queryKeys.jobs[0] || key[0] === queryKeys.imageJobs[0] || key[0] === queryKeys.calibrationProgress('text')[0] || key[0] === queryKeys.compares[0] || key[0] === queryKeys.report('')[0];
 }
 
 export function useModels() {
@@ -175,4 +177,19 @@ export function useCalibrate() {
     mutationFn: (params) => api.calibrate(params),
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.planPreviews }),
   });
+}
+
+/** A report run's state, written by the event stream. */
+export function useReport(jobId: string | null) {
+  return useQuery<ReportState>({ queryKey: queryKeys.report(jobId ?? ''), queryFn: skipToken }).data;
+}
+
+export function useStartReport() {
+  const api = useStudioApi();
+  return useMutation<{ jobId: string }, ApiError, ApiParams<'startReport'>>({ mutationFn: (request) => api.startReport(request) });
+}
+
+export function useExportReport() {
+  const api = useStudioApi();
+  return useMutation<ReportFolder, ApiError, ApiParams<'exportReport'>>({ mutationFn: (request) => api.exportReport(request) });
 }

@@ -6,6 +6,7 @@ import { useStudioConnection } from '../api/StudioApiContext';
 import { applyCompareEvent, failCompare, type CompareState, type CompareStateEvent } from './compareState';
 import { applyImageJobEvent, failImageJob, routeJobEvent, seedImageJob, type ImageJobState } from './imageJobState';
 import { applyJobEvent, failJob, type JobState } from './jobState';
+import { applyReportEvent, isReportEvent, type ReportState } from './reportState';
 import { isEventFedKey, queryKeys } from './queries';
 
 export interface StudioLiveStatus {
@@ -56,6 +57,10 @@ export function useStudioEvents(): StudioLiveStatus {
         // A finished run refreshes its family's cost level, so what the preview predicts moves with it.
         if (event.type === 'done' || event.type === 'image-done') void queryClient.invalidateQueries({ queryKey: queryKeys.planPreviews });
         if (event.type !== 'host') {
+          if (isReportEvent(event) || (event.type === 'error' && queryClient.getQueryData(queryKeys.report(event.jobId)) !== undefined)) {
+            queryClient.setQueryData<ReportState>(queryKeys.report(event.jobId), (current) => applyReportEvent(current, event));
+            return;
+          }
           if (isCompareEvent(event) || (event.type === 'error' && queryClient.getQueryData(queryKeys.compare(event.jobId)) !== undefined)) {
             fileCompareEvent(queryClient, event);
             return;

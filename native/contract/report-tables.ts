@@ -1,4 +1,5 @@
-import { PAPER, REPORT_FORMULAS, pointLabel, type FamilyReport, type Report, type ReportPoint, type Spread } from '../../contract';
+import { PAPER, REPORT_FORMULAS, type FamilyReport, type Report, type ReportPoint, type Spread } from './report';
+import { pointLabel } from './report-figures';
 
 /** A table as cells, rendered once as Markdown (table1.md) and once as HTML (report.html). */
 export interface Table {
