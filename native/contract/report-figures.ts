@@ -126,7 +126,8 @@ function modelScatter(family: FamilyReport, value: (point: ReportPoint) => [numb
 }
 
 const noQuality = (family: FamilyReport) => (family.points.some((point) => point.quality !== null) ? undefined : 'quality unknown: the packages declare none');
-const millions = (point: ReportPoint) => (point.parameters === null ? null : point.parameters / 1e6);
+const millions = (point: ReportPoint) => (point.complexity === null ? null : point.complexity / 1e6);
+const complexityAxis = (family: FamilyReport): Axis => ({ name: `${family.complexityMeasure} (millions)` });
 
 function energyNote(family: FamilyReport): string {
   const point = family.points.find((candidate) => candidate.energy.source !== null);
@@ -143,8 +144,8 @@ export function reportFigures(report: Report): ReportFigure[] {
   const pair = (x: number | null, y: number | null): [number, number] | null => (x === null || y === null ? null : [x, y]);
 
   return [
-    figure('fig1-quality-vs-complexity', 'Fig 1. Quality vs complexity', `Declared quality of each operating point against the package's parameters. ${SYMBOL_KEY}.`, families.map((family) => scatterPanel(family, { name: 'parameters (millions)' }, { name: qualityAxisName(family) }, (point) => pair(millions(point), quality(point)), noQuality(family)))),
-    figure('fig2-efficiency-vs-complexity', 'Fig 2. Efficiency vs complexity', `E(C) = cheapest median cost / median cost of C, measured on ${report.device}. ${SYMBOL_KEY}.`, families.map((family) => scatterPanel(family, { name: 'parameters (millions)' }, { name: 'efficiency E(C) (1 = cheapest)', fromZero: true }, (point) => pair(millions(point), point.efficiency)))),
+    figure('fig1-quality-vs-complexity', 'Fig 1. Quality vs complexity', `Declared quality of each operating point against its complexity: the parameters its depth runs (text), parameters × steps (images). ${SYMBOL_KEY}.`, families.map((family) => scatterPanel(family, complexityAxis(family), { name: qualityAxisName(family) }, (point) => pair(millions(point), quality(point)), noQuality(family)))),
+    figure('fig2-efficiency-vs-complexity', 'Fig 2. Efficiency vs complexity', `E(C) = cheapest median cost / median cost of C, measured on ${report.device}. ${SYMBOL_KEY}.`, families.map((family) => scatterPanel(family, complexityAxis(family), { name: 'efficiency E(C) (1 = cheapest)', fromZero: true }, (point) => pair(millions(point), point.efficiency)))),
     figure('fig3-utility-curve', 'Fig 3. Utility U(C) = λ·Q/Qmax + (1−λ)·E along the Pareto front', 'One curve per λ over the front points, cheapest first; the large diamond on each curve marks C*, the point that λ chooses.', families.map(utilityPanel)),
     figure('fig4-latency-vs-size', 'Fig 4. Latency vs size', `Median cost over the interleaved repeats with its spread (min–max), against the file the point runs. ${SYMBOL_KEY}.`, families.map((family) => latencyPanel(family, allModels))),
     figure('fig5-quality-vs-compression', 'Fig 5. Quality vs compression ratio', `Compression ratio = bytes of the teacher's full point / bytes of the point. ${SYMBOL_KEY}.`, families.map((family) => scatterPanel(family, { name: 'compression ratio (×)' }, { name: qualityAxisName(family) }, (point) => pair(point.compressionRatio, quality(point)), noQuality(family)))),

@@ -41,6 +41,7 @@ export function table1(family: FamilyReport): Table {
     header: ['measure', ...columns.map((point) => `${point.role ?? 'model'}: ${pointLabel(family, point)}`), `paper (${PAPER.citation})`],
     rows: [
       row('parameters (pareto.json)', (point) => (point.parameters === null ? 'not declared' : point.parameters.toLocaleString('en-US'))),
+      row(`complexity (${family.complexityMeasure})`, (point) => (point.complexity === null ? 'not declared' : Math.round(point.complexity).toLocaleString('en-US'))),
       row('size on disk (MB)', (point) => fixed(point.bytes / 1e6, 2)),
       row('compression ratio (× vs teacher)', (point) => `${fixed(point.compressionRatio, 2)}×`),
       row(`latency (${family.unit}, median (min–max))`, (point) => spreadText(point.cost)),

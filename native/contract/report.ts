@@ -22,6 +22,7 @@ export const REPORT_FORMULAS = {
   efficiency: 'E(C) = (cheapest median cost in the family) / (median cost of C), in (0, 1]',
   utility: 'U(C) = λ·Q(C)/Qmax + (1−λ)·E(C); C* = argmax U over the Pareto-optimal points',
   paretoScore: 'Pareto score = U(C) at λ = 0.5',
+  complexity: 'complexity = parameters a depth runs (text: declared parameters × full-precision file at that depth / at full depth); parameters × steps (images)',
   compression: 'compression ratio = bytes of the teacher’s full point / bytes of C',
   deployability: 'D(C) = F(C) · A(C) · S(C): F = 1 if its peak memory fits in this device’s memory, else 0; A = 1 if its execution provider is available here, else 0; S = 1 − ½·log(bytes/smallest)/log(largest/smallest) over the family’s files (1 for the smallest, ½ for the largest)',
   index: 'ATEI-style index I(C) = (Q(C)/Qmax · E(C) · D(C))^(1/3), the geometric mean: a point that cannot deploy scores 0',
@@ -78,7 +79,9 @@ export const ReportPointSchema = z.object({
   steps: z.number().int().nullable(),
   /** The package's parameters (pareto.json); null where it declares none. */
   parameters: z.number().int().nullable(),
-  /** Bytes of the file this point runs (the UNet for images). */
+  /** Parameters per output: those its depth runs (text), parameters × steps (images); null where parameters are undeclared. */
+  complexity: z.number().nullable(),
+  /** Bytes of the weights this point runs (the UNet for images). */
   bytes: z.number().int().nonnegative(),
   compressionRatio: z.number().nullable(),
   /** ms/token (text) or s/image, median and spread of the counted repeats. */
@@ -113,6 +116,7 @@ export const FamilyReportSchema = z.object({
   unit: z.enum(['ms/token', 's/image']),
   output: z.enum(['token', 'image']),
   qualityMeasure: z.enum(['bits/byte', 'Fréchet distance']),
+  complexityMeasure: z.enum(['active parameters', 'parameters × steps']),
   coherenceMeasure: z.enum(['repetition', 'faithfulness']),
   points: z.array(ReportPointSchema),
   /** Empty where the family declares no quality: there is nothing to trade. */

@@ -102,6 +102,14 @@ describe('the pieces', () => {
     expect(utilityCurve(points, 0.95).chosen).toBe('a');
   });
 
+  it('counts the parameters a depth exit runs from its full-precision file, and parameters × steps for images', () => {
+    const exits: FamilyMeasurement = { ...measurement(), points: [point('teacher:fp32:8', 'teacher', 16_000_000, 1, [4]), point('teacher:int8:8', 'teacher', 4_000_000, 1, [3]), point('teacher:fp32:4', 'teacher', 10_000_000, 1.2, [2]), point('teacher:int8:4', 'teacher', 2_500_000, 1.2, [1])] };
+    const complexities = buildFamilyReport(exits, device).points.map((entry) => entry.complexity);
+    expect(complexities).toEqual([4_000_000, 4_000_000, 2_500_000, 2_500_000]);
+    const image: MeasuredPoint = { ...point('faces:fp32:1', 'teacher', 1_000, 8, [1]), depth: null, steps: 20, parameters: 2_000_000 };
+    expect(buildFamilyReport({ ...measurement(), kind: 'image', points: [image] }, device).points[0]!.complexity).toBe(40_000_000);
+  });
+
   it('scales the size score by the logarithm of the size', () => {
     expect(sizeScoreOf(1, 1, 100)).toBe(1);
     expect(sizeScoreOf(10, 1, 100)).toBeCloseTo(0.75);

@@ -63,6 +63,22 @@ export function sizeScoreOf(bytes: number, smallest: number, largest: number): n
   return largest > smallest ? 1 - (0.5 * Math.log(bytes / smallest)) / Math.log(largest / smallest) : 1;
 }
 
+/** The largest file of a model at a depth: its full-precision file, which holds every weight that depth runs. */
+function widestAt(points: readonly MeasuredPoint[], model: string, depth: number | null): number {
+  return Math.max(...points.filter((point) => point.model === model && point.depth === depth).map((point) => point.bytes));
+}
+
+/**
+ * What one output costs in parameters: for text the parameters a depth runs (the package's parameters
+ * scaled by its full-precision file at that depth over the full depth's), for images parameters × steps.
+ */
+function complexityOf(point: MeasuredPoint, points: readonly MeasuredPoint[]): number | null {
+  if (point.parameters === null) return null;
+  if (point.steps !== null) return point.parameters * point.steps;
+  const fullDepth = Math.max(...points.filter((other) => other.model === point.model).map((other) => other.depth ?? 0));
+  return (point.parameters * widestAt(points, point.model, point.depth)) / widestAt(points, point.model, fullDepth);
+}
+
 /** The compression reference: the teacher's largest file (its full point), else the family's largest. */
 function referenceBytes(points: readonly MeasuredPoint[]): number {
   const teachers = points.filter((point) => point.role === 'teacher');
@@ -117,6 +133,7 @@ export function buildFamilyReport(measurement: FamilyMeasurement, device: Device
       depth: point.depth,
       steps: point.steps,
       parameters: point.parameters,
+      complexity: complexityOf(point, measured),
       bytes: point.bytes,
       compressionRatio: reference / point.bytes,
       cost,
@@ -142,6 +159,7 @@ export function buildFamilyReport(measurement: FamilyMeasurement, device: Device
     unit: kind === 'text' ? 'ms/token' : 's/image',
     output: kind === 'text' ? 'token' : 'image',
     qualityMeasure: kind === 'text' ? 'bits/byte' : 'Fréchet distance',
+    complexityMeasure: kind === 'text' ? 'active parameters' : 'parameters × steps',
     coherenceMeasure: kind === 'text' ? 'repetition' : 'faithfulness',
     points,
     utility: candidates.length ? REPORT_LAMBDAS.map((lambda) => utilityCurve(candidates, lambda)) : [],
