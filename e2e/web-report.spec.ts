@@ -41,5 +41,6 @@ test.describe('the Report view, in web mode', () => {
 
     await page.getByTestId('report-table1-pareto-stories').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('web-report.png') });
+    await page.getByTestId('report-fig7-pareto-scatter').screenshot({ path: screenshotPath('web-report-figure.png') });
   });
 });
