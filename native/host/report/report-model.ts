@@ -125,23 +125,16 @@ export function buildFamilyReport(measurement: FamilyMeasurement, device: Device
     const fitsInMemory = peakRssMb <= device.memoryMb;
     const deployability = { fitsInMemory, providerAvailable: device.providerAvailable, sizeScore, score: (fitsInMemory ? 1 : 0) * (device.providerAvailable ? 1 : 0) * sizeScore };
     const score = scored.get(point.id);
+    const { runs, ...given } = point;
     return {
-      id: point.id,
-      model: point.model,
-      role: point.role,
-      precision: point.precision,
-      depth: point.depth,
-      steps: point.steps,
-      parameters: point.parameters,
+      ...given,
       complexity: complexityOf(point, measured),
-      bytes: point.bytes,
       compressionRatio: reference / point.bytes,
       cost,
-      samples: point.runs.map((run) => run.cost),
+      samples: runs.map((run) => run.cost),
       throughput: (kind === 'text' ? 1000 : 1) / cost.median,
       peakRssMb,
-      energy: energyOf(point.runs),
-      quality: point.quality,
+      energy: energyOf(runs),
       qualityRatio: score?.qualityRatio ?? null,
       efficiency,
       paretoScore: score?.utility ?? null,
