@@ -3,8 +3,6 @@ import { createRequire } from 'node:module';
 import type { EChartsOption } from 'echarts';
 import type { ReportFigure } from '../../contract';
 
-const require = createRequire(import.meta.url);
-
 /** Fonts for the PNGs, first found wins; PARETO_REPORT_FONT names another TrueType/OpenType file. */
 const FONT_CANDIDATES = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
@@ -42,7 +40,7 @@ let wasmReady: Promise<void> | null = null;
  */
 export async function svgToPng(svg: string, fontFile: string, scale = 2): Promise<Uint8Array> {
   const { initWasm, Resvg } = await import('@resvg/resvg-wasm');
-  wasmReady ??= initWasm(fs.readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));
+  wasmReady ??= initWasm(fs.readFileSync(createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm')));
   await wasmReady;
   const font = fs.readFileSync(fontFile);
   const renderer = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, background: '#ffffff', font: { fontBuffers: [font], defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' } });
