@@ -49,7 +49,7 @@ export function reportHtml(report: Report, svgs: ReadonlyMap<string, string>): s
     .join('\n');
   const problems = allProblems(report);
   const list = (items: string[]) => `<ul>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
-  const style = `body{font:14px/1.45 "DejaVu Sans",Helvetica,Arial,sans-serif;color:#1b1b1b;max-width:1000px;margin:24px auto;padding:0 16px}
+  const style = `body{font:14px/1.45 "DejaVu Sans",Helvetica,Arial,sans-serif;color:#1b1b1b;max-width:1200px;margin:24px auto;padding:0 16px}
 table{border-collapse:collapse;margin:12px 0 24px;font-size:12px}caption{text-align:left;font-weight:bold;margin-bottom:6px}
 th,td{border:1px solid #d0d0d0;padding:4px 6px;text-align:left;vertical-align:top}thead th{background:#f2f2f2}
 figure{margin:24px 0}figure svg{max-width:100%;height:auto}figcaption{font-size:12px;color:#444}.problems{color:#a04000}code{font-size:12px}`;
