@@ -46,6 +46,16 @@ describe('the report runner', () => {
     expect(progress.some((event) => event.type === 'report-progress' && event.step === 'measuring tales-teacher fp32 depth 2')).toBe(true);
   });
 
+  it('stops on cancel with a message saying where the families measured before it are', async () => {
+    const events: StudioEvent[] = [];
+    const runner = new ReportRunner({ registry: registryWithFamily(), emit: (event) => events.push(event), reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
+    const out = path.join(temporaryDir(), 'report');
+    const { jobId } = runner.start({ quick: true, out, ep: 'cpu' });
+    expect(runner.cancel(jobId)).toBe(true);
+    await expect.poll(() => events.find((event) => event.type === 'error')).toMatchObject({ jobId, message: `Report cancelled; the tables of the families measured before it are in ${out}.` });
+    expect(events.some((event) => event.type === 'report-done')).toBe(false);
+  });
+
   it('refuses an unknown family before anything runs, listing the installed ones', () => {
     const runner = new ReportRunner({ registry: registryWithFamily(), emit: () => undefined, reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
     expect(() => runner.start({ families: ['tales', 'sagas'], quick: true, ep: 'cpu' })).toThrow('No family named "sagas"; installed families: tales.');
