@@ -27,10 +27,12 @@ const runs: PointRunners = {
   },
 };
 
+const runnerFor = (events: StudioEvent[] = []) => new ReportRunner({ registry: registryWithFamily(), emit: (event) => events.push(event), reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
+
 describe('the report runner', () => {
   it('keeps the points that ran when one fails, says which failed and why, and writes the folder', async () => {
     const events: StudioEvent[] = [];
-    const runner = new ReportRunner({ registry: registryWithFamily(), emit: (event) => events.push(event), reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
+    const runner = runnerFor(events);
     const out = path.join(temporaryDir(), 'report');
     const { jobId } = runner.start({ quick: true, out, ep: 'cpu' });
     await expect.poll(() => events.find((event) => event.type === 'report-done' || event.type === 'error'), { timeout: 30_000 }).toBeDefined();
@@ -48,7 +50,7 @@ describe('the report runner', () => {
 
   it('stops on cancel with a message saying where the families measured before it are', async () => {
     const events: StudioEvent[] = [];
-    const runner = new ReportRunner({ registry: registryWithFamily(), emit: (event) => events.push(event), reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
+    const runner = runnerFor(events);
     const out = path.join(temporaryDir(), 'report');
     const { jobId } = runner.start({ quick: true, out, ep: 'cpu' });
     expect(runner.cancel(jobId)).toBe(true);
@@ -57,7 +59,6 @@ describe('the report runner', () => {
   });
 
   it('refuses an unknown family before anything runs, listing the installed ones', () => {
-    const runner = new ReportRunner({ registry: registryWithFamily(), emit: () => undefined, reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
-    expect(() => runner.start({ families: ['tales', 'sagas'], quick: true, ep: 'cpu' })).toThrow('No family named "sagas"; installed families: tales.');
+    expect(() => runnerFor().start({ families: ['tales', 'sagas'], quick: true, ep: 'cpu' })).toThrow('No family named "sagas"; installed families: tales.');
   });
 });
