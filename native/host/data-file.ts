@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 
-/** What reading a data file found: its JSON (undefined when there is none to use) and what went wrong, if anything. */
+/** What reading a data file found: its JSON (undefined when there is none to use) and, as a clause, what went wrong. */
 export interface DataFileReading {
   json: unknown;
   notice: string | null;
@@ -32,9 +32,9 @@ export function readDataFile(file: string, accept: (json: unknown) => boolean): 
   fs.renameSync(file, corrupt);
   const name = path.basename(file);
   const previous = fs.existsSync(lastGoodCopy(file)) ? parseJson(lastGoodCopy(file), accept) : null;
-  if (!previous) return { json: undefined, notice: `${name} was damaged and no good copy was left, so it starts from defaults. The damaged file was kept as ${corrupt}.` };
+  if (!previous) return { json: undefined, notice: `${name} was damaged (kept as ${corrupt}) and no good copy of it was left` };
   fs.copyFileSync(lastGoodCopy(file), file);
-  return { json: previous.json, notice: `${name} was damaged; its last good copy was restored. The damaged file was kept as ${corrupt}.` };
+  return { json: previous.json, notice: `${name} was damaged (kept as ${corrupt}); its last good copy was restored` };
 }
 
 /** Writes a data file atomically (fsync, rename), keeping what it held as its last good copy. */

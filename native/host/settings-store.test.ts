@@ -41,7 +41,7 @@ describe('SettingsStore as a small database', () => {
       fs.writeFileSync(path.join(dir, 'settings.json'), damage);
       const reopened = new SettingsStore(dir);
       expect(reopened.get()).toMatchObject({ importedModels: ['/models/kept'] });
-      expect(reopened.notices).toEqual([expect.stringMatching(/settings\.json was damaged; its last good copy was restored\. The damaged file was kept as .*settings\.json\.corrupt-/)]);
+      expect(reopened.notices).toEqual([expect.stringMatching(/settings\.json was damaged \(kept as .*settings\.json\.corrupt-.*\); its last good copy was restored/)]);
       expect(asideFiles(dir)).toHaveLength(1);
       expect(fs.readFileSync(path.join(dir, asideFiles(dir)[0]!), 'utf8')).toBe(damage);
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8')).importedModels).toEqual(['/models/kept']);

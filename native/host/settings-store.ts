@@ -88,7 +88,7 @@ export class SettingsStore {
 
   private reload(): void {
     const reading = readDataFile(this.file, isPlainObject);
-    if (reading.notice) this.report(reading.notice);
+    if (reading.notice) this.report(`${reading.notice}; settings missing from it take their defaults.`);
     const { settings, dropped } = isPlainObject(reading.json) ? settingsFrom(reading.json) : { settings: structuredClone(DEFAULT_SETTINGS), dropped: [] };
     if (dropped.length) this.report(`settings.json: ${dropped.join(', ')} ${dropped.length === 1 ? 'was' : 'were'} not valid and were dropped (a dropped setting takes its default); the other settings were kept.`);
     this.current = settings;
