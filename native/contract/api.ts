@@ -44,6 +44,8 @@ export const apiMethods = {
   planPreview: { params: PlanPreviewRequestSchema, result: PlanPreviewSchema },
   /** Times a family's points together on this device (progress as `calibration` events). */
   calibrate: { params: CalibrateRequestSchema, result: z.array(CalibrationResultSchema) },
+  /** What the host found wrong with its data folder (a damaged file restored, a setting dropped, a save that failed), oldest first. */
+  getDataNotices: { params: z.undefined(), result: z.array(z.string()) },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;
