@@ -47,6 +47,8 @@ export const ModelInfoSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   /** For image models: their default size, scheduler and steps. */
   image: ImageModelDefaultsSchema.nullable().optional(),
+  /** Why this package was taken out of its family (a file of it would not load); absent while it is fine. */
+  excludedReason: z.string().optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
