@@ -77,6 +77,8 @@ const SESSION_MEMORY_FACTOR = 1.5;
  */
 const IMAGE_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
 const ESTIMATED_BYTES_PER_PIXEL = 128 * 4;
+/** Step previews go to every client: at most ten a second, however fast the steps are. */
+const MIN_PREVIEW_INTERVAL_MS = 100;
 /** Latent grids up to this many cells are previewed through the VAE decoder itself (cheap there). */
 const MAX_DECODED_PREVIEW_CELLS = 32 * 32;
 /** The CLIP length when neither the graph nor the tokenizer config says. */
@@ -266,6 +268,7 @@ export class ImageGenerator {
     const precisionSteps: Record<string, number> = {};
     const steps = scheduler.timesteps.length;
     const stepsStartedAt = performance.now();
+    let lastPreviewAt = -Infinity;
     for (let i = 0; i < steps; i++) {
       if (hooks.signal?.aborted) throw new ImageCancelledError(i, steps);
       const t = scheduler.timesteps[i]!;
@@ -280,7 +283,9 @@ export class ImageGenerator {
       const output = scheduler.step(noisePred, t, latents, generator);
       latents = output.prevSample;
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      const wantsPreview = hooks.onStep !== undefined && prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+      const due = prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+      const wantsPreview = hooks.onStep !== undefined && due && performance.now() - lastPreviewAt >= MIN_PREVIEW_INTERVAL_MS;
+      if (wantsPreview) lastPreviewAt = performance.now();
       const preview = wantsPreview ? await this.preview(prepared, output.predOriginalSample, shape) : null;
       hooks.onStep?.({ step: i + 1, steps, precision, preview });
     }
