@@ -49,6 +49,8 @@ export const apiMethods = {
   startReport: { params: ReportRequestSchema, result: JobRefSchema },
   /** Writes a report already made into a folder: table1.md/json, the figures as SVG and PNG, report.html. */
   exportReport: { params: ExportReportRequestSchema, result: ReportFolderSchema },
+  /** What the host found wrong with its data folder (a damaged file restored, a setting dropped, a save that failed), oldest first. */
+  getDataNotices: { params: z.undefined(), result: z.array(z.string()) },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

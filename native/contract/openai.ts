@@ -314,7 +314,7 @@ export interface OpenAiImagesResponse {
   };
 }
 
-export const OPENAI_ERROR_TYPES = ['invalid_request_error', 'authentication_error', 'not_found_error', 'server_error'] as const;
+export const OPENAI_ERROR_TYPES = ['invalid_request_error', 'authentication_error', 'not_found_error', 'rate_limit_error', 'server_error'] as const;
 
 export interface OpenAiErrorBody {
   error: { message: string; type: (typeof OPENAI_ERROR_TYPES)[number]; param: string | null; code: string | null };

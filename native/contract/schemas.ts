@@ -47,6 +47,8 @@ export const ModelInfoSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   /** For image models: their default size, scheduler and steps. */
   image: ImageModelDefaultsSchema.nullable().optional(),
+  /** Why this package was taken out of its family (a file of it would not load); absent while it is fine. */
+  excludedReason: z.string().optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
@@ -344,7 +346,7 @@ export const ModelRefSchema = z.strictObject({ model: z.string().min(1, 'model i
 
 export const ImportModelSchema = z.strictObject({ path: z.string().min(1, 'path is required') });
 
-export const ERROR_CODES = ['bad_request', 'not_found', 'invalid_model', 'unauthorized', 'internal'] as const;
+export const ERROR_CODES = ['bad_request', 'not_found', 'invalid_model', 'unauthorized', 'busy', 'internal'] as const;
 export const ApiErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 

@@ -44,7 +44,12 @@ export class HistoryStore {
       if (!png) throw new Error(`History entry ${entry.id} is an image but came without its PNG.`);
       writeFileAtomic(this.imagePath(entry.id), png);
     }
-    this.keepWithinLimit([...this.load().entries, entry]);
+    try {
+      this.keepWithinLimit([...this.load().entries, entry]);
+    } catch (error) {
+      this.removeImage(entry); // What the index does not name is not in the history: the disk matches it.
+      throw error;
+    }
   }
 
   /** Drops the oldest entries past the limit, files included (after the setting is lowered, say). */

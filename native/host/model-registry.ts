@@ -69,6 +69,8 @@ function looksLikePath(value: string): boolean {
 /** The models the studio knows: bundled ones, folders the user imported, and folders named at launch. */
 export class ModelRegistry {
   private readonly loaded = new ModelFolderCache<LoadedFolder>();
+  /** Packages taken out of their family because a file of theirs would not load, with the reason. */
+  private readonly excluded = new Map<string, string>();
 
   constructor(
     private readonly settings: SettingsStore,
@@ -80,18 +82,31 @@ export class ModelRegistry {
     return this.entries().map((entry) => entry.info);
   }
 
-  /** The folders of every known package in a family. */
+  /** The folders of every known package in a family, less those taken out of it. */
   family(name: string): TextModelFolder[] {
     return this.textEntries()
-      .filter((entry) => entry.folder.manifest?.family === name)
+      .filter((entry) => entry.folder.manifest?.family === name && !this.excluded.has(entry.folder.dir))
       .map((entry) => entry.folder);
   }
 
-  /** The folders of every known image package in a family. */
+  /** The folders of every known image package in a family, less those taken out of it. */
   imageFamily(name: string): ImageModelFolder[] {
     return this.entries()
       .map((entry) => entry.image)
-      .filter((image): image is ImageModelFolder => image?.manifest?.family === name);
+      .filter((image): image is ImageModelFolder => image?.manifest?.family === name && !this.excluded.has(image.dir));
+  }
+
+  /**
+   * Takes a broken package out of its family, so λ plans over the rest; it stays listed with the reason,
+   * and can still be run by hand (to see the error) until it is imported again.
+   */
+  exclude(dir: string, reason: string): void {
+    this.excluded.set(dir, reason);
+    console.warn(`[host/registry] ${dir} is left out of its family: ${reason}`);
+  }
+
+  get excludedCount(): number {
+    return this.excluded.size;
   }
 
   /** The family to use when a generation names no model: that of the first bundled package of the kind with one. */
@@ -137,6 +152,7 @@ export class ModelRegistry {
 
   import(folderPath: string): ModelInfo {
     const folder = isImageModelFolder(folderPath) ? loadImageModelFolder(folderPath) : loadTextModelFolder(folderPath);
+    this.excluded.delete(folder.dir);
     const imported = this.settings.get().importedModels;
     if (!imported.includes(folder.dir)) this.settings.update({ importedModels: [...imported, folder.dir] });
     return this.list().find((model) => model.path === folder.dir)!;
@@ -176,11 +192,12 @@ export class ModelRegistry {
       let id = name;
       for (let n = 2; ids.has(id); n++) id = `${name}-${n}`;
       ids.add(id);
-      entries.push(
-        loaded.folder
-          ? { info: describe(loaded.folder, id, candidate.source), folder: loaded.folder }
-          : { info: describeImage(loaded.image!, id, candidate.source), image: loaded.image! },
-      );
+      const entry: Entry = loaded.folder
+        ? { info: describe(loaded.folder, id, candidate.source), folder: loaded.folder }
+        : { info: describeImage(loaded.image!, id, candidate.source), image: loaded.image! };
+      const excludedReason = this.excluded.get(candidate.dir);
+      if (excludedReason !== undefined) entry.info.excludedReason = excludedReason;
+      entries.push(entry);
     }
     return entries;
   }

@@ -125,6 +125,7 @@ export function openAiRoutes(host: StudioHost): ExtraRoute {
         response,
         new OpenAiError(401, 'Missing or wrong API key: use the key `pareto serve` printed, sent as `Authorization: Bearer KEY`.', 'authentication_error', null, 'invalid_api_key'),
       ),
+    refuse: sendOpenAiError,
     handle: async (request, response, url) => {
       try {
         await route(host, request, response, url);

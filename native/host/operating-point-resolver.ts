@@ -47,8 +47,30 @@ export class OperatingPointResolver {
   private spec(kind: Kind, family: string, ep: ExecutionProvider, tokens = DEFAULT_CALIBRATION.tokens): FamilySpec {
     const conditions = runConditions(this.settings.get(), ep);
     return kind === 'text'
-      ? textFamilySpec(family, this.registry.family(family), ep, conditions, (folder, precision, depth) => this.measure.text(folder, precision, depth, tokens))
-      : imageFamilySpec(family, this.registry.imageFamily(family), ep, conditions, this.measure.image);
+      ? textFamilySpec(family, this.registry.family(family), ep, conditions, (folder, precision, depth) => this.excludingBroken(folder.dir, () => this.measure.text(folder, precision, depth, tokens)))
+      : imageFamilySpec(family, this.registry.imageFamily(family), ep, conditions, (folder, precision, steps) => this.excludingBroken(folder.dir, () => this.measure.image(folder, precision, steps)));
+  }
+
+  /** Measures a package's point; one whose files will not load is taken out of its family, the rest unharmed. */
+  private async excludingBroken(dir: string, measure: () => Promise<number>): Promise<number> {
+    try {
+      return await measure();
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_model') this.registry.exclude(dir, error.message);
+      throw error;
+    }
+  }
+
+  /** Plans (calibrating first where needed) again each time a broken package left the family on the way. */
+  private async planOverWorking<T>(plan: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const excludedBefore = this.registry.excludedCount;
+      try {
+        return await plan();
+      } catch (error) {
+        if (this.registry.excludedCount === excludedBefore) throw error;
+      }
+    }
   }
 
   private progressFor(kind: Kind, family: string) {
@@ -68,7 +90,7 @@ export class OperatingPointResolver {
     const dynamic = request.dynamicPrecision;
     const modelDirs = dynamic ? this.registry.family(family).filter((folder) => [dynamic.cheap, dynamic.full].every((p) => folderPrecisions(folder).includes(p))).map((folder) => folder.dir) : undefined;
     const knobs: Knobs = { precision: dynamic ? dynamic.full : request.precision, depth: request.depth, modelDirs };
-    const chosen = await this.planner.plan(this.spec('text', family, request.ep, FIRST_USE_CALIBRATION.tokens), lambda, knobs, FIRST_USE_CALIBRATION.repeats, this.progressFor('text', family));
+    const chosen = await this.planOverWorking(() => this.planner.plan(this.spec('text', family, request.ep, FIRST_USE_CALIBRATION.tokens), lambda, knobs, FIRST_USE_CALIBRATION.repeats, this.progressFor('text', family)));
     const { point, predicted } = chosen;
     const operatingPoint: TextOperatingPoint = {
       ...chosenTerms(lambda, chosen),
@@ -90,7 +112,7 @@ export class OperatingPointResolver {
       return { request: { ...request, model }, model: this.registry.resolveImage(model), operatingPoint: null };
     }
     const lambda = request.lambda ?? this.settings.get().lambda;
-    const chosen = await this.planner.plan(this.spec('image', family, request.ep), lambda, { precision: request.precision, steps: request.steps }, FIRST_USE_CALIBRATION.repeats, this.progressFor('image', family));
+    const chosen = await this.planOverWorking(() => this.planner.plan(this.spec('image', family, request.ep), lambda, { precision: request.precision, steps: request.steps }, FIRST_USE_CALIBRATION.repeats, this.progressFor('image', family)));
     const { point, predicted } = chosen;
     const operatingPoint: ImageOperatingPoint = {
       ...chosenTerms(lambda, chosen),
@@ -119,7 +141,7 @@ export class OperatingPointResolver {
   async calibrate(params: ResolvedCalibrateRequest): Promise<CalibrationResult[]> {
     const results: CalibrationResult[] = [];
     for (const { kind, family } of this.familiesToCalibrate(params.family, params.kind)) {
-      results.push(await this.planner.calibrate(this.spec(kind, family, params.ep, params.tokens), params.repeats, this.progressFor(kind, family)));
+      results.push(await this.planOverWorking(() => this.planner.calibrate(this.spec(kind, family, params.ep, params.tokens), params.repeats, this.progressFor(kind, family))));
     }
     return results;
   }

@@ -27,6 +27,7 @@ import { meterJob } from './job-energy';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
+import { removeOrphanTempFiles } from './orphan-temp-files';
 import { SettingsStore } from './settings-store';
 import type { z } from 'zod';
 
@@ -40,6 +41,7 @@ export interface StudioHostOptions {
 }
 
 const MB = 1024 * 1024;
+const MAX_SAVE_PROBLEMS = 50;
 const CALIBRATION_PROMPT = 'Once upon a time';
 const CALIBRATION_IMAGE_PROMPT = 'a smiling face';
 
@@ -75,8 +77,12 @@ export class StudioHost {
   private readonly budget = new EnergyController();
   private readonly comparisons: CompareRunner;
   private readonly reports: ReportRunner;
+  /** Saves that failed after their output was delivered, for the UI and the log. */
+  private readonly saveProblems: string[] = [];
 
   constructor(options: StudioHostOptions) {
+    const orphans = removeOrphanTempFiles(options.dataDir);
+    if (orphans > 0) console.warn(`[host/data] removed ${orphans} temporary ${orphans === 1 ? 'file' : 'files'} left by an interrupted write.`);
     this.energy = options.energyMeter ?? createEnergyMeter();
     this.settings = new SettingsStore(options.dataDir);
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
@@ -166,6 +172,7 @@ export class StudioHost {
     calibrate: async (params) => this.operatingPoints.calibrate(params),
     startReport: async (request) => this.reports.start(request),
     exportReport: async ({ report, out }) => this.reports.export(report, out),
+    getDataNotices: async () => [...this.settings.notices, ...this.saveProblems],
   };
 
   async dispose(): Promise<void> {
@@ -278,7 +285,8 @@ export class StudioHost {
       this.budget.recordPower('text', result.metrics.meanWatts);
       if (result.metrics.msPerToken !== null && !prepared.dynamic && !prepared.config.window) {
         const { point, ep } = prepared.primary;
-        this.operatingPoints.recordRun('text', folder.dir, point.precision, point.depth, ep, result.metrics.msPerToken);
+        const msPerToken = result.metrics.msPerToken;
+        this.saveAfterOutput('calibration', () => this.operatingPoints.recordRun('text', folder.dir, point.precision, point.depth, ep, msPerToken));
       }
       this.keep(textHistoryEntry(jobId, original, info.id, result));
       this.emit({ type: 'done', jobId, result });
@@ -316,7 +324,7 @@ export class StudioHost {
       result.metrics = { ...result.metrics, ...energyMetrics(energy, 1) };
       this.budget.recordPower('image', result.metrics.meanWatts);
       const { precision, steps, dynamicPrecision } = result.parameters;
-      if (!dynamicPrecision) this.operatingPoints.recordRun('image', folder.dir, precision, steps, result.ep, result.metrics.sPerImage);
+      if (!dynamicPrecision) this.saveAfterOutput('calibration', () => this.operatingPoints.recordRun('image', folder.dir, precision, steps, result.ep, result.metrics.sPerImage));
       const kept = imageHistoryEntry(jobId, original, info.id, result, operatingPoint);
       this.keep(kept.entry, kept.png);
       this.emit({ type: 'image-done', jobId, result });
@@ -358,10 +366,18 @@ export class StudioHost {
    * `done` finds it. A history that cannot be written costs the entry, never the result.
    */
   private keep(entry: HistoryEntry, png?: Uint8Array): void {
+    this.saveAfterOutput('history', () => this.history.record(entry, png));
+  }
+
+  /** A save made after an output is finished: its failure is reported on its own and never costs the output. */
+  private saveAfterOutput(what: 'history' | 'calibration', save: () => void): void {
     try {
-      this.history.record(entry, png);
+      save();
     } catch (error) {
-      console.error(`[host/history] could not record an output: ${(error as Error).message}`);
+      const problem = `${new Date().toISOString()}: ${what === 'history' ? 'an output was delivered but could not be added to the history' : 'a run’s timing could not be saved to calibration.json'} (${(error as Error).message}).`;
+      this.saveProblems.splice(0, this.saveProblems.length - MAX_SAVE_PROBLEMS + 1);
+      this.saveProblems.push(problem);
+      console.error(`[host/${what}] ${problem}`);
     }
   }
 

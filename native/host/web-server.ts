@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApiError, HTTP_ROUTES, type ApiErrorBody } from '../contract';
+import { ClientJobLimit } from './client-job-limit';
 import type { StudioHost } from './studio-host';
 
 /** A family of routes served beside the studio's own (the OpenAI-compatible API), behind the same Host and token checks. */
@@ -13,6 +14,8 @@ export interface ExtraRoute {
   handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void>;
   /** Refuses a request without the right token in the routes' own error shape; the studio's shape when absent. */
   unauthorized?(response: http.ServerResponse): void;
+  /** Answers a request the front door refused (its client is over the job cap) in the routes' own error shape. */
+  refuse?(response: http.ServerResponse, error: ApiError): void;
 }
 
 export interface WebServerOptions {
@@ -32,12 +35,17 @@ export interface RunningWebServer {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Events a stalled event-stream client may leave unread before it is dropped (it reconnects and catches up). */
+const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
+const MAX_JOBS_PER_CLIENT = 16;
+const JOB_METHODS = new Set(['startTextJob', 'startImageJob', 'startCompare']);
 
 const STATUS_BY_CODE: Record<ApiErrorBody['code'], number> = {
   bad_request: 400,
   unauthorized: 401,
   not_found: 404,
   invalid_model: 422,
+  busy: 429,
   internal: 500,
 };
 
@@ -95,22 +103,74 @@ function sameSecret(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
+/** The request's URL; a malformed one (bad percent-encoding included) is the client's error, on every route. */
+function requestUrl(raw: string | undefined, hostHeader: string): URL {
+  try {
+    const url = new URL(raw ?? '/', `http://${hostHeader}`);
+    decodeURIComponent(url.pathname);
+    return url;
+  } catch {
+    throw new ApiError('bad_request', 'The request URL is malformed (bad percent-encoding).');
+  }
+}
+
+/** A file of the static folder, following links only where they stay inside it; null when there is none. */
+function realFileInside(root: string, relative: string): string | null {
+  try {
+    const real = fs.realpathSync(path.resolve(root, relative));
+    return real.startsWith(root + path.sep) && fs.statSync(real).isFile() ? real : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The web mode's front door: the API as `POST /api/<method>`, events as server-sent events, and the built UI. */
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const token = crypto.randomBytes(24).toString('base64url');
   const streams = new Set<http.ServerResponse>();
   let port = options.port;
 
+  const origins = () => [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  const jobLimit = new ClientJobLimit(MAX_JOBS_PER_CLIENT);
+  const stopLimiting = options.host.onEvent((event) => jobLimit.observe(event));
+
+  // EventSource cannot set headers, so the event stream alone may carry the token in its URL (where it leaks least).
   const authorised = (request: http.IncomingMessage, url: URL) =>
-    sameSecret(request.headers.authorization?.replace(/^Bearer /, ''), token) || sameSecret(url.searchParams.get(HTTP_ROUTES.tokenQuery), token);
+    sameSecret(request.headers.authorization?.replace(/^Bearer /, ''), token) || (url.pathname === HTTP_ROUTES.events && sameSecret(url.searchParams.get(HTTP_ROUTES.tokenQuery), token));
+
+  const callHost = async (request: http.IncomingMessage, method: string, params: unknown) => {
+    if (!JOB_METHODS.has(method)) return options.host.call(method, params);
+    const client = ClientJobLimit.clientOf(request);
+    jobLimit.admit(client);
+    const started = (await options.host.call(method, params)) as { jobId: string };
+    jobLimit.hold(client, started.jobId);
+    return started;
+  };
+
+  // Every POST to an extra route may run jobs (n choices, a batch): it counts against its client while it is answered.
+  const handleLimited = async (extra: ExtraRoute, request: http.IncomingMessage, response: http.ServerResponse, url: URL) => {
+    if (request.method !== 'POST') return extra.handle(request, response, url);
+    const client = ClientJobLimit.clientOf(request);
+    try {
+      jobLimit.admit(client);
+    } catch (error) {
+      if (extra.refuse) return extra.refuse(response, error as ApiError);
+      throw error;
+    }
+    response.on('close', jobLimit.hold(client, crypto.randomUUID()));
+    return extra.handle(request, response, url);
+  };
 
   const streamEvents = (request: http.IncomingMessage, response: http.ServerResponse) => {
     response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', ...SECURITY_HEADERS });
     response.write(': connected\n\n');
     streams.add(response);
-    const unsubscribe = options.host.onEvent((event) => response.write(`data: ${JSON.stringify(event)}\n\n`));
+    const unsubscribe = options.host.onEvent((event) => {
+      if (response.writableLength > MAX_STREAM_BUFFER_BYTES) response.destroy();
+      else response.write(`data: ${JSON.stringify(event)}\n\n`);
+    });
     const heartbeat = setInterval(() => response.write(': ping\n\n'), 15_000);
-    request.on('close', () => {
+    response.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
       streams.delete(response);
@@ -123,10 +183,10 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       response.end('The studio UI is not built. Run `npm run build` (or `npm run studio:web`), then reload.');
       return;
     }
-    const root = path.resolve(options.staticDir);
+    const root = fs.realpathSync(options.staticDir);
     const relative = decodeURIComponent(url.pathname) === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
-    const file = path.resolve(root, relative);
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const file = realFileInside(root, relative);
+    if (!file) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('Not found');
       return;
@@ -144,10 +204,15 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
         sendJson(response, 403, { error: { code: 'unauthorized', message: 'Requests must address 127.0.0.1 or localhost.' } });
         return;
       }
-      const url = new URL(request.url ?? '/', `http://${hostHeader}`);
+      const url = requestUrl(request.url, hostHeader);
+      // A page on another site may send requests here; it must never change anything (nor start jobs).
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.headers.origin !== undefined && !origins().includes(request.headers.origin)) {
+        sendJson(response, 403, { error: { code: 'unauthorized', message: 'Requests that change anything must come from the studio itself (the Origin header does not match).' } });
+        return;
+      }
       const extra = options.extraRoutes?.find((route) => url.pathname === route.prefix || url.pathname.startsWith(`${route.prefix}/`));
       if (extra) {
-        if (authorised(request, url)) return await extra.handle(request, response, url);
+        if (authorised(request, url)) return await handleLimited(extra, request, response, url);
         if (extra.unauthorized) return extra.unauthorized(response);
         throw new ApiError('unauthorized', 'Missing or wrong access token: use the API key that `pareto serve` printed.');
       }
@@ -159,7 +224,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       if (url.pathname === HTTP_ROUTES.events && request.method === 'GET') return streamEvents(request, response);
       if (request.method !== 'POST') throw new ApiError('bad_request', `Use POST for ${url.pathname}.`);
       const method = url.pathname.slice(HTTP_ROUTES.callPrefix.length);
-      sendJson(response, 200, await options.host.call(method, await readJsonBody(request)));
+      sendJson(response, 200, await callHost(request, method, await readJsonBody(request)));
     } catch (error) {
       sendError(response, error);
     }
@@ -176,6 +241,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     token,
     close: () =>
       new Promise<void>((resolve) => {
+        stopLimiting();
         for (const stream of streams) stream.end();
         server.close(() => resolve());
         server.closeAllConnections();

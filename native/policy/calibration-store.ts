@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../host/atomic-file';
+import { readDataFile, writeDataFile } from '../host/data-file';
 import type { FamilyCalibration } from './calibration';
 
 const VERSION = 2;
@@ -68,31 +68,21 @@ export class CalibrationStore {
     return this.families[key] ?? null;
   }
 
+  /** Stores a family's calibration; memory changes only once the file is written, so a failed save leaves both as they were. */
   set(key: string, calibration: FamilyCalibration): void {
-    this.families[key] = calibration;
-    writeFileAtomic(this.file, JSON.stringify({ version: VERSION, device: this.device, families: this.families }, null, 2) + '\n');
+    const families = { ...this.families, [key]: calibration };
+    writeDataFile(this.file, { version: VERSION, device: this.device, families });
+    this.families = families;
   }
 
   private read(): string | null {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch {
-      return null;
-    }
-    let stored: unknown;
-    try {
-      stored = JSON.parse(text);
-    } catch (error) {
-      return `calibration.json could not be read (${(error as Error).message})`;
-    }
-    const parsed = FileSchema.safeParse(stored);
-    if (!parsed.success) {
-      const version = (stored as { version?: unknown } | null)?.version;
-      return version === VERSION ? `calibration.json is damaged (${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message})` : 'calibration.json is from an older version of the studio';
-    }
+    // A file of this version that does not validate (a cost of 0 or less included) is damaged: set aside, its last good copy used.
+    const reading = readDataFile(this.file, (json) => (json as { version?: unknown } | null)?.version !== VERSION || FileSchema.safeParse(json).success);
+    if (reading.json === undefined) return reading.notice;
+    const parsed = FileSchema.safeParse(reading.json);
+    if (!parsed.success) return 'calibration.json is from an older version of the studio';
     if (parsed.data.device !== this.device) return `calibration.json was measured on another device (${parsed.data.device})`;
     this.families = parsed.data.families;
-    return null;
+    return reading.notice;
   }
 }

@@ -15,11 +15,11 @@ export interface ApiTestServer {
 }
 
 /** Starts a host and server before the file's tests and stops both after; the fields are set once started. */
-export function apiServerForTests(options: () => StudioHostOptions): ApiTestServer {
+export function apiServerForTests(options: () => StudioHostOptions, staticDir: () => string | null = () => null): ApiTestServer {
   const api = {} as ApiTestServer;
   beforeAll(async () => {
     api.host = new StudioHost(options());
-    api.server = await startWebServer({ host: api.host, port: 0, staticDir: null, extraRoutes: [openAiRoutes(api.host)] });
+    api.server = await startWebServer({ host: api.host, port: 0, staticDir: staticDir(), extraRoutes: [openAiRoutes(api.host)] });
     api.baseURL = `http://127.0.0.1:${api.server.port}/v1`;
     api.client = new OpenAI({ apiKey: api.server.token, baseURL: api.baseURL, maxRetries: 0 });
   });

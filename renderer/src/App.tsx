@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useStudioConnection } from './api/StudioApiContext';
+import { DataNotices } from './components/DataNotices';
 import { HostBanner } from './components/HostBanner';
 import { PngDropZone } from './components/PngDropZone';
 import { Sidebar, type View } from './components/Sidebar';
@@ -40,6 +41,7 @@ export function App() {
       <Sidebar view={view} onNavigate={setView} transportKind={transport.kind} live={live} />
       <main className="workspace">
         <HostBanner live={live} />
+        <DataNotices />
         <div className="view" hidden={view !== 'generate'}>
           <GenerateView restores={restores} shortcuts={shortcuts('generate')} />
         </div>

@@ -70,7 +70,15 @@ export class ImageCancelledError extends ApiError {
 }
 
 const SESSION_MEMORY_FACTOR = 1.5;
-const MAX_PIXELS = 4096 * 4096;
+/**
+ * What an image may take: a run's peak memory grows with its pixels, mostly the VAE decoder's full-size
+ * activations (about 128 float channels per pixel in SD's last block), so a size is refused before anything
+ * is allocated when its estimate is over this.
+ */
+const IMAGE_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
+const ESTIMATED_BYTES_PER_PIXEL = 128 * 4;
+/** Step previews go to every client: at most ten a second, however fast the steps are. */
+const MIN_PREVIEW_INTERVAL_MS = 100;
 /** Latent grids up to this many cells are previewed through the VAE decoder itself (cheap there). */
 const MAX_DECODED_PREVIEW_CELLS = 32 * 32;
 /** The CLIP length when neither the graph nor the tokenizer config says. */
@@ -208,7 +216,12 @@ export class ImageGenerator {
       }
       if (value % scale !== 0) throw new ApiError('bad_request', `The ${name} must be a multiple of ${scale} for ${this.folder.name}; got ${value}.`, name);
     }
-    if (width * height > MAX_PIXELS) throw new ApiError('bad_request', `${width}x${height} is more than ${MAX_PIXELS} pixels.`, 'width');
+    const estimate = width * height * ESTIMATED_BYTES_PER_PIXEL;
+    if (estimate > IMAGE_MEMORY_BUDGET_BYTES) {
+      const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
+      const asked = request.width === undefined && request.height === undefined ? `its declared resolution, ${width}x${height},` : `${width}x${height}`;
+      throw new ApiError('bad_request', `${this.folder.name} at ${asked} would need about ${gb(estimate)} GB, more than the ${gb(IMAGE_MEMORY_BUDGET_BYTES)} GB an image may take: ask for a smaller width and height.`, 'width');
+    }
     return { width, height, latentWidth: width / scale, latentHeight: height / scale };
   }
 
@@ -255,6 +268,7 @@ export class ImageGenerator {
     const precisionSteps: Record<string, number> = {};
     const steps = scheduler.timesteps.length;
     const stepsStartedAt = performance.now();
+    let lastPreviewAt = -Infinity;
     for (let i = 0; i < steps; i++) {
       if (hooks.signal?.aborted) throw new ImageCancelledError(i, steps);
       const t = scheduler.timesteps[i]!;
@@ -269,7 +283,9 @@ export class ImageGenerator {
       const output = scheduler.step(noisePred, t, latents, generator);
       latents = output.prevSample;
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      const wantsPreview = hooks.onStep !== undefined && prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+      const due = prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+      const wantsPreview = hooks.onStep !== undefined && due && performance.now() - lastPreviewAt >= MIN_PREVIEW_INTERVAL_MS;
+      if (wantsPreview) lastPreviewAt = performance.now();
       const preview = wantsPreview ? await this.preview(prepared, output.predOriginalSample, shape) : null;
       hooks.onStep?.({ step: i + 1, steps, precision, preview });
     }

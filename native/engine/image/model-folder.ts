@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
-import { parseModelJson, readModelJson } from '../package/model-json';
+import { modelFileInside, parseModelJson, readModelJson } from '../package/model-json';
 import { modelFileBytes } from '../onnx/open-session';
 import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
 import { SchedulerConfigJson, type SchedulerConfigInput } from './schedulers/scheduler';
@@ -116,12 +116,6 @@ function pointsFromManifest(manifest: ParetoManifest, dir: string): UnetPoint[] 
   });
 }
 
-function checkInside(file: string, realRoot: string, dir: string): void {
-  if (!fs.realpathSync(file).startsWith(realRoot + path.sep)) {
-    throw new ApiError('invalid_model', `${path.relative(dir, file)} points outside its model folder ${dir}.`);
-  }
-}
-
 /** The distinct UNet precisions a folder offers, in the order they were found. */
 export function imagePrecisions(folder: ImageModelFolder): string[] {
   return [...new Set(folder.unetPoints.map((point) => point.precision))];
@@ -159,8 +153,7 @@ export function loadImageModelFolder(folder: string): ImageModelFolder {
   const vaeConfig = parseModelJson(VaeConfigJson, readModelJson(dir, 'vae_decoder/config.json', false) ?? {}, 'vae_decoder/config.json', dir);
   const tokenizerConfig = parseModelJson(TokenizerConfigJson, tokenizer.config, 'tokenizer/tokenizer_config.json', dir);
 
-  const realRoot = fs.realpathSync(dir);
-  for (const file of [textEncoderPath, ...unetPoints.map((p) => p.path), ...(vaeDecoderPath ? [vaeDecoderPath] : [])]) checkInside(file, realRoot, dir);
+  for (const file of [textEncoderPath, ...unetPoints.map((p) => p.path), ...(vaeDecoderPath ? [vaeDecoderPath] : [])]) modelFileInside(dir, path.relative(dir, file));
 
   const sampleSize = unetConfig.sample_size ?? modelIndex.sample_size;
   const files = [textEncoderPath, ...new Set(unetPoints.map((p) => p.path)), ...(vaeDecoderPath ? [vaeDecoderPath] : [])];

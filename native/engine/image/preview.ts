@@ -24,9 +24,31 @@ export function toRgbImage(data: Float32Array, channels: number, height: number,
   return { width, height, data: out };
 }
 
-/** A small PNG data URL of a predicted x0: latents through the linear approximation, pixels as they are. */
-export function previewDataUrl(x0: Float32Array, shape: number[], latent: boolean): string {
-  const [channels, height, width] = shape as [number, number, number];
+/** The longest side of a step preview: every client is sent each one, so it stays a few kilobytes whatever the image size. */
+export const MAX_PREVIEW_SIDE = 128;
+
+/** CHW floats shrunk by an integer box filter until both sides are at most `maxSide`. */
+export function downscaleChw(data: Float32Array, channels: number, height: number, width: number, maxSide: number): { data: Float32Array; height: number; width: number } {
+  const factor = Math.ceil(Math.max(height, width) / maxSide);
+  if (factor <= 1) return { data, height, width };
+  const [outHeight, outWidth] = [Math.floor(height / factor), Math.floor(width / factor)];
+  const out = new Float32Array(channels * outHeight * outWidth);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        let sum = 0;
+        for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) sum += data[c * height * width + (y * factor + dy) * width + x * factor + dx]!;
+        out[c * outHeight * outWidth + y * outWidth + x] = sum / (factor * factor);
+      }
+    }
+  }
+  return { data: out, height: outHeight, width: outWidth };
+}
+
+/** A small PNG data URL of a predicted x0 (at most MAX_PREVIEW_SIDE a side): latents through the linear approximation, pixels as they are. */
+export function previewDataUrl(full: Float32Array, shape: number[], latent: boolean): string {
+  const channels = shape[0]!;
+  const { data: x0, height, width } = downscaleChw(full, channels, shape[1]!, shape[2]!, MAX_PREVIEW_SIDE);
   const plane = height * width;
   if (!latent || channels !== LATENT_RGB_FACTORS.length) return pngDataUrl(toRgbImage(x0, channels, height, width));
   const rgb = new Float32Array(plane * 3);

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
+import { readModelJson } from './model-json';
 
 const QualitySchema = z.looseObject({
   bitsPerByte: z.number().positive().optional(),
@@ -46,14 +46,8 @@ export function packageFile(dir: string, relative: string): string {
 
 /** Reads `pareto.json` when the folder has one; a folder without it is a third-party model. */
 export function readParetoManifest(dir: string): ParetoManifest | null {
-  const file = path.join(dir, 'pareto.json');
-  if (!fs.existsSync(file)) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ApiError('invalid_model', `pareto.json in ${dir} is not valid JSON (${(error as Error).message}).`);
-  }
+  const json = readModelJson(dir, 'pareto.json', false);
+  if (json === undefined) return null;
   const parsed = ParetoManifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

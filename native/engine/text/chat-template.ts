@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { Template } from '@huggingface/jinja';
 import { ApiError, type ChatMessage, type ChatTemplateSource } from '../../contract';
 
@@ -15,6 +16,13 @@ const STORY_TURNS = "{% for message in messages if message.content | trim %}{% i
  * token, the system text as a preamble, then the turns, the answer continuing the last turn's text.
  */
 export const STORY_CHAT_TEMPLATE = `{{ bos_token }}${STORY_TURNS}`;
+
+/**
+ * What one render may take: a template is code from the model folder, and nested loops can run for minutes
+ * or build gigabytes. Past the time budget V8 stops it mid-run (vm's watchdog ends any JavaScript running).
+ */
+const RENDER_BUDGET_MS = 1000;
+const MAX_RENDERED_CHARS = 4_000_000;
 
 const tokenText = (token: TokenizerConfigJson['bos_token']) => (typeof token === 'object' ? token.content : (token ?? ''));
 
@@ -34,6 +42,7 @@ function parse(source: string, modelName: string): Template {
 export class ChatTemplate {
   private constructor(
     private readonly template: Template,
+    private readonly modelName: string,
     private readonly specialTokens: { bos_token: string; eos_token: string },
     /** Which template this is: the model's own, or the story default. */
     readonly source: ChatTemplateSource,
@@ -53,15 +62,24 @@ export class ChatTemplate {
       ? (json.chat_template.find((entry) => entry.name === 'default') ?? json.chat_template[0])?.template
       : json.chat_template;
     const specialTokens = { bos_token: tokenText(json.bos_token), eos_token: tokenText(json.eos_token) };
-    if (own) return new ChatTemplate(parse(own, modelName), specialTokens, 'model');
-    return new ChatTemplate(parse(STORY_TURNS, modelName), specialTokens, 'story-default');
+    if (own) return new ChatTemplate(parse(own, modelName), modelName, specialTokens, 'model');
+    return new ChatTemplate(parse(STORY_TURNS, modelName), modelName, specialTokens, 'story-default');
   }
 
   render(messages: readonly ChatMessage[]): string {
+    let text: string;
     try {
-      return this.template.render({ messages, add_generation_prompt: true, ...this.specialTokens });
+      const render = () => this.template.render({ messages, add_generation_prompt: true, ...this.specialTokens });
+      text = vm.runInNewContext('render()', { render }, { timeout: RENDER_BUDGET_MS });
     } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new ApiError('invalid_model', `The chat template of ${this.modelName} ran over its ${RENDER_BUDGET_MS / 1000} s budget for these messages and was stopped.`);
+      }
       throw new ApiError('bad_request', `The chat template rejected these messages: ${(error as Error).message}`);
     }
+    if (text.length > MAX_RENDERED_CHARS) {
+      throw new ApiError('invalid_model', `The chat template of ${this.modelName} wrote ${text.length.toLocaleString('en')} characters for these messages, over its ${MAX_RENDERED_CHARS.toLocaleString('en')}-character budget.`);
+    }
+    return text;
   }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
-import { parseModelJson, readModelJson } from '../package/model-json';
+import { modelFileInside, parseModelJson, readModelJson } from '../package/model-json';
 import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
 
 const dim = (max: number) => z.number().int().positive().max(max);
@@ -120,18 +120,13 @@ function asIdList(value: number | number[] | null | undefined): number[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function checkInside(file: string, realRoot: string, folder: string): void {
-  if (!fs.realpathSync(file).startsWith(realRoot + path.sep)) {
-    throw new ApiError('invalid_model', `onnx/${path.basename(file)} points outside its model folder ${folder}.`);
-  }
-}
-
 /** Operating points named by file (third-party folders): every precision variant at full depth. */
 function pointsFromFileNames(onnxDir: string, numLayers: number): OperatingPointFile[] {
   const points: OperatingPointFile[] = [];
   for (const [precision, suffixes] of Object.entries(VARIANT_SUFFIXES)) {
     const names = FILE_PREFIXES.flatMap((prefix) => suffixes.map((suffix) => `${prefix}${suffix}.onnx`));
-    const found = names.map((name) => path.join(onnxDir, name)).find((file) => fs.existsSync(file));
+    // A dangling link counts as found, so the checks that follow name it rather than skip it.
+    const found = names.map((name) => path.join(onnxDir, name)).find((file) => fs.lstatSync(file, { throwIfNoEntry: false }));
     if (found) points.push({ precision, depth: numLayers, path: found, quality: null });
   }
   return points;
@@ -148,7 +143,7 @@ function pointsFromManifest(manifest: ParetoManifest, dir: string, numLayers: nu
 }
 
 function folderSize(onnxDir: string): number {
-  return fs.readdirSync(onnxDir).reduce((sum, name) => sum + fs.statSync(path.join(onnxDir, name)).size, 0);
+  return fs.readdirSync(onnxDir).reduce((sum, name) => sum + (fs.statSync(path.join(onnxDir, name), { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
 /** Reads and checks a text model folder in the transformers.js decoder layout (SPEC §2). */
@@ -168,8 +163,7 @@ export function loadTextModelFolder(folder: string): TextModelFolder {
   const manifest = readParetoManifest(dir);
   const points = manifest ? pointsFromManifest(manifest, dir, configJson.num_hidden_layers) : pointsFromFileNames(onnxDir, configJson.num_hidden_layers);
   if (points.length === 0) throw new ApiError('invalid_model', `${folder}/onnx has no model.onnx (nor any precision variant of it).`);
-  const realRoot = fs.realpathSync(dir);
-  for (const point of points) checkInside(point.path, realRoot, folder);
+  for (const point of points) modelFileInside(dir, path.relative(dir, point.path));
 
   const numKvHeads = configJson.num_key_value_heads ?? configJson.num_attention_heads;
   const eosTokenIds = asIdList(generationDefaults.eos_token_id ?? configJson.eos_token_id);

@@ -80,13 +80,12 @@ export class TextGenerator {
   }
 
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
-    let promptIds: number[];
-    if (request.messages) {
-      promptIds = this.tokenizer.encode(this.chatTemplate.render(request.messages), this.chatTemplate.addsSpecialTokensOnEncode);
-    } else {
-      promptIds = this.tokenizer.encode(request.prompt ?? '');
-    }
+    const text = request.messages ? this.chatTemplate.render(request.messages) : (request.prompt ?? '');
     const context = this.folder.config.contextLength;
+    // Tokenising a megabyte takes seconds; its byte length alone already says when it cannot fit.
+    const atLeast = this.tokenizer.minimumTokens(text);
+    if (atLeast >= context) throw new ApiError('bad_request', `The prompt is at least ${atLeast} tokens but ${this.folder.name} holds ${context}; shorten the prompt.`);
+    const promptIds = request.messages ? this.tokenizer.encode(text, this.chatTemplate.addsSpecialTokensOnEncode) : this.tokenizer.encode(text);
     if (promptIds.length === 0) throw new ApiError('bad_request', `The prompt is empty and ${this.folder.name} has no start token to begin from.`);
     if (promptIds.length >= context) {
       throw new ApiError('bad_request', `The prompt is ${promptIds.length} tokens but ${this.folder.name} holds ${context}; shorten the prompt.`);

@@ -29,6 +29,7 @@ const FROM_STUDIO: Record<ApiErrorBody['code'], { status: number; type: ErrorTyp
   unauthorized: { status: 401, type: 'authentication_error' },
   not_found: { status: 404, type: 'not_found_error' },
   invalid_model: { status: 422, type: 'invalid_request_error' },
+  busy: { status: 429, type: 'rate_limit_error' },
   internal: { status: 500, type: 'server_error' },
 };
 

@@ -11,6 +11,7 @@ export const queryKeys = {
   providers: ['providers'] as const,
   energy: ['energy'] as const,
   settings: ['settings'] as const,
+  dataNotices: ['data-notices'] as const,
   jobs: ['job'] as const,
   job: (jobId: string) => ['job', jobId] as const,
   imageJobs: ['image-job'] as const,
@@ -52,6 +53,12 @@ export function useEnergyStatus() {
 export function useSettings() {
   const api = useStudioApi();
   return useQuery<Settings, ApiError>({ queryKey: queryKeys.settings, queryFn: () => api.getSettings() });
+}
+
+/** What the host found wrong with its data folder; a failed save can come with any finished job, so it is asked again now and then. */
+export function useDataNotices() {
+  const api = useStudioApi();
+  return useQuery<string[], ApiError>({ queryKey: queryKeys.dataNotices, queryFn: () => api.getDataNotices(), refetchInterval: 15_000 });
 }
 
 /** A job's state lives only in the cache, written by the event stream; there is nothing to fetch. */

@@ -42,6 +42,11 @@ export function ModelsView() {
                       {model.source}
                       {model.architecture ? ` · ${model.architecture}` : ''}
                     </div>
+                    {model.excludedReason && (
+                      <div className="cell-sub cell-problem" role="note">
+                        Left out of its family: {model.excludedReason}
+                      </div>
+                    )}
                   </td>
                   <td>
                     <span className="chip chip-muted">{model.kind}</span>

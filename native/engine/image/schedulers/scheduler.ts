@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError } from '../../../contract';
 import type { NoiseGenerator } from '../noise';
 
 /** The keys of a diffusers `scheduler_config.json` the schedulers read; each class fills in its own defaults. */
@@ -84,7 +85,7 @@ export function linspace(start: number, end: number, count: number): number[] {
 export function betaSchedule(config: SchedulerConfig): Float64Array {
   const n = config.numTrainTimesteps;
   if (config.trainedBetas) {
-    if (config.trainedBetas.length !== n) throw new Error(`trained_betas has ${config.trainedBetas.length} values but num_train_timesteps is ${n}.`);
+    if (config.trainedBetas.length !== n) throw new ApiError('invalid_model', `scheduler/scheduler_config.json: trained_betas has ${config.trainedBetas.length} values but num_train_timesteps is ${n}.`);
     return Float64Array.from(config.trainedBetas);
   }
   switch (config.betaSchedule) {
@@ -143,8 +144,8 @@ export function spacedTimesteps(config: SchedulerConfig, steps: number): number[
 }
 
 export function checkSteps(name: string, steps: number, max: number): void {
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`${name}: the step count must be a positive integer, got ${steps}.`);
-  if (steps > max) throw new Error(`${name}: ${steps} steps is more than the ${max} timesteps the model was trained with.`);
+  if (!Number.isInteger(steps) || steps < 1) throw new ApiError('bad_request', `${name}: the step count must be a positive integer, got ${steps}.`);
+  if (steps > max) throw new ApiError('bad_request', `${name}: ${steps} steps is more than the ${max} timesteps the model was trained with.`);
 }
 
 /**
