@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The PyTorch eager peer for images: the recipe's own UNet module on the same weights, one guided step (batch 2). */
-export function timePytorchUnet(script: string, weights: string, runs: number): { msPerStep: number[]; threads: number } {
+/** The PyTorch eager peer for images: the recipe's own UNet module on the same weights, one step at `batch` samples. */
+export function timePytorchUnet(script: string, weights: string, batch: number, runs: number): { msPerStep: number[]; threads: number } {
   if (!fs.existsSync(weights)) throw new Error(`${path.relative(process.cwd(), weights)} is missing: the recipe saves it (npm run models:image)`);
-  const result = spawnSync('/usr/bin/python3', [script, '--weights', weights, '--batch', '2', '--runs', String(runs)], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/python3', [script, '--weights', weights, '--batch', String(batch), '--runs', String(runs)], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`PyTorch UNet peer failed: ${(result.stderr || String(result.error)).trim().split('\n').at(-1)}`);
   return JSON.parse(result.stdout);
 }
