@@ -24,6 +24,8 @@ interface RoleTiming {
   sPerImageMedian: number;
   msPerStepMedian: number;
   pytorchMsPerStepMedian: number | null;
+  /** The PyTorch state dict the peer ran (the same weights as the ONNX graphs), relative to the working folder. */
+  pytorchWeights: string;
 }
 
 export interface ImageBenchReport {
@@ -83,11 +85,12 @@ async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', o
       perStep.push(metrics.msPerStep!);
     }
     let pytorchMsPerStepMedian: number | null = null;
+    const weights = torchWeights(folder, role, options.recipeDir);
     try {
       const script = path.join(options.recipeDir, 'image', 'bench_torch_unet.py');
       // The same batch as the engine's UNet call: a guidance-distilled student runs batch 1, guided CFG batch 2.
       const batch = cfg === 'none' ? 1 : 2;
-      pytorchMsPerStepMedian = median(timePytorchUnet(script, torchWeights(folder, role, options.recipeDir), batch, Math.max(10, options.repeats * 4)).msPerStep);
+      pytorchMsPerStepMedian = median(timePytorchUnet(script, weights, batch, Math.max(10, options.repeats * 4)).msPerStep);
     } catch (error) {
       skipped[`pytorch ${role}`] = (error as Error).message;
     }
@@ -99,6 +102,7 @@ async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', o
       sPerImageMedian: median(perImage),
       msPerStepMedian: median(perStep),
       pytorchMsPerStepMedian,
+      pytorchWeights: path.relative(process.cwd(), weights),
     };
   } finally {
     await pool.closeAll();

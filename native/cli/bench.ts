@@ -89,7 +89,7 @@ async function benchImages(values: { repeats?: string; ep?: string; json?: boole
   }
   const role = (label: string, t: typeof report.teacher) =>
     `  ${label.padEnd(8)} ${t.model}: ${t.steps} steps, ${t.sPerImageMedian.toFixed(3)} s/image, ${t.msPerStepMedian.toFixed(2)} ms/step` +
-    (t.pytorchMsPerStepMedian === null ? '' : ` (PyTorch eager ${t.pytorchMsPerStepMedian.toFixed(2)} ms/step)`) +
+    (t.pytorchMsPerStepMedian === null ? '' : ` (PyTorch eager ${t.pytorchMsPerStepMedian.toFixed(2)} ms/step on ${t.pytorchWeights})`) +
     '\n';
   process.stdout.write(
     `image family, median of ${report.repeats} images each, ${report.ep}\n` +

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageGenerationRequestSchema, type ImageGenerationRequest } from '../../contract';
-import { torchWeights } from '../../bench/image-bench';
 import { emojiV2Smoke } from '../../testing/fixtures';
 import { SessionPool } from '../onnx/session-pool';
 import { decodePng } from '../png/png';
@@ -61,9 +60,5 @@ describe('Pareto Emoji v2 package', () => {
       const [alone] = await generate({ prompt: 'slice of pizza', seed: 13, precision });
       expect(images[2]!.png).toBe(alone!.png);
     }
-  });
-
-  it('finds the PyTorch weights of the run that made it, for the bench', () => {
-    expect(torchWeights(student, 'student', '/nonexistent/recipes')).toBe(path.join(family, '_work', 'student_unet.pt'));
   });
 });
