@@ -36,8 +36,8 @@ export interface GroupContext {
 }
 
 export interface GroupHooks {
-  /** Turns a predicted x0 into a preview data URL; null when nobody listens. */
-  preview: ((x0: Float32Array) => Promise<string>) | null;
+  /** Turns the group's predicted x0s into preview data URLs; null when nobody listens. */
+  previews: ((x0s: Float32Array[]) => Promise<string[]>) | null;
   onStep(info: ImageStepInfo): void;
 }
 
@@ -67,13 +67,14 @@ export async function denoiseGroup(prepared: PreparedImageRun, group: BatchLaten
 
     const inputs = group.map((image) => image.scheduler.scaleModelInput(image.latents, t));
     const predictions = await predictNoise(unet, layout, inputs, context, t, prepared.cfg, prepared.parameters.guidance);
-    const wantsPreview = hooks.preview !== null && prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
-    for (const [member, image] of group.entries()) {
+    const x0s = group.map((image, member) => {
       const output = image.scheduler.step(predictions[member]!, t, image.latents, image.generator);
       image.latents = output.prevSample;
-      const preview = wantsPreview ? await hooks.preview!(output.predOriginalSample) : null;
-      hooks.onStep({ image: image.index, step: i + 1, steps, precision, preview });
-    }
+      return output.predOriginalSample;
+    });
+    const wantsPreview = hooks.previews !== null && prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+    const previews = wantsPreview ? await hooks.previews!(x0s) : null;
+    group.forEach((image, member) => hooks.onStep({ image: image.index, step: i + 1, steps, precision, preview: previews?.[member] ?? null }));
     context.peak.rss = Math.max(context.peak.rss, process.memoryUsage.rss());
   }
 }

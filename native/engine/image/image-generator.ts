@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import { ApiError, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
-import { encodePng, pngDataUrl } from '../png/png';
+import { encodePng } from '../png/png';
 import { formatA1111, pngTextFor } from './generation-parameters';
 import { denoiseGroup, startLatents } from './batch-denoise';
-import { GraphSession, floatData, floatTensorFor, type GraphInput } from './graph-session';
+import { GraphSession, type GraphInput } from './graph-session';
 import { findUnetPoint, type ImageModelFolder } from './model-folder';
-import { previewDataUrl, toRgbImage } from './preview';
+import { toRgbImage } from './preview';
+import { decodeLatents, previewImages } from './vae-decode';
 import { PromptEncoder } from './prompt-encoder';
 import { createScheduler, defaultSchedulerName, type Scheduler } from './schedulers';
 
@@ -75,8 +76,6 @@ function batchSeeds(request: ResolvedImageGenerationRequest): number[] {
 
 const SESSION_MEMORY_FACTOR = 1.5;
 const MAX_PIXELS = 4096 * 4096;
-/** Latent grids up to this many cells are previewed through the VAE decoder itself (cheap there). */
-const MAX_DECODED_PREVIEW_CELLS = 32 * 32;
 /** The CLIP length when neither the graph nor the tokenizer config says. */
 const DEFAULT_TOKEN_LENGTH = 77;
 
@@ -253,13 +252,14 @@ export class ImageGenerator {
     const textEncoderMs = performance.now() - startedAt;
 
     const shape = [layout.channels, prepared.latentHeight, prepared.latentWidth];
+    const decoder = { vae: prepared.vae, scalingFactor: this.folder.vaeScalingFactor };
     const images = prepared.seeds.map((seed, index) => startLatents(index, seed, prepared.schedulers[index]!, shape));
     // Batched UNet calls where the graph's batch axis is dynamic; else one image after another.
     const groups = layout.dynamicBatch ? [images] : images.map((image) => [image]);
     const stepsStartedAt = performance.now();
     for (const group of groups) {
       await denoiseGroup(prepared, group, { shape, cond, uncond, peak, signal: hooks.signal }, {
-        preview: hooks.onStep ? (x0) => this.preview(prepared, x0, shape) : null,
+        previews: hooks.onStep ? (x0s) => previewImages(decoder, x0s, shape) : null,
         onStep: (info) => hooks.onStep?.(info),
       });
     }
@@ -267,13 +267,12 @@ export class ImageGenerator {
     const stepsMs = performance.now() - stepsStartedAt;
 
     const decodeStartedAt = performance.now();
-    const pngs = [];
-    for (const image of images) {
-      const pixels = await this.decode(prepared, image.latents, shape);
-      const imageParameters = { ...parameters, seed: image.seed };
+    const decoded = await decodeLatents(decoder, images.map((image) => image.latents), shape);
+    const pngs = decoded.map((pixels, index) => {
+      const imageParameters = { ...parameters, seed: images[index]!.seed };
       const rgb = toRgbImage(pixels.data, pixels.channels, pixels.height, pixels.width);
-      pngs.push({ rgb, imageParameters, png: encodePng(rgb, pngTextFor(imageParameters, prepared.modelName)) });
-    }
+      return { rgb, imageParameters, png: encodePng(rgb, pngTextFor(imageParameters, prepared.modelName)) };
+    });
     const decodeMs = performance.now() - decodeStartedAt;
     peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
     const batchSize = images.length;
@@ -302,28 +301,6 @@ export class ImageGenerator {
       cfg,
       metrics: { ...metrics },
     }));
-  }
-
-  /**
-   * A preview of the predicted x0. Small latents (the studio's emoji models: 16×16) go through the VAE decoder itself,
-   * which costs about one UNet call there and shows the real picture; large SD latents use the cheap linear approximation.
-   */
-  private async preview(prepared: PreparedImageRun, x0: Float32Array, shape: number[]): Promise<string> {
-    if (!prepared.vae || shape[1]! * shape[2]! > MAX_DECODED_PREVIEW_CELLS) return previewDataUrl(x0, shape, prepared.vae !== null);
-    const pixels = await this.decode(prepared, x0, shape);
-    return pngDataUrl(toRgbImage(pixels.data, pixels.channels, pixels.height, pixels.width));
-  }
-
-  /** Latents → pixels in [-1, 1]: through the VAE decoder (after 1/scaling_factor), or as they are for pixel-space models. */
-  private async decode(prepared: PreparedImageRun, latents: Float32Array, shape: number[]) {
-    if (!prepared.vae) return { data: latents, channels: shape[0]!, height: shape[1]!, width: shape[2]! };
-    const input = prepared.vae.requireInput('latent_sample', 'a VAE decoder');
-    const scaled = Float32Array.from(latents, (v) => v / this.folder.vaeScalingFactor);
-    const outputs = await prepared.vae.run({ latent_sample: floatTensorFor(input, scaled, [1, ...shape]) });
-    const output = outputs[prepared.vae.outputName('sample')]!;
-    const dims = output.dims.map(Number);
-    if (dims.length !== 4 || dims[1]! < 3) throw new ApiError('invalid_model', `${prepared.vae.displayName} returned shape [${dims.join(', ')}], not an RGB image [1, 3, H, W].`);
-    return { data: floatData(output, prepared.vae.displayName), channels: dims[1]!, height: dims[2]!, width: dims[3]! };
   }
 }
 
