@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ExecutionProvider, ImageOperatingPoint, ImageResult, Settings } from '../../../native/contract';
 import { describeImageOperatingPoint, epLabel, formatImageOperatingPoint, formatImageOperatingPointShort } from '../format';
-import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
+import { enlargeClass, isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
 import { saveBlob } from '../saveBlob';
 import { imageProgressFraction, type ImageJobState } from '../state/imageJobState';
 import { BudgetNotice } from './BudgetNotice';
@@ -112,7 +112,7 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
   const previewSize = job?.parameters ?? null;
   const point = shown ? shown.operatingPoint : (job?.operatingPoint ?? null);
   const small = result ? isPixelArt(result.width, result.height) : previewSize !== null && isPixelArt(previewSize.width, previewSize.height);
-  const pixelated = (width: number, height: number) => (scaling === 'crisp' && isPixelArt(width, height) ? ' pixelated' : '');
+  const pixelated = (width: number, height: number) => enlargeClass(scaling, width, height);
 
   return (
     <section className="output-panel image-stage" aria-label="Image">

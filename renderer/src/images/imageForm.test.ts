@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageParameters, ModelInfo } from '../../../native/contract';
 import { lambdaOffReason, resolveModelChoice, type ModelChoice } from '../generate/modelChoice';
-import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
+import { buildImageRequest, defaultSteps, enlargeClass, fitImageForm, formFromParameters, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
 
 const model: ModelInfo = {
   id: 'sd-tiny',
@@ -132,6 +132,7 @@ describe('showing and saving a result', () => {
     expect(isPixelArt(32, 32)).toBe(true);
     expect(isPixelArt(64, 64)).toBe(true);
     expect(isPixelArt(512, 512)).toBe(false);
+    expect([enlargeClass('crisp', 64, 64), enlargeClass('smooth', 64, 64), enlargeClass('crisp', 512, 512)]).toEqual([' pixelated', '', '']);
   });
 
   it('decodes the PNG bytes exactly', () => {

@@ -1,4 +1,4 @@
-import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo } from '../../../native/contract';
+import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo, type Settings } from '../../../native/contract';
 import type { ModelChoice } from '../generate/modelChoice';
 
 export type ImageScheduler = ImageParameters['scheduler'];
@@ -205,6 +205,11 @@ export function parameterRows(parameters: ImageParameters): { label: string; val
 /** Images this small are drawn with hard pixel edges when scaled up, not blurred. */
 export function isPixelArt(width: number, height: number): boolean {
   return Math.max(width, height) <= 128;
+}
+
+/** The class that enlarges an image as Settings says: hard pixel edges (Crisp) for small images, else the browser's smoothing. */
+export function enlargeClass(scaling: Settings['imageScaling'], width: number, height: number): string {
+  return scaling === 'crisp' && isPixelArt(width, height) ? ' pixelated' : '';
 }
 
 /** A file name for a saved image: the prompt's first words and the seed. */
