@@ -1,15 +1,20 @@
 // The engine on a Pareto Emoji v2-shaped package (the image recipe's smoke config): a 4×16×16 v-prediction
 // latent UNet, a VAE decoder to 64×64 RGB and a trailing DDIM scheduler, end to end to the PNG.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageGenerationRequestSchema, type ImageGenerationRequest } from '../../contract';
-import { emojiV2Smoke } from '../../testing/fixtures';
+import { emojiV2Smoke, temporaryDir } from '../../testing/fixtures';
 import { SessionPool } from '../onnx/session-pool';
 import { decodePng } from '../png/png';
 import type { GraphSession } from './graph-session';
 import { ImageGenerator, type ImageStepInfo } from './image-generator';
 import { loadImageModelFolder, type ImageModelFolder } from './model-folder';
+import { NoiseGenerator } from './noise';
 import { createScheduler, type DdimScheduler } from './schedulers';
+
+const RECIPE_SAMPLER = path.resolve(import.meta.dirname, '../../../models/recipes/image/image_tools.mjs');
 
 let family = '';
 let student: ImageModelFolder;
@@ -51,6 +56,33 @@ describe('Pareto Emoji v2 package', () => {
     const previews = steps.filter((info) => info.preview !== null);
     expect(previews.map((info) => info.step)).toEqual([1, 2, 3]);
     expect(previews.map((info) => [pngOf(info.preview!).width, pngOf(info.preview!).height])).toEqual([[64, 64], [64, 64], [64, 64]]);
+  });
+
+  it('makes the image the recipe’s own sampler (image_tools.mjs: DDIM, v-prediction, trailing, final ᾱ = 1) makes from the same noise', async () => {
+    const work = temporaryDir();
+    const [image] = await generate({ prompt: 'red heart, noto style', seed: 3 });
+    const noise = new NoiseGenerator(3).randn(4 * 16 * 16);
+    fs.writeFileSync(path.join(work, 'noise.f32'), Buffer.from(noise.buffer));
+    fs.writeFileSync(path.join(work, 'prompts.json'), JSON.stringify(['red heart, noto style']));
+    execFileSync(process.execPath, [RECIPE_SAMPLER, 'generate', student.dir, '--steps', '4', '--guidance', '1', '--prompts', path.join(work, 'prompts.json'),
+      '--noise', path.join(work, 'noise.f32'), '--out', path.join(work, 'recipe.f32'), '--batch', '1', '--threads', '1']);
+    const bytes = fs.readFileSync(path.join(work, 'recipe.f32'));
+    const recipe = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const ours = decodePng(Buffer.from(image!.png, 'base64'));
+    const plane = 64 * 64;
+    let worst = 0;
+    let differing = 0;
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++) {
+        const expected = Math.round(Math.min(1, Math.max(0, recipe[c * plane + p]! / 2 + 0.5)) * 255);
+        const difference = Math.abs(ours.data[p * 3 + c]! - expected);
+        worst = Math.max(worst, difference);
+        if (difference > 0) differing++;
+      }
+    }
+    // Only values on a rounding boundary may differ (the smoke model's images vary little, so another seed moves ~30 % by 1-2 levels).
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(differing / (3 * plane)).toBeLessThan(0.01);
   });
 
   it('makes a batch of 4 in batched UNet calls, each the image its seed makes alone, at every precision', async () => {
