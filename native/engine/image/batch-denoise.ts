@@ -5,6 +5,9 @@ import type { ImageStepInfo, PreparedImageRun, UnetLayout } from './image-genera
 import { NoiseGenerator } from './noise';
 import type { Scheduler } from './schedulers';
 
+/** Step previews go to every client: at most ten a second, however fast the steps are. */
+const MIN_PREVIEW_INTERVAL_MS = 100;
+
 /** Thrown when a run is cancelled between steps. */
 export class ImageCancelledError extends ApiError {
   constructor(step: number, steps: number) {
@@ -52,11 +55,12 @@ export function startLatents(index: number, seed: number, scheduler: Scheduler, 
 /**
  * Runs every step for a group of images that share each UNet call (a batch of the group's size, twice
  * that with batched guidance); each image keeps its own scheduler, so the result of image i does not
- * depend on the others. Previews come every `previewEvery` steps, per image.
+ * depend on the others. Previews come every `previewEvery` steps (at most ten a second), per image.
  */
 export async function denoiseGroup(prepared: PreparedImageRun, group: BatchLatents[], context: GroupContext, hooks: GroupHooks): Promise<void> {
   const { timesteps } = group[0]!.scheduler;
   const steps = timesteps.length;
+  let lastPreviewAt = -Infinity;
   for (let i = 0; i < steps; i++) {
     if (context.signal?.aborted) throw new ImageCancelledError(i, steps);
     const t = timesteps[i]!;
@@ -72,7 +76,9 @@ export async function denoiseGroup(prepared: PreparedImageRun, group: BatchLaten
       image.latents = output.prevSample;
       return output.predOriginalSample;
     });
-    const wantsPreview = hooks.previews !== null && prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+    const due = prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
+    const wantsPreview = hooks.previews !== null && due && performance.now() - lastPreviewAt >= MIN_PREVIEW_INTERVAL_MS;
+    if (wantsPreview) lastPreviewAt = performance.now();
     const previews = wantsPreview ? await hooks.previews!(x0s) : null;
     group.forEach((image, member) => hooks.onStep({ image: image.index, step: i + 1, steps, precision, preview: previews?.[member] ?? null }));
     context.peak.rss = Math.max(context.peak.rss, process.memoryUsage.rss());

@@ -53,9 +53,11 @@ describe('Pareto Emoji v2 package', () => {
     const png = decodePng(Buffer.from(image!.png, 'base64'));
     expect([png.width, png.height]).toEqual([64, 64]);
     expect(new Set(png.data).size).toBeGreaterThan(1);
+    expect(steps.map((info) => info.step)).toEqual([1, 2, 3, 4]);
+    // Every step but the last may preview (at most ten a second); the first always does.
     const previews = steps.filter((info) => info.preview !== null);
-    expect(previews.map((info) => info.step)).toEqual([1, 2, 3]);
-    expect(previews.map((info) => [pngOf(info.preview!).width, pngOf(info.preview!).height])).toEqual([[64, 64], [64, 64], [64, 64]]);
+    expect(previews[0]?.step).toBe(1);
+    expect(previews.every((info) => info.step < 4 && pngOf(info.preview!).width === 64 && pngOf(info.preview!).height === 64)).toBe(true);
   });
 
   it('makes the image the recipe’s own sampler (image_tools.mjs: DDIM, v-prediction, trailing, final ᾱ = 1) makes from the same noise', async () => {
