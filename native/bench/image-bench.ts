@@ -24,6 +24,8 @@ interface RoleTiming {
   sPerImageMedian: number;
   msPerStepMedian: number;
   pytorchMsPerStepMedian: number | null;
+  /** The PyTorch state dict the peer ran (the same weights as the ONNX graphs), relative to the working folder. */
+  pytorchWeights: string;
 }
 
 export interface ImageBenchReport {
@@ -48,6 +50,18 @@ function familyRoles(modelsDir: string): { teacher: ImageModelFolder; student: I
   return { teacher, student: students[0] };
 }
 
+/**
+ * The PyTorch state dict of a package's UNet, from the recipe run its pareto.json names (`--config X`):
+ * runs/image/X/ for the runs that train into the repository (v1 `full`, v2 `cpu` and `cuda`), else the
+ * `_work` folder beside the packages, where runs written elsewhere (`--config smoke --out DIR`) keep theirs.
+ */
+export function torchWeights(folder: ImageModelFolder, role: 'teacher' | 'student', recipeDir: string): string {
+  const config = /--config\s+(\S+)/.exec(folder.manifest?.provenance?.recipe ?? '')?.[1] ?? 'full';
+  const file = `${role}_unet.pt`;
+  const candidates = [path.join(recipeDir, 'runs', 'image', config, file), path.join(path.dirname(folder.dir), '_work', file)];
+  return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;
+}
+
 /** The step count a package's quality was measured at for its full-precision UNet. */
 function declaredSteps(folder: ImageModelFolder): number {
   const point = folder.unetPoints.find((p) => p.precision === 'fp32' && p.steps !== null) ?? folder.unetPoints.find((p) => p.steps !== null);
@@ -60,19 +74,23 @@ async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', o
   const steps = declaredSteps(folder);
   const request = { ...ImageGenerationRequestSchema.parse({ prompt: 'a smiling cat face', steps, seed: 1, previewEvery: 0, ep: options.ep }), model: folder.dir };
   try {
-    await generator.generate(request);
+    const [warmUp] = await generator.generate(request);
+    const { cfg } = warmUp!;
     const perImage: number[] = [];
     const perStep: number[] = [];
     for (let repeat = 0; repeat < options.repeats; repeat++) {
-      const { metrics } = await generator.generate({ ...request, seed: repeat + 2 });
+      const [image] = await generator.generate({ ...request, seed: repeat + 2 });
+      const { metrics } = image!;
       perImage.push(metrics.sPerImage);
       perStep.push(metrics.msPerStep!);
     }
     let pytorchMsPerStepMedian: number | null = null;
+    const weights = torchWeights(folder, role, options.recipeDir);
     try {
       const script = path.join(options.recipeDir, 'image', 'bench_torch_unet.py');
-      const weights = path.join(options.recipeDir, 'runs', 'image', 'full', `${role}_unet.pt`);
-      pytorchMsPerStepMedian = median(timePytorchUnet(script, weights, Math.max(10, options.repeats * 4)).msPerStep);
+      // The same batch as the engine's UNet call: a guidance-distilled student runs batch 1, guided CFG batch 2.
+      const batch = cfg === 'none' ? 1 : 2;
+      pytorchMsPerStepMedian = median(timePytorchUnet(script, weights, batch, Math.max(10, options.repeats * 4)).msPerStep);
     } catch (error) {
       skipped[`pytorch ${role}`] = (error as Error).message;
     }
@@ -84,6 +102,7 @@ async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', o
       sPerImageMedian: median(perImage),
       msPerStepMedian: median(perStep),
       pytorchMsPerStepMedian,
+      pytorchWeights: path.relative(process.cwd(), weights),
     };
   } finally {
     await pool.closeAll();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../contract';
 import { benchImage } from '../bench/image-bench';
 import { benchText, TEXT_PEERS, type TextPeer } from '../bench/text-bench';
-import { defaultModelsDir } from '../host/paths';
+import { defaultModelsDir, defaultRecipesDir } from '../host/paths';
 import { choiceOption, integerOption, parseOptions, UsageError } from './args';
 
 export const BENCH_USAGE = `pareto bench text [--model DIR --safetensors DIR] [--new-tokens N] [--repeats R] [--prompt S]
@@ -79,7 +79,7 @@ export async function bench(args: string[]): Promise<number> {
 async function benchImages(values: { repeats?: string; ep?: string; json?: boolean }): Promise<number> {
   const report = await benchImage({
     modelsDir: defaultModelsDir(),
-    recipeDir: path.join(defaultModelsDir(), 'recipes'),
+    recipeDir: defaultRecipesDir(),
     repeats: integerOption('repeats', values.repeats, 1, 100) ?? 5,
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS) ?? 'cpu',
   });
@@ -89,7 +89,7 @@ async function benchImages(values: { repeats?: string; ep?: string; json?: boole
   }
   const role = (label: string, t: typeof report.teacher) =>
     `  ${label.padEnd(8)} ${t.model}: ${t.steps} steps, ${t.sPerImageMedian.toFixed(3)} s/image, ${t.msPerStepMedian.toFixed(2)} ms/step` +
-    (t.pytorchMsPerStepMedian === null ? '' : ` (PyTorch eager ${t.pytorchMsPerStepMedian.toFixed(2)} ms/step)`) +
+    (t.pytorchMsPerStepMedian === null ? '' : ` (PyTorch eager ${t.pytorchMsPerStepMedian.toFixed(2)} ms/step on ${t.pytorchWeights})`) +
     '\n';
   process.stdout.write(
     `image family, median of ${report.repeats} images each, ${report.ep}\n` +

@@ -36,6 +36,22 @@ describe('pareto generate image', () => {
     expect(output.png).toBeUndefined();
   });
 
+  it('writes a batch as FILE-1.png … FILE-N.png in seed order, one JSON line per image', async () => {
+    const model = sdFixture();
+    const dir = temporaryDir();
+    const out = path.join(dir, 'a.png');
+    const listed = await pareto('generate', 'image', '--model', model, '--prompt', 'a red circle', '--steps', '2', '--seed', '5', '--batch', '3', '--out', out);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split('\n')).toEqual([`${path.join(dir, 'a-1.png')}  seed 5`, `${path.join(dir, 'a-2.png')}  seed 6`, `${path.join(dir, 'a-3.png')}  seed 7`]);
+    expect(listed.stderr).toMatch(/\[64x64, batch of 3, 2 steps/);
+    expect(readGenerationParameters(fs.readFileSync(path.join(dir, 'a-2.png'))).parameters?.seed).toBe(6);
+
+    const json = await pareto('generate', 'image', '--model', model, '--prompt', 'a red circle', '--steps', '2', '--seeds', '9,2', '--out', path.join(dir, 'b.png'), '--json');
+    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => [path.basename(line.pngPath), line.parameters.seed, line.metrics.batchSize])).toEqual([['b-1.png', 9, 2], ['b-2.png', 2, 2]]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a-1.png', 'a-2.png', 'a-3.png', 'b-1.png', 'b-2.png']);
+  });
+
   it('gives one line and a non-zero exit for each kind of bad input', async () => {
     const model = sdFixture();
     const noUnet = copyModel(model);
@@ -49,6 +65,8 @@ describe('pareto generate image', () => {
       [['--model', model, '--prompt', 'hi', '--out', out, '--steps', 'four'], /--steps must be an integer/],
       [['--model', model, '--prompt', 'hi', '--out', out, '--scheduler', 'plms'], /--scheduler must be one of ddim, euler-a, dpm\+\+2m, lcm/],
       [['--model', model, '--prompt', 'hi', '--out', out, '--width', '100'], /width must be a multiple of 8/],
+      [['--model', model, '--prompt', 'hi', '--out', out, '--batch', '5'], /--batch must be an integer from 1 to 4/],
+      [['--model', model, '--prompt', 'hi', '--out', out, '--seeds', '1,2', '--seed', '3'], /--seeds sets the batch and its seeds: drop --seed and --batch/],
       [['--model', model, '--prompt', 'hi', '--out', out, '--precision', 'int8'], /has no int8 UNet; it offers fp32/],
       [['--prompt', 'hi', '--out', out], /No model given and no image model is installed/],
       [['--model', model, '--prompt', 'hi', '--out', out, '--lambda', '0.5'], /λ needs a model family with measured quality .* Set precision and steps directly/],

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
+import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, MAX_IMAGE_BATCH, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
 import { writeFileAtomic } from '../host/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
@@ -8,24 +8,42 @@ import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
 import { followJob } from '../host/follow-job';
 
-export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
+export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G]
+    [--seed S] [--batch 1-${MAX_IMAGE_BATCH} | --seeds S1,S2,…]
     [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
-    [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]`;
+    [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]
+  A batch writes FILE-1.png … FILE-N.png in seed order (seed, seed+1, … or the --seeds given); --json prints one line per image.`;
 
 export interface ImageJobHooks {
   onEvent?(event: ImageJobEvent): void;
   signal?: AbortSignal;
 }
 
-/** Starts an image job on the host and waits for its result. */
-export function runImageJob(host: StudioHost, request: ImageGenerationRequest, hooks: ImageJobHooks = {}): Promise<ImageResult> {
+/** Starts an image job on the host and waits for its images. */
+export function runImageJob(host: StudioHost, request: ImageGenerationRequest, hooks: ImageJobHooks = {}): Promise<ImageResult[]> {
   return followJob(host, () => host.invoke('startImageJob', request), {
     signal: hooks.signal,
     onEvent: (event) => {
       if (isImageJobEvent(event)) hooks.onEvent?.(event);
     },
-    resultOf: (event) => (event.type === 'image-done' ? event.result : undefined),
+    resultOf: (event) => (event.type === 'image-done' ? event.images : undefined),
   });
+}
+
+/** `7,8,42` → explicit seeds, one per image of the batch. */
+function seedsOption(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const seeds = value.split(',').map((part) => integerOption('seeds', part.trim(), 0, 0xffff_ffff)!);
+  if (seeds.length > MAX_IMAGE_BATCH) throw new UsageError(`--seeds lists at most ${MAX_IMAGE_BATCH} seeds, got ${seeds.length}.`);
+  return seeds;
+}
+
+/** Where each image of a batch goes: FILE.png for one image, else FILE-1.png … FILE-N.png. */
+export function batchImagePaths(out: string, count: number): string[] {
+  if (count === 1) return [out];
+  const extension = path.extname(out);
+  const stem = out.slice(0, out.length - extension.length);
+  return Array.from({ length: count }, (_, index) => `${stem}-${index + 1}${extension}`);
 }
 
 /** `fp16:fp32:3` → the dynamic-precision request (the first 3 steps on fp16). */
@@ -44,6 +62,8 @@ export async function generateImage(args: string[]): Promise<number> {
     steps: { type: 'string' },
     guidance: { type: 'string' },
     seed: { type: 'string' },
+    batch: { type: 'string' },
+    seeds: { type: 'string' },
     scheduler: { type: 'string' },
     precision: { type: 'string' },
     'dynamic-precision': { type: 'string' },
@@ -59,6 +79,7 @@ export async function generateImage(args: string[]): Promise<number> {
   if (values.out === undefined) throw new UsageError('--out FILE.png is required.');
   if (path.extname(values.out).toLowerCase() !== '.png') throw new UsageError(`--out must name a .png file, got "${values.out}".`);
   if (values.precision !== undefined && values['dynamic-precision'] !== undefined) throw new UsageError('--precision cannot be combined with --dynamic-precision.');
+  if (values.seeds !== undefined && (values.seed !== undefined || values.batch !== undefined)) throw new UsageError('--seeds sets the batch and its seeds: drop --seed and --batch.');
   const request: ImageGenerationRequest = {
     model: values.model,
     lambda: numberOption('lambda', values.lambda, 0, 1),
@@ -67,6 +88,8 @@ export async function generateImage(args: string[]): Promise<number> {
     steps: integerOption('steps', values.steps, 1, 1000),
     guidance: numberOption('guidance', values.guidance, 0, 50),
     seed: integerOption('seed', values.seed, 0, 0xffff_ffff),
+    batch: integerOption('batch', values.batch, 1, MAX_IMAGE_BATCH),
+    seeds: seedsOption(values.seeds),
     scheduler: choiceOption('scheduler', values.scheduler, IMAGE_SCHEDULERS),
     precision: values.precision,
     dynamicPrecision: dynamicPrecisionOption(values['dynamic-precision']),
@@ -82,9 +105,11 @@ export async function generateImage(args: string[]): Promise<number> {
   process.once('SIGINT', onInterrupt);
   const stopProgress = printCalibrationProgress(host);
   try {
-    const result = await runImageJob(host, request, {
+    let batchSize = 1;
+    const images = await runImageJob(host, request, {
       signal: controller.signal,
       onEvent: (event) => {
+        if (event.type === 'image-started') batchSize = event.seeds?.length ?? 1;
         if (event.type === 'image-started' && event.fallbackReason) process.stderr.write(`pareto: ${event.fallbackReason}\n`);
         if (event.type === 'image-started' && event.operatingPoint) {
           const point = event.operatingPoint;
@@ -95,20 +120,23 @@ export async function generateImage(args: string[]): Promise<number> {
           );
         }
         if (event.type === 'image-started' && event.budget) process.stderr.write(`pareto: energy budget: ${event.budget.summary}\n`);
-        if (event.type === 'image-progress' && !values.json && process.stderr.isTTY) process.stderr.write(`\rstep ${event.step}/${event.steps} (${event.precision})`);
+        if (event.type === 'image-progress' && !values.json && process.stderr.isTTY) {
+          const which = batchSize > 1 ? `image ${(event.image ?? 0) + 1}/${batchSize}, ` : '';
+          process.stderr.write(`\r${which}step ${event.step}/${event.steps} (${event.precision})`);
+        }
       },
     });
-    const out = path.resolve(values.out);
-    writeFileAtomic(out, Buffer.from(result.png, 'base64'));
+    const paths = batchImagePaths(path.resolve(values.out), images.length);
+    images.forEach((image, index) => writeFileAtomic(paths[index]!, Buffer.from(image.png, 'base64')));
     if (values.json) {
-      const { png: _png, ...rest } = result;
-      process.stdout.write(JSON.stringify({ pngPath: out, ...rest }) + '\n');
+      images.forEach(({ png: _png, ...rest }, index) => process.stdout.write(JSON.stringify({ pngPath: paths[index], ...rest }) + '\n'));
     } else {
-      const { metrics } = result;
+      const { metrics, cfg, ep } = images[0]!;
       const split = Object.entries(metrics.precisionSteps).map(([precision, count]) => `${count} ${precision}`).join(' + ');
       if (process.stderr.isTTY) process.stderr.write('\n');
-      process.stdout.write(`${out}\n`);
-      process.stderr.write(`[${result.width}x${result.height}, ${metrics.steps} steps (${split}), ${metrics.msPerStep?.toFixed(1)} ms/step, ${metrics.sPerImage.toFixed(2)} s/image, guidance ${result.cfg}, peak ${metrics.peakRssMb.toFixed(0)} MB, ${energyLine(metrics, 'image')}, ${result.ep}]\n`);
+      images.forEach((image, index) => process.stdout.write(images.length === 1 ? `${paths[index]}\n` : `${paths[index]}  seed ${image.parameters.seed}\n`));
+      const batch = images.length === 1 ? '' : `batch of ${images.length}, `;
+      process.stderr.write(`[${images[0]!.width}x${images[0]!.height}, ${batch}${metrics.steps} steps (${split}), ${metrics.msPerStep?.toFixed(1)} ms/step, ${metrics.sPerImage.toFixed(2)} s/image, guidance ${cfg}, peak ${metrics.peakRssMb.toFixed(0)} MB, ${energyLine(metrics, 'image')}, ${ep}]\n`);
     }
     return 0;
   } finally {

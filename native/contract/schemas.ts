@@ -328,6 +328,8 @@ export const SettingsSchema = z.object({
   historyLimit: z.number().int().min(1).max(100_000),
   importedModels: z.array(z.string()),
   energyController: EnergyControllerSettingsSchema,
+  /** How images smaller than the stage are enlarged: nearest-neighbour (every pixel a square) or smooth interpolation. */
+  imageScaling: z.enum(['crisp', 'smooth']),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = SettingsSchema.omit({ importedModels: true }).partial().strict();
@@ -384,6 +386,9 @@ export const ImageOperatingPointSchema = z.object({
 });
 export type ImageOperatingPoint = z.infer<typeof ImageOperatingPointSchema>;
 
+/** The most images one image job makes (a 2×2 grid). */
+export const MAX_IMAGE_BATCH = 4;
+
 export const ImageGenerationRequestSchema = z.strictObject({
   /** A registered model id or a model folder path; without it the bundled image family is used. */
   model: z.string().min(1, 'model must not be empty').optional(),
@@ -397,6 +402,19 @@ export const ImageGenerationRequestSchema = z.strictObject({
   /** Absent: the model's own default (model_index.json default_guidance_scale), else 7.5. */
   guidance: z.number().min(0).max(50).optional(),
   seed: seedSchema.optional(),
+  batch: z
+    .number()
+    .int()
+    .min(1, 'batch must be 1 to 4 images')
+    .max(MAX_IMAGE_BATCH, 'batch must be 1 to 4 images')
+    .optional()
+    .describe('Images made in one job (1-4), with seeds seed, seed+1, ...; default 1, or as many as seeds lists.'),
+  seeds: z
+    .array(seedSchema)
+    .min(1)
+    .max(MAX_IMAGE_BATCH, 'seeds lists at most 4 seeds')
+    .optional()
+    .describe('One seed per image of the batch, instead of seed, seed+1, ...'),
   /** The model's own scheduler_config.json class when absent (DDIM where it names one the engine lacks). */
   scheduler: ImageSchedulerSchema.optional(),
   /** A UNet precision variant (fp32, fp16, int8, q4). */
@@ -409,7 +427,12 @@ export const ImageGenerationRequestSchema = z.strictObject({
   /** A preview of the predicted image every N steps; 0 = none; default about five per run. */
   previewEvery: z.number().int().min(0).max(1000).optional(),
   ep: ExecutionProviderSchema.default('cpu'),
-});
+})
+  .refine((request) => request.seeds === undefined || request.batch === undefined || request.batch === request.seeds.length, {
+    message: 'batch and seeds disagree: give batch N, or N seeds',
+    path: ['batch'],
+  })
+  .refine((request) => request.seeds === undefined || request.seed === undefined, { message: 'give seed or seeds, not both', path: ['seeds'] });
 export type ImageGenerationRequest = z.input<typeof ImageGenerationRequestSchema>;
 export type ResolvedImageGenerationRequest = z.output<typeof ImageGenerationRequestSchema>;
 
@@ -445,6 +468,8 @@ export const ImageMetricsSchema = z.object({
   joulesPerOutput: z.number().nullable().default(null),
   /** Steps run at each UNet precision (dynamic precision splits them). */
   precisionSteps: z.record(z.string(), z.number().int()),
+  /** Images made together (absent: 1): a batch's run time and energy are shared, so sPerImage and J per image are the batch's divided by it. */
+  batchSize: z.number().int().min(1).max(MAX_IMAGE_BATCH).optional(),
 });
 export type ImageMetrics = z.infer<typeof ImageMetricsSchema>;
 
@@ -470,12 +495,16 @@ const ImageStartedEventSchema = z.object({
   ep: ExecutionProviderSchema,
   fallbackReason: z.string().nullable(),
   parameters: ImageParametersSchema,
+  /** The seed of each image the job makes, in order (parameters.seed is the first); absent: one image. */
+  seeds: z.array(seedSchema).min(1).max(MAX_IMAGE_BATCH).optional(),
   operatingPoint: ImageOperatingPointSchema.nullable().default(null),
   budget: BudgetDecisionSchema.nullable().optional(),
 });
 const ImageProgressEventSchema = z.object({
   type: z.literal('image-progress'),
   jobId: z.string(),
+  /** Which image of the batch reached this step (0, the first, when absent). */
+  image: z.number().int().min(0).max(MAX_IMAGE_BATCH - 1).optional(),
   step: z.number().int(),
   steps: z.number().int(),
   /** The UNet precision this step ran at. */
@@ -483,7 +512,8 @@ const ImageProgressEventSchema = z.object({
   /** A small PNG data URL of the predicted clean image, every few steps. */
   preview: z.string().nullable(),
 });
-const ImageDoneEventSchema = z.object({ type: z.literal('image-done'), jobId: z.string(), result: ImageResultSchema });
+/** Every image of the job, in seed order. */
+const ImageDoneEventSchema = z.object({ type: z.literal('image-done'), jobId: z.string(), images: z.array(ImageResultSchema).min(1).max(MAX_IMAGE_BATCH) });
 
 /** An image job's events: `queued`, `energy` and `error` are shared with text jobs, the rest are its own. */
 export const ImageJobEventSchema = z.discriminatedUnion('type', [QueuedEventSchema, ImageStartedEventSchema, ImageProgressEventSchema, ImageDoneEventSchema, EnergyEventSchema, JobErrorEventSchema]);

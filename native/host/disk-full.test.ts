@@ -46,7 +46,7 @@ describe.skipIf(!isRoot)('a full disk, on a real 4 MB tmpfs (finding 5)', () => 
 
     const story = await tell();
     expect(story.generatedIds).toHaveLength(8);
-    const image = await followJob(host, () => host.invoke('startImageJob', { model: sdFixture(), prompt: 'a red circle', steps: 2, seed: 1 }), { resultOf: (event) => (event.type === 'image-done' ? event.result : undefined) });
+    const image = await followJob(host, () => host.invoke('startImageJob', { model: sdFixture(), prompt: 'a red circle', steps: 2, seed: 1 }), { resultOf: (event) => (event.type === 'image-done' ? event.images[0] : undefined) });
     expect(image.png.length).toBeGreaterThan(100);
     const completion = await fetch(`${api.baseURL}/completions`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'tiny-stories', prompt: 'Once', max_tokens: 4 }) });
     expect(completion.status).toBe(200);

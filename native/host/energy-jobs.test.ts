@@ -71,8 +71,8 @@ describe('energy in jobs', () => {
     if (done.type !== 'image-done') throw new Error(`the job ended with ${done.type}`);
     expect(events.every((event) => isImageJobEvent(event))).toBe(true);
     expect(energyEvents(events).length).toBeGreaterThanOrEqual(1);
-    expect(done.result.metrics).toMatchObject({ energySource: 'estimated:cpu-time×tdp', energyJ: expect.any(Number), energyJRange: { low: expect.any(Number), high: expect.any(Number) } });
-    expect(done.result.metrics.joulesPerOutput).toBe(done.result.metrics.energyJ);
+    expect(done.images[0]!.metrics).toMatchObject({ energySource: 'estimated:cpu-time×tdp', energyJ: expect.any(Number), energyJRange: { low: expect.any(Number), high: expect.any(Number) } });
+    expect(done.images[0]!.metrics.joulesPerOutput).toBe(done.images[0]!.metrics.energyJ);
   });
 
   it('lists every reader with why it cannot be used, and the estimate’s assumptions', async () => {

@@ -16,7 +16,7 @@ afterAll(() => host.dispose());
 const story = (request: TextGenerationRequest) =>
   followJob<TextResult>(host, () => host.invoke('startTextJob', request), { resultOf: (event) => (event.type === 'done' ? event.result : undefined) });
 const image = (request: ImageGenerationRequest) =>
-  followJob<ImageResult>(host, () => host.invoke('startImageJob', request), { resultOf: (event) => (event.type === 'image-done' ? event.result : undefined) });
+  followJob<ImageResult>(host, () => host.invoke('startImageJob', request), { resultOf: (event) => (event.type === 'image-done' ? event.images[0] : undefined) });
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 

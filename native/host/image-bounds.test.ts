@@ -23,7 +23,7 @@ describe('image resource bounds (finding 8)', () => {
     const startedAt = performance.now();
     await followJob(host, () => host.invoke('startImageJob', { model: sdFixture(), prompt: 'a red circle', steps: 16, seed: 1, previewEvery: 1 }), {
       onEvent: (event) => void (event.type === 'image-progress' && event.preview && previews++),
-      resultOf: (event) => (event.type === 'image-done' ? event.result : undefined),
+      resultOf: (event) => (event.type === 'image-done' ? event.images[0] : undefined),
     });
     expect(previews).toBeGreaterThan(0);
     expect(previews).toBeLessThanOrEqual(Math.floor((performance.now() - startedAt) / 100) + 1);

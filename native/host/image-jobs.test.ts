@@ -27,7 +27,7 @@ async function generate(request: ImageGenerationRequest, onEvent?: (event: Image
     if (!isImageJobEvent(event) || event.jobId !== jobId) return;
     events.push(event);
     onEvent?.(event, jobId);
-    if (event.type === 'image-done') settle!.resolve(event.result);
+    if (event.type === 'image-done') settle!.resolve(event.images[0]!);
     if (event.type === 'error') settle!.reject(new Error(event.message));
   };
   const off = host.onEvent((event) => (jobId ? handle(event) : early.push(event)));

@@ -14,6 +14,11 @@ export function defaultModelsDir(): string {
   return process.env.PARETO_MODELS_DIR ?? path.join(projectRoot, 'models');
 }
 
+/** The project's recipes (the scripts, and the PyTorch weights of the runs they made), wherever the bundled models are read from. */
+export function defaultRecipesDir(): string {
+  return path.join(projectRoot, 'models', 'recipes');
+}
+
 /** The built renderer that the web mode serves. */
 export function defaultRendererDir(): string {
   return path.join(projectRoot, 'out', 'renderer');

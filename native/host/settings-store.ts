@@ -23,6 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
   historyLimit: 1000,
   importedModels: [],
   energyController: { enabled: false, batteryLambdaShift: 0.3, latencyMsPerToken: null, latencySPerImage: null, energyJPerToken: null, energyJPerImage: null },
+  imageScaling: 'crisp',
 };
 
 /** A list field keeps its valid items; any other field is kept whole or falls back to its default. */

@@ -214,9 +214,10 @@ export class StudioHost {
   /** One image at an image point for calibration, made as a job makes one (its step previews included). */
   private readonly measureImagePoint: MeasureImagePoint = async (folder, precision, steps) => (await this.generateImagePoint(folder, precision, steps)).metrics.sPerImage;
 
-  private generateImagePoint(folder: ImageModelFolder, precision: string, steps: number) {
+  private async generateImagePoint(folder: ImageModelFolder, precision: string, steps: number) {
     const request = ImageGenerationRequestSchema.parse({ prompt: CALIBRATION_IMAGE_PROMPT, precision, steps, seed: 0 });
-    return this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir }, { onStep: () => undefined });
+    const [image] = await this.imageGeneratorFor(folder).generate({ ...request, model: folder.dir }, { onStep: () => undefined });
+    return image!;
   }
 
   /** The report's runs: a calibration run of the point under the energy meter, its whole metrics kept. */
@@ -314,20 +315,26 @@ export class StudioHost {
     const generator = this.imageGeneratorFor(folder);
     const prepared = await generator.prepare(request);
     return this.submitJob(folder.dir, info.id, prepared.leases, async (jobId, signal) => {
-      const { value: result, energy } = await meterJob(this.energy, jobId, (event) => this.emit(event), () =>
+      const { value: images, energy } = await meterJob(this.energy, jobId, (event) => this.emit(event), () =>
         generator.run(prepared, {
           signal,
-          onStarted: (started) => this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, operatingPoint, budget: budgeted.budget }),
+          onStarted: (started) =>
+            this.emit({ type: 'image-started', jobId, model: info.id, ...started, parameters: prepared.parameters, seeds: prepared.seeds, operatingPoint, budget: budgeted.budget }),
           onStep: (step) => this.emit({ type: 'image-progress', jobId, ...step }),
         }),
       );
-      result.metrics = { ...result.metrics, ...energyMetrics(energy, 1) };
-      this.budget.recordPower('image', result.metrics.meanWatts);
-      const { precision, steps, dynamicPrecision } = result.parameters;
-      if (!dynamicPrecision) this.saveAfterOutput('calibration', () => this.operatingPoints.recordRun('image', folder.dir, precision, steps, result.ep, result.metrics.sPerImage));
-      const kept = imageHistoryEntry(jobId, original, info.id, result, operatingPoint);
-      this.keep(kept.entry, kept.png);
-      this.emit({ type: 'image-done', jobId, result });
+      const shared = energyMetrics(energy, images.length);
+      for (const image of images) image.metrics = { ...image.metrics, ...shared };
+      const [first] = images;
+      this.budget.recordPower('image', shared.meanWatts);
+      const { precision, steps, dynamicPrecision } = first!.parameters;
+      // A batch's time per image is not one image's, which is what calibration compares.
+      if (!dynamicPrecision && images.length === 1) this.saveAfterOutput('calibration', () => this.operatingPoints.recordRun('image', folder.dir, precision, steps, first!.ep, first!.metrics.sPerImage));
+      images.forEach((image, index) => {
+        const kept = imageHistoryEntry(images.length === 1 ? jobId : `${jobId}-${index + 1}`, original, info.id, image, operatingPoint);
+        this.keep(kept.entry, kept.png);
+      });
+      this.emit({ type: 'image-done', jobId, images });
     });
   }
 

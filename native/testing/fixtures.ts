@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(HERE, '../../../shared');
 const SCRIPTS = path.resolve(HERE, '../../scripts');
+const IMAGE_RECIPE = path.resolve(HERE, '../../models/recipes/image/image_pipeline.py');
 
 /** A folder of the read-only shared material beside the project; fails with a clear message when it is missing. */
 export function sharedPath(...parts: string[]): string {
@@ -49,10 +50,10 @@ function builtOnce(name: string, script: string, args: string[], what: string, n
   const target = path.join(os.tmpdir(), name);
   if (fs.existsSync(target)) return target;
   const staging = `${target}.${process.pid}`;
-  const result = spawnSync('/usr/bin/python3', [path.join(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/python3', [path.resolve(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
   if (result.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${result.stderr || result.error}`);
+    throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${(result.stderr || result.stdout).slice(-2000) || result.error}`);
   }
   try {
     fs.renameSync(staging, target);
@@ -115,4 +116,14 @@ export function sdFixture(options: SdFixtureOptions = {}): string {
     options.noVae ? '--no-vae' : null,
   ].filter((flag): flag is string => flag !== null);
   return builtOnce(`pareto-sd-fixture-v2${flags.join('')}`, 'make_sd_fixture.py', flags, 'the Stable Diffusion fixture', 'torch and onnx');
+}
+
+/**
+ * A Pareto Emoji v2-shaped family (pareto-emoji-teacher/ and pareto-emoji-student/, with the run's PyTorch
+ * weights in _work/): the image recipe's smoke config, tiny networks trained a few steps, so the images are
+ * noise in the right shapes — a 4×16×16 v-prediction latent UNet (fp32/fp16/int8, dynamic batch), a VAE decoder
+ * to 64×64 RGB, a trailing DDIM scheduler. Made once per machine (about a minute; it npm-packs the emoji sets).
+ */
+export function emojiV2Smoke(): string {
+  return builtOnce('pareto-emoji-v2-smoke-v1', IMAGE_RECIPE, ['--config', 'smoke', '--no-reexec'], 'the image recipe smoke packages', 'torch, onnx, numpy, PIL, rsvg-convert and npm');
 }

@@ -26,7 +26,7 @@ describe('JobTracker', () => {
     jobs.observe({ type: 'image-started', jobId: 'i2', model: 'sd', ep: 'cpu', fallbackReason: null, parameters: {} as never, operatingPoint: null });
     jobs.observe({ type: 'image-progress', jobId: 'i2', step: 1, steps: 6, precision: 'fp32', preview: null });
     jobs.observe({ type: 'image-started', jobId: 'i3', model: 'sd', ep: 'cpu', fallbackReason: null, parameters: {} as never, operatingPoint: null });
-    jobs.observe({ type: 'image-done', jobId: 'i3', result: {} as never });
+    jobs.observe({ type: 'image-done', jobId: 'i3', images: [] as never });
     expect(jobs.openJobs).toEqual(['i1', 'i2']);
     expect(jobs.abandonAll('engine gone').map((event) => event.type === 'error' && event.jobId)).toEqual(['i1', 'i2']);
   });

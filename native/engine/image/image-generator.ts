@@ -2,16 +2,19 @@ import crypto from 'node:crypto';
 import { ApiError, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
-import { encodePng, pngDataUrl } from '../png/png';
+import { encodePng } from '../png/png';
 import { formatA1111, pngTextFor } from './generation-parameters';
-import { GraphSession, floatData, floatTensorFor, timestepTensorFor, type GraphInput } from './graph-session';
+import { denoiseGroup, startLatents } from './batch-denoise';
+import { GraphSession, type GraphInput } from './graph-session';
 import { findUnetPoint, type ImageModelFolder } from './model-folder';
-import { NoiseGenerator } from './noise';
-import { previewDataUrl, toRgbImage } from './preview';
+import { toRgbImage } from './preview';
+import { decodeLatents, previewImages } from './vae-decode';
 import { PromptEncoder } from './prompt-encoder';
 import { createScheduler, defaultSchedulerName, type Scheduler } from './schedulers';
 
 export interface ImageStepInfo {
+  /** Which image of the batch reached the step. */
+  image: number;
   step: number;
   steps: number;
   precision: string;
@@ -58,15 +61,17 @@ export interface PreparedImageRun {
   latentWidth: number;
   tokenLength: number;
   previewEvery: number;
-  scheduler: Scheduler;
+  /** One per image of the batch, in order; parameters.seed is the first. */
+  seeds: number[];
+  schedulers: Scheduler[];
   leases: Lease<GraphSession>[];
 }
 
-/** Thrown when a run is cancelled between steps. */
-export class ImageCancelledError extends ApiError {
-  constructor(step: number, steps: number) {
-    super('bad_request', `Cancelled after ${step} of ${steps} steps.`);
-  }
+/** The batch's seeds: those given, else seed, seed + 1, … (a random first seed when none is given). */
+function batchSeeds(request: ResolvedImageGenerationRequest): number[] {
+  if (request.seeds) return request.seeds;
+  const first = request.seed ?? crypto.randomInt(0, 2 ** 32);
+  return Array.from({ length: request.batch ?? 1 }, (_, index) => (first + index) % 2 ** 32);
 }
 
 const SESSION_MEMORY_FACTOR = 1.5;
@@ -77,10 +82,6 @@ const SESSION_MEMORY_FACTOR = 1.5;
  */
 const IMAGE_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
 const ESTIMATED_BYTES_PER_PIXEL = 128 * 4;
-/** Step previews go to every client: at most ten a second, however fast the steps are. */
-const MIN_PREVIEW_INTERVAL_MS = 100;
-/** Latent grids up to this many cells are previewed through the VAE decoder itself (cheap there). */
-const MAX_DECODED_PREVIEW_CELLS = 32 * 32;
 /** The CLIP length when neither the graph nor the tokenizer config says. */
 const DEFAULT_TOKEN_LENGTH = 77;
 
@@ -134,9 +135,11 @@ export class ImageGenerator {
     const fullPoint = findUnetPoint(folder, dynamic?.full ?? request.precision);
     const cheapPoint = dynamic ? findUnetPoint(folder, dynamic.cheap) : null;
     const steps = request.steps ?? fullPoint.steps ?? (schedulerName === 'lcm' ? 4 : 25);
-    const scheduler = createScheduler(schedulerName, folder.schedulerConfig);
+    const seeds = batchSeeds(request);
+    // One scheduler per image: multistep schedulers keep each sample's past model outputs.
+    const schedulers = seeds.map(() => createScheduler(schedulerName, folder.schedulerConfig));
     try {
-      scheduler.setTimesteps(steps);
+      schedulers.forEach((scheduler) => scheduler.setTimesteps(steps));
     } catch (error) {
       throw new ApiError('bad_request', (error as Error).message);
     }
@@ -171,7 +174,7 @@ export class ImageGenerator {
         negativePrompt: request.negativePrompt ?? '',
         steps,
         guidance,
-        seed: request.seed ?? crypto.randomInt(0, 2 ** 32),
+        seed: seeds[0]!,
         scheduler: schedulerName,
         precision: fullPoint.precision,
         dynamicPrecision: dynamic && cheapPoint ? { cheap: cheapPoint.precision, full: fullPoint.precision, cheapSteps } : null,
@@ -195,7 +198,8 @@ export class ImageGenerator {
         latentWidth,
         tokenLength,
         previewEvery: request.previewEvery ?? Math.max(1, Math.round(steps / 5)),
-        scheduler,
+        seeds,
+        schedulers,
         leases,
       };
     } catch (error) {
@@ -235,8 +239,8 @@ export class ImageGenerator {
     return 'batched';
   }
 
-  /** Runs a prepared request to the end; its sessions go back to the pool afterwards. */
-  async run(prepared: PreparedImageRun, hooks: ImageGenerationHooks = {}): Promise<ImageResult> {
+  /** Runs a prepared request to the end, one result per image of its batch; its sessions go back to the pool afterwards. */
+  async run(prepared: PreparedImageRun, hooks: ImageGenerationHooks = {}): Promise<ImageResult[]> {
     try {
       return await this.denoise(prepared, hooks);
     } finally {
@@ -244,14 +248,14 @@ export class ImageGenerator {
     }
   }
 
-  async generate(request: ResolvedImageGenerationRequest & { model: string }, hooks: ImageGenerationHooks = {}): Promise<ImageResult> {
+  async generate(request: ResolvedImageGenerationRequest & { model: string }, hooks: ImageGenerationHooks = {}): Promise<ImageResult[]> {
     return this.run(await this.prepare(request), hooks);
   }
 
-  private async denoise(prepared: PreparedImageRun, hooks: ImageGenerationHooks): Promise<ImageResult> {
-    const { parameters, layout, scheduler, cfg } = prepared;
+  private async denoise(prepared: PreparedImageRun, hooks: ImageGenerationHooks): Promise<ImageResult[]> {
+    const { parameters, layout, cfg } = prepared;
     const startedAt = performance.now();
-    let peakRss = process.memoryUsage.rss();
+    const peak = { rss: process.memoryUsage.rss() };
     hooks.onStarted?.({ ep: prepared.unetFull.ep, fallbackReason: prepared.unetFull.fallbackReason });
 
     const cond = await this.prompts.encode(prepared.textEncoder, parameters.prompt, prepared.tokenLength);
@@ -259,131 +263,64 @@ export class ImageGenerator {
     const textEncoderMs = performance.now() - startedAt;
 
     const shape = [layout.channels, prepared.latentHeight, prepared.latentWidth];
-    const size = shape[0]! * shape[1]! * shape[2]!;
-    // One generator for the initial noise and every step's noise, as diffusers' pipelines do.
-    const generator = new NoiseGenerator(parameters.seed);
-    let latents = generator.randn(size);
-    if (scheduler.initNoiseSigma !== 1) latents = Float32Array.from(latents, (v) => v * scheduler.initNoiseSigma);
-
-    const precisionSteps: Record<string, number> = {};
-    const steps = scheduler.timesteps.length;
+    const decoder = { vae: prepared.vae, scalingFactor: this.folder.vaeScalingFactor };
+    const images = prepared.seeds.map((seed, index) => startLatents(index, seed, prepared.schedulers[index]!, shape));
+    // Batched UNet calls where the graph's batch axis is dynamic; else one image after another.
+    const groups = layout.dynamicBatch ? [images] : images.map((image) => [image]);
     const stepsStartedAt = performance.now();
-    let lastPreviewAt = -Infinity;
-    for (let i = 0; i < steps; i++) {
-      if (hooks.signal?.aborted) throw new ImageCancelledError(i, steps);
-      const t = scheduler.timesteps[i]!;
-      const cheap = i < prepared.cheapSteps && prepared.unetCheap !== null;
-      const unet = cheap ? prepared.unetCheap! : prepared.unetFull;
-      const unetLayout = cheap ? prepared.cheapLayout! : layout;
-      const precision = cheap ? prepared.cheapPrecision! : prepared.fullPrecision;
-      precisionSteps[precision] = (precisionSteps[precision] ?? 0) + 1;
-
-      const input = scheduler.scaleModelInput(latents, t);
-      const noisePred = await this.predictNoise(unet, unetLayout, input, shape, t, cond, uncond, cfg, parameters.guidance);
-      const output = scheduler.step(noisePred, t, latents, generator);
-      latents = output.prevSample;
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      const due = prepared.previewEvery > 0 && (i + 1) % prepared.previewEvery === 0 && i + 1 < steps;
-      const wantsPreview = hooks.onStep !== undefined && due && performance.now() - lastPreviewAt >= MIN_PREVIEW_INTERVAL_MS;
-      if (wantsPreview) lastPreviewAt = performance.now();
-      const preview = wantsPreview ? await this.preview(prepared, output.predOriginalSample, shape) : null;
-      hooks.onStep?.({ step: i + 1, steps, precision, preview });
+    for (const group of groups) {
+      await denoiseGroup(prepared, group, { shape, cond, uncond, peak, signal: hooks.signal }, {
+        previews: hooks.onStep ? (x0s) => previewImages(decoder, x0s, shape) : null,
+        onStep: (info) => hooks.onStep?.(info),
+      });
     }
+    const steps = parameters.steps;
     const stepsMs = performance.now() - stepsStartedAt;
 
     const decodeStartedAt = performance.now();
-    const pixels = await this.decode(prepared, latents, shape);
-    const image = toRgbImage(pixels.data, pixels.channels, pixels.height, pixels.width);
-    const parametersText = formatA1111(parameters, prepared.modelName);
-    const png = encodePng(image, pngTextFor(parameters, prepared.modelName));
+    const decoded = await decodeLatents(decoder, images.map((image) => image.latents), shape);
+    const pngs = decoded.map((pixels, index) => {
+      const imageParameters = { ...parameters, seed: images[index]!.seed };
+      const rgb = toRgbImage(pixels.data, pixels.channels, pixels.height, pixels.width);
+      return { rgb, imageParameters, png: encodePng(rgb, pngTextFor(imageParameters, prepared.modelName)) };
+    });
     const decodeMs = performance.now() - decodeStartedAt;
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    return {
+    peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
+    const batchSize = images.length;
+    const metrics: ImageResult['metrics'] = {
+      msPerStep: steps > 0 ? stepsMs / (steps * groups.length) : null,
+      sPerImage: (performance.now() - startedAt) / 1000 / batchSize,
+      textEncoderMs,
+      decodeMs: decodeMs / batchSize,
+      steps,
+      peakRssMb: peak.rss / (1024 * 1024),
+      energyJ: null,
+      energySource: null,
+      energyJRange: null,
+      meanWatts: null,
+      joulesPerOutput: null,
+      precisionSteps: precisionSplit(prepared),
+      batchSize,
+    };
+    return pngs.map(({ rgb, imageParameters, png }) => ({
       png: Buffer.from(png).toString('base64'),
-      width: image.width,
-      height: image.height,
-      parametersText,
-      parameters,
+      width: rgb.width,
+      height: rgb.height,
+      parametersText: formatA1111(imageParameters, prepared.modelName),
+      parameters: imageParameters,
       ep: prepared.unetFull.ep,
       cfg,
-      metrics: {
-        msPerStep: steps > 0 ? stepsMs / steps : null,
-        sPerImage: (performance.now() - startedAt) / 1000,
-        textEncoderMs,
-        decodeMs,
-        steps,
-        peakRssMb: peakRss / (1024 * 1024),
-        energyJ: null,
-        energySource: null,
-        energyJRange: null,
-        meanWatts: null,
-        joulesPerOutput: null,
-        precisionSteps,
-      },
-    };
+      metrics: { ...metrics },
+    }));
   }
+}
 
-  /** ε (or v, or x0) for one step, with classifier-free guidance: uncond + g (cond − uncond). */
-  private async predictNoise(
-    unet: GraphSession,
-    layout: UnetLayout,
-    sample: Float32Array,
-    shape: number[],
-    t: number,
-    cond: { states: Float32Array; dims: number[] },
-    uncond: { states: Float32Array; dims: number[] } | null,
-    cfg: ImageResult['cfg'],
-    guidance: number,
-  ): Promise<Float32Array> {
-    const run = async (batch: number, samples: Float32Array, states: Float32Array) => {
-      const timestepDims = layout.timestepShape === 'scalar' ? [] : layout.timestepShape === 'one' ? [1] : [batch];
-      const timesteps = new Array<number>(layout.timestepShape === 'batch' ? batch : 1).fill(t);
-      const outputs = await unet.run({
-        sample: floatTensorFor(layout.sample, samples, [batch, ...shape]),
-        timestep: timestepTensorFor(layout.timestep, timesteps, timestepDims),
-        encoder_hidden_states: floatTensorFor(layout.states, states, [batch, ...cond.dims.slice(1)]),
-      });
-      return floatData(outputs[layout.output]!, unet.displayName);
-    };
-    if (cfg === 'none' || uncond === null) return run(1, sample, cond.states);
-    let uncondOut: Float32Array;
-    let condOut: Float32Array;
-    if (cfg === 'batched') {
-      const samples = new Float32Array(sample.length * 2);
-      samples.set(sample);
-      samples.set(sample, sample.length);
-      const states = new Float32Array(cond.states.length * 2);
-      states.set(uncond.states);
-      states.set(cond.states, uncond.states.length);
-      const both = await run(2, samples, states);
-      uncondOut = both.subarray(0, sample.length);
-      condOut = both.subarray(sample.length);
-    } else {
-      uncondOut = await run(1, sample, uncond.states);
-      condOut = await run(1, sample, cond.states);
-    }
-    return Float32Array.from(uncondOut, (u, i) => u + guidance * (condOut[i]! - u));
-  }
-
-  /**
-   * A preview of the predicted x0. Small latents (the studio's emoji models: 16×16) go through the VAE decoder itself,
-   * which costs about one UNet call there and shows the real picture; large SD latents use the cheap linear approximation.
-   */
-  private async preview(prepared: PreparedImageRun, x0: Float32Array, shape: number[]): Promise<string> {
-    if (!prepared.vae || shape[1]! * shape[2]! > MAX_DECODED_PREVIEW_CELLS) return previewDataUrl(x0, shape, prepared.vae !== null);
-    const pixels = await this.decode(prepared, x0, shape);
-    return pngDataUrl(toRgbImage(pixels.data, pixels.channels, pixels.height, pixels.width));
-  }
-
-  /** Latents → pixels in [-1, 1]: through the VAE decoder (after 1/scaling_factor), or as they are for pixel-space models. */
-  private async decode(prepared: PreparedImageRun, latents: Float32Array, shape: number[]) {
-    if (!prepared.vae) return { data: latents, channels: shape[0]!, height: shape[1]!, width: shape[2]! };
-    const input = prepared.vae.requireInput('latent_sample', 'a VAE decoder');
-    const scaled = Float32Array.from(latents, (v) => v / this.folder.vaeScalingFactor);
-    const outputs = await prepared.vae.run({ latent_sample: floatTensorFor(input, scaled, [1, ...shape]) });
-    const output = outputs[prepared.vae.outputName('sample')]!;
-    const dims = output.dims.map(Number);
-    if (dims.length !== 4 || dims[1]! < 3) throw new ApiError('invalid_model', `${prepared.vae.displayName} returned shape [${dims.join(', ')}], not an RGB image [1, 3, H, W].`);
-    return { data: floatData(output, prepared.vae.displayName), channels: dims[1]!, height: dims[2]!, width: dims[3]! };
-  }
+/** Steps run at each UNet precision: the cheap variant's first steps, the full one's rest. */
+function precisionSplit(prepared: PreparedImageRun): Record<string, number> {
+  const split: Record<string, number> = {};
+  const cheapSteps = prepared.unetCheap ? prepared.cheapSteps : 0;
+  if (cheapSteps > 0) split[prepared.cheapPrecision!] = cheapSteps;
+  const fullSteps = prepared.parameters.steps - cheapSteps;
+  if (fullSteps > 0) split[prepared.fullPrecision] = (split[prepared.fullPrecision] ?? 0) + fullSteps;
+  return split;
 }

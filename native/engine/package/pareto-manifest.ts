@@ -27,7 +27,15 @@ export const ParetoManifestSchema = z.object({
   name: z.string().min(1),
   role: z.enum(['teacher', 'student']).optional(),
   parameters: z.number().int().positive().optional(),
-  provenance: z.looseObject({ teacher: z.string().nullable().optional(), data: z.array(z.string()).optional(), licence: z.string().optional() }).optional(),
+  provenance: z
+    .looseObject({
+      teacher: z.string().nullable().optional(),
+      data: z.array(z.string()).optional(),
+      licence: z.string().optional(),
+      /** The command that made the package, e.g. `models/recipes/image/image_pipeline.py --config cpu`. */
+      recipe: z.string().optional(),
+    })
+    .optional(),
   attention: z.object({ trainedWindow: z.number().int().positive().optional(), sinks: z.number().int().min(0).optional() }).optional(),
   operatingPoints: z.array(OperatingPointSchema).min(1),
   files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest')).default({}),

@@ -162,7 +162,7 @@ export class CompareRunner {
         const result = await followJob(this.host.jobs, start, { onEvent, resultOf: (event) => (event.type === 'done' ? event.result : undefined) });
         return this.textPane(index, mode, paneJobId!, model!, result);
       }
-      const result = await followJob(this.host.jobs, start, { onEvent, resultOf: (event) => (event.type === 'image-done' ? event.result : undefined) });
+      const result = await followJob(this.host.jobs, start, { onEvent, resultOf: (event) => (event.type === 'image-done' ? event.images[0] : undefined) });
       return this.imagePane(index, mode, paneJobId!, model!, result);
     } catch (error) {
       const message = (error as Error).message;

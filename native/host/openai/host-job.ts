@@ -91,13 +91,13 @@ export interface FinishedImage {
   result: ImageResult;
 }
 
-/** Runs an image job on the host to its end. */
-export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, signal: AbortSignal): Promise<FinishedImage> {
-  const finished = deferred<FinishedImage>();
+/** Runs an image job (a batch of one or more) on the host to its end: one entry per image. */
+export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, signal: AbortSignal): Promise<FinishedImage[]> {
+  const finished = deferred<FinishedImage[]>();
   let started: Omit<FinishedImage, 'result'> | null = null;
   await followJob(host, () => host.invoke('startImageJob', request), signal, (event) => {
     if (event.type === 'image-started') started = { model: event.model, operatingPoint: event.operatingPoint };
-    if (event.type === 'image-done') finished.settle.resolve({ ...started!, result: event.result });
+    if (event.type === 'image-done') finished.settle.resolve(event.images.map((result) => ({ ...started!, result })));
     if (event.type === 'error') finished.settle.reject(new ApiError('internal', event.message));
     return event.type === 'image-done' || event.type === 'error';
   });

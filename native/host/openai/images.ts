@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { ImageGenerationRequest } from '../../contract';
+import { MAX_IMAGE_BATCH, type ImageGenerationRequest } from '../../contract';
 import type { OpenAiImageRequest, OpenAiImagesResponse } from '../../contract/openai';
 import type { StudioHost } from '../studio-host';
 import { runImageJob, type FinishedImage } from './host-job';
@@ -69,9 +69,9 @@ function describe(target: ApiTarget, images: readonly FinishedImage[]): OpenAiIm
 }
 
 /**
- * `POST /v1/images/generations`: n PNGs (with their parameters chunks) made one after another on the
- * host's queue. Image i of a seeded request uses seed + i, so the same request gives the same bytes;
- * images after the first run at the point the first ran at.
+ * `POST /v1/images/generations`: n PNGs (with their parameters chunks) made on the host's queue in
+ * batches of up to four, each one image job. Image i of a seeded request uses seed + i, so the same
+ * request gives the same bytes; batches after the first run at the point the first ran at.
  */
 export async function generateImages(host: StudioHost, response: http.ServerResponse, body: OpenAiImageRequest): Promise<void> {
   const target = await imageTarget(host, body.model);
@@ -79,11 +79,15 @@ export async function generateImages(host: StudioHost, response: http.ServerResp
   const request = imageRequest(body, target, ep, lambda);
   const signal = clientGone(response);
   const images: FinishedImage[] = [];
-  for (let index = 0; index < (body.n ?? 1); index++) {
-    const seed = request.seed === undefined ? undefined : (request.seed + index) % 2 ** 32;
-    const first = images[0]?.result.parameters;
-    const pinned = first && target.isFamily ? { model: images[0]!.model, lambda: undefined, precision: first.precision, steps: first.steps } : {};
-    images.push(await runImageJob(host, { ...request, seed, ...pinned }, signal));
+  const wanted = body.n ?? 1;
+  while (images.length < wanted) {
+    const batch = Math.min(MAX_IMAGE_BATCH, wanted - images.length);
+    const first = images[0];
+    // An unseeded request continues from the first batch's seeds, so its images differ from one another.
+    const seedBase = request.seed ?? (first ? first.result.parameters.seed : undefined);
+    const seed = seedBase === undefined ? undefined : (seedBase + images.length) % 2 ** 32;
+    const pinned = first && target.isFamily ? { model: first.model, lambda: undefined, precision: first.result.parameters.precision, steps: first.result.parameters.steps } : {};
+    images.push(...(await runImageJob(host, { ...request, seed, batch, ...pinned }, signal)));
     if (signal.aborted) return;
   }
   sendJson(response, 200, describe(target, images));

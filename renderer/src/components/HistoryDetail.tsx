@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { HistoryItem } from '../../../native/contract';
 import { FINISH_LABELS, formatImageOperatingPoint, formatWhen, formatLayers, formatNumber, formatOperatingPoint, formatSecondsPerImage } from '../format';
-import { isPixelArt, parameterRows } from '../images/imageForm';
-import { useDeleteHistoryEntry, useHistoryEntry } from '../state/queries';
+import { enlargeClass, parameterRows } from '../images/imageForm';
+import { useDeleteHistoryEntry, useHistoryEntry, useSettings } from '../state/queries';
 import type { Restore } from '../state/restore';
 import { CopyButton } from './CopyButton';
 
@@ -125,6 +125,7 @@ export function HistoryDetail({ entry, onReopen, onDeleted }: { entry: HistoryIt
 }
 
 function DetailImage({ entry, png, missing }: { entry: HistoryItem & { kind: 'image' }; png: string | null; missing: boolean }) {
+  const scaling = useSettings().data?.imageScaling ?? 'crisp';
   if (missing || !png) return <p className="error-line">{missing ? `The image file is missing: ${entry.path}` : 'Loading the image…'}</p>;
-  return <img className={`history-detail-image${isPixelArt(entry.width, entry.height) ? ' pixelated' : ''}`} src={`data:image/png;base64,${png}`} alt={entry.prompt || 'Generated image'} data-testid="history-detail-image" />;
+  return <img className={`history-detail-image${enlargeClass(scaling, entry.width, entry.height)}`} src={`data:image/png;base64,${png}`} alt={entry.prompt || 'Generated image'} data-testid="history-detail-image" />;
 }

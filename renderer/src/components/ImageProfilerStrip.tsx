@@ -23,10 +23,17 @@ export function ImageProfilerStrip({ job, result: picked }: { job: ImageJobState
   const steps = result ? `${metrics!.steps}` : job?.steps ? `${job.step}/${job.steps}` : '—';
   const precision = metrics ? formatPrecisionSteps(metrics.precisionSteps) : (job?.precision ?? '—');
   const ep = result?.ep ?? job?.ep ?? null;
+  const batchSize = metrics?.batchSize ?? 1;
   return (
     <footer className="profiler" aria-label="Profiler">
       <Metric label="Per step" value={formatNumber(msPerStep, msPerStep !== null && msPerStep < 10 ? 2 : 1)} unit="ms" testId="image-metric-ms-per-step" title={metrics ? 'Milliseconds per denoising step (UNet and scheduler)' : 'Live estimate from the steps so far'} />
-      <Metric label="Per image" value={formatNumber(metrics?.sPerImage, 2)} unit="s" testId="image-metric-s-per-image" title="Seconds for the whole image: prompt encoding, every step, and decoding" />
+      <Metric
+        label={batchSize > 1 ? `Per image · ${batchSize}` : 'Per image'}
+        value={formatNumber(metrics?.sPerImage, 2)}
+        unit="s"
+        testId="image-metric-s-per-image"
+        title={batchSize > 1 ? `The batch's time over its ${batchSize} images: prompt encoding, every step (one UNet call for all where the graph allows), and decoding` : 'Seconds for the whole image: prompt encoding, every step, and decoding'}
+      />
       <Metric label="Encode · decode" value={metrics ? `${formatNumber(metrics.textEncoderMs, 0)} · ${formatNumber(metrics.decodeMs, 0)}` : '—'} unit="ms" title="Text encoder and VAE decoder time" />
       <Metric label="Peak memory" value={formatNumber(metrics?.peakRssMb, 0)} unit="MB" testId="image-metric-memory" title="Peak resident memory of the engine during the run" />
       {!picked && <StepChart stepMs={job?.stepMs ?? []} />}

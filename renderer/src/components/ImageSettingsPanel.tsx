@@ -1,9 +1,11 @@
-import { IMAGE_SCHEDULERS, type ModelInfo, type ProviderInfo } from '../../../native/contract';
+import { IMAGE_SCHEDULERS, MAX_IMAGE_BATCH, type ModelInfo, type ProviderInfo } from '../../../native/contract';
 import { randomSeed } from '../generate/generationForm';
 import { SCHEDULER_LABELS, defaultSteps, sizeOptions, type ImageForm } from '../images/imageForm';
 import { SliderField } from './GenerationSettingsPanel';
 import { DiceIcon } from './icons';
 import { ProviderSelect } from './ProviderSelect';
+
+const BATCH_SIZES = Array.from({ length: MAX_IMAGE_BATCH }, (_, index) => index + 1);
 
 interface Props {
   form: ImageForm;
@@ -65,6 +67,20 @@ export function ImageSettingsPanel({ form, model, lambdaDecides, providers, onCh
       </div>
 
       <div className="field">
+        <span className="field-label" id="image-batch-label">
+          Images <span className="field-aside">{form.batch > 1 ? 'seed, seed + 1, …' : 'per run'}</span>
+        </span>
+        <div className="segmented segmented-4" role="radiogroup" aria-labelledby="image-batch-label" data-testid="image-batch">
+          {BATCH_SIZES.map((size) => (
+            <label key={size} className="segment" title={size === 1 ? 'One image' : `${size} images in one run, seeds one apart`}>
+              <input type="radio" name="image-batch" value={size} checked={form.batch === size} onChange={() => onChange({ batch: size })} />
+              <span>{size}</span>
+            </label>
+          ))}
+        </div>
+      </div>
+
+      <div className="field">
         <label className="field-label" htmlFor="image-scheduler">
           Scheduler
         </label>
@@ -117,7 +133,7 @@ export function ImageSettingsPanel({ form, model, lambdaDecides, providers, onCh
         <ProviderSelect id="image-ep-select" testId="image-ep-select" value={form.ep} onChange={(ep) => onChange({ ep })} providers={providers} />
       </div>
 
-      <button type="button" className="button button-quiet panel-reset" title="Reset steps, guidance, seed, scheduler, precision and size to the model's defaults (or λ's choice)" onClick={onReset}>
+      <button type="button" className="button button-quiet panel-reset" title="Reset steps, guidance, seed, images, scheduler, precision and size to the model's defaults (or λ's choice)" onClick={onReset}>
         Reset to defaults
       </button>
     </aside>

@@ -1,17 +1,20 @@
 import { useState } from 'react';
-import type { ExecutionProvider, ImageOperatingPoint, ImageResult } from '../../../native/contract';
+import type { ExecutionProvider, ImageOperatingPoint, ImageResult, Settings } from '../../../native/contract';
 import { describeImageOperatingPoint, epLabel, formatImageOperatingPoint, formatImageOperatingPointShort } from '../format';
-import { isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
+import { enlargeClass, isPixelArt, parameterRows, pngBytes, pngFileName } from '../images/imageForm';
 import { saveBlob } from '../saveBlob';
 import { imageProgressFraction, type ImageJobState } from '../state/imageJobState';
 import { BudgetNotice } from './BudgetNotice';
 import { CopyButton } from './CopyButton';
 import { DownloadIcon, ImageIcon } from './icons';
+import { ImageGrid, resultCells, type GridCell } from './ImageGrid';
 import { OutputHeader, type PointChip } from './OutputHeader';
 
 /** An image made in this session, for the gallery strip. */
 export interface GalleryImage {
   id: string;
+  /** The job that made it (a batch makes several). */
+  jobId: string;
   result: ImageResult;
   /** A data URL of the PNG, for display. */
   url: string;
@@ -28,30 +31,21 @@ interface Props {
   /** A gallery image the user picked, shown instead of the current run. */
   shown: GalleryImage | null;
   gallery: GalleryImage[];
-  /** The gallery image on the stage: the one picked, else the latest run's. */
+  /** The gallery image picked; null shows the latest run, whose images the gallery marks. */
   selectedId: string | null;
+  currentJobId: string | null;
   onSelect: (image: GalleryImage) => void;
   onShowCurrent: () => void;
   errorMessage: string | null;
   requestedEp: ExecutionProvider;
+  /** How small images are enlarged (Settings), and a change to it. */
+  scaling: ImageScaling;
+  onScalingChange: (scaling: ImageScaling) => void;
 }
 
-type Scaling = 'crisp' | 'smooth';
-const SCALING_KEY = 'pareto.imageScaling';
+export type ImageScaling = Settings['imageScaling'];
 
-/** How small images are enlarged on the stage (nearest-neighbour or smooth), remembered across sessions. */
-function useScaling(): [Scaling, (scaling: Scaling) => void] {
-  const [scaling, setScaling] = useState<Scaling>(() => (globalThis.localStorage?.getItem(SCALING_KEY) === 'smooth' ? 'smooth' : 'crisp'));
-  return [
-    scaling,
-    (next) => {
-      globalThis.localStorage?.setItem(SCALING_KEY, next);
-      setScaling(next);
-    },
-  ];
-}
-
-function ScalingToggle({ scaling, onChange }: { scaling: Scaling; onChange: (scaling: Scaling) => void }) {
+function ScalingToggle({ scaling, onChange }: { scaling: ImageScaling; onChange: (scaling: ImageScaling) => void }) {
   return (
     <div className="image-scaling" role="radiogroup" aria-label="Enlarge small images" data-testid="image-scaling">
       {(['crisp', 'smooth'] as const).map((option) => (
@@ -76,10 +70,14 @@ function progressText(job: ImageJobState | undefined, pending: boolean, choosing
   switch (job.status) {
     case 'queued':
       return job.queuePosition ? `Queued, position ${job.queuePosition}` : 'Queued…';
-    case 'running':
-      return job.step === 0 ? 'Encoding the prompt…' : `Step ${job.step} / ${job.steps ?? '?'}`;
+    case 'running': {
+      const batch = job.seeds.length > 1 ? `${job.seeds.length} images · ` : '';
+      return job.step === 0 ? 'Encoding the prompt…' : `${batch}Step ${job.step} / ${job.steps ?? '?'}`;
+    }
     case 'done':
-      return `Done · ${job.steps} steps${job.metrics ? ` in ${job.metrics.sPerImage.toFixed(2)} s` : ''}`;
+      return job.images.length > 1
+        ? `Done · ${job.images.length} images, ${job.steps} steps${job.metrics ? `, ${job.metrics.sPerImage.toFixed(2)} s each` : ''}`
+        : `Done · ${job.steps} steps${job.metrics ? ` in ${job.metrics.sPerImage.toFixed(2)} s` : ''}`;
     case 'stopped':
       return `Stopped after ${job.step} of ${job.steps ?? '?'} steps`;
     case 'error':
@@ -93,17 +91,28 @@ function pointChip(point: ImageOperatingPoint | null): PointChip | null {
   return point && { lambda: point.lambda, text: formatImageOperatingPointShort(point), title: `${formatImageOperatingPoint(point)}\n${describeImageOperatingPoint(point)}`, testId: 'image-output-operating-point' };
 }
 
-export function ImageStage({ job, pending, choosing, shown, gallery, selectedId, onSelect, onShowCurrent, errorMessage, requestedEp }: Props) {
-  const result = shown?.result ?? job?.result ?? null;
+/** The previews of a batch still denoising, one cell per seed. */
+function previewCells(job: ImageJobState): GridCell[] {
+  const { width, height } = job.parameters ?? { width: 0, height: 0 };
+  return job.seeds.map((seed, index) => ({ url: job.previews[index] ?? null, seed, width, height, alt: `Preview of image ${index + 1}` }));
+}
+
+export function ImageStage({ job, pending, choosing, shown, gallery, selectedId, currentJobId, onSelect, onShowCurrent, errorMessage, requestedEp, scaling, onScalingChange }: Props) {
+  const [focus, setFocus] = useState<{ images: ImageResult[]; index: number } | null>(null);
+  const batch = !shown && job && job.images.length > 1 ? job.images : null;
+  const focused = batch && focus?.images === batch ? focus.index : 0;
+  const result = shown?.result ?? batch?.[focused] ?? job?.result ?? null;
   const resultUrl = shown?.url ?? (job?.result ? `data:image/png;base64,${job.result.png}` : null);
-  const preview = !shown && !job?.result ? (job?.preview ?? null) : null;
+  const previewing = !shown && job && !job.result ? job : null;
+  const previewGrid = previewing && previewing.seeds.length > 1 ? previewCells(previewing) : null;
+  const preview = previewing?.previews[0] ?? null;
   const status = shown ? null : job?.status ?? (pending ? 'starting' : null);
+  const ended = status === 'stopped' || status === 'error';
   const fraction = shown ? 1 : imageProgressFraction(job);
   const previewSize = job?.parameters ?? null;
   const point = shown ? shown.operatingPoint : (job?.operatingPoint ?? null);
-  const [scaling, setScaling] = useScaling();
   const small = result ? isPixelArt(result.width, result.height) : previewSize !== null && isPixelArt(previewSize.width, previewSize.height);
-  const pixelated = (width: number, height: number) => (scaling === 'crisp' && isPixelArt(width, height) ? ' pixelated' : '');
+  const pixelated = (width: number, height: number) => enlargeClass(scaling, width, height);
 
   return (
     <section className="output-panel image-stage" aria-label="Image">
@@ -146,12 +155,16 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
 
       <div className="image-stage-body">
         <div className="image-frame">
-          {small && (result || preview) && <ScalingToggle scaling={scaling} onChange={setScaling} />}
-          {result && resultUrl ? (
+          {small && (result || preview || previewGrid) && <ScalingToggle scaling={scaling} onChange={onScalingChange} />}
+          {batch ? (
+            <ImageGrid cells={resultCells(batch)} focused={focused} onFocus={(index) => setFocus({ images: batch, index })} scalingClass={pixelated} ended={false} testId="image-result-grid" />
+          ) : result && resultUrl ? (
             <img className={`image-canvas${pixelated(result.width, result.height)}`} data-testid="image-result" src={resultUrl} width={result.width} height={result.height} alt={result.parameters.prompt || 'Generated image'} />
+          ) : previewGrid ? (
+            <ImageGrid cells={previewGrid} focused={null} onFocus={null} scalingClass={pixelated} ended={ended} testId="image-preview-grid" />
           ) : preview ? (
             <img
-              className={`image-canvas image-canvas-preview${previewSize ? pixelated(previewSize.width, previewSize.height) : ''}${status === 'stopped' || status === 'error' ? ' image-canvas-ended' : ''}`}
+              className={`image-canvas image-canvas-preview${previewSize ? pixelated(previewSize.width, previewSize.height) : ''}${ended ? ' image-canvas-ended' : ''}`}
               data-testid="image-preview"
               src={preview}
               alt="Preview of the image being generated"
@@ -159,7 +172,7 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
           ) : (
             <div className="image-empty">
               <ImageIcon width={40} height={40} />
-              <p>{status && status !== 'error' && status !== 'stopped' ? 'The preview appears after the first steps.' : 'Describe an image and press Generate (Ctrl+Enter). Previews appear as it denoises.'}</p>
+              <p>{status && !ended ? 'The preview appears after the first steps.' : 'Describe an image and press Generate (Ctrl+Enter). Previews appear as it denoises.'}</p>
             </div>
           )}
         </div>
@@ -175,7 +188,7 @@ export function ImageStage({ job, pending, choosing, shown, gallery, selectedId,
               role="listitem"
               className="gallery-item"
               data-testid="gallery-item"
-              aria-current={image.id === selectedId ? 'true' : undefined}
+              aria-current={(selectedId ? image.id === selectedId : image.jobId === currentJobId) ? 'true' : undefined}
               title={`${image.result.parameters.prompt || '(no prompt)'} · seed ${image.result.parameters.seed} — click to restore its parameters`}
               onClick={() => onSelect(image)}
             >

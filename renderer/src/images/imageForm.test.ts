@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageParameters, ModelInfo } from '../../../native/contract';
 import { lambdaOffReason, resolveModelChoice, type ModelChoice } from '../generate/modelChoice';
-import { buildImageRequest, defaultSteps, fitImageForm, formFromParameters, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
+import { buildImageRequest, defaultSteps, enlargeClass, fitImageForm, formFromParameters, imageTarget, initialImageForm, isPixelArt, parameterRows, pngBytes, pngFileName, sizeOptions, type ImageForm } from './imageForm';
 
 const model: ModelInfo = {
   id: 'sd-tiny',
@@ -90,8 +90,9 @@ describe('the form and the model', () => {
 
   it('restores an image’s parameters into the form, seed included, and they build the same request', () => {
     const parameters: ImageParameters = { model: 'sd-tiny', prompt: 'a cat', negativePrompt: 'ugly', steps: 6, guidance: 4, seed: 42, scheduler: 'dpm++2m', precision: 'fp16', dynamicPrecision: null, width: 64, height: 64 };
-    const restored = formFromParameters(parameters, form({ ep: 'cuda' }), model.image);
-    expect(restored).toEqual({ prompt: 'a cat', negativePrompt: 'ugly', steps: '6', guidance: '4', seed: '42', scheduler: 'dpm++2m', precision: 'fp16', size: '', ep: 'cuda' });
+    // One image again, even from a form set to make a batch.
+    const restored = formFromParameters(parameters, form({ ep: 'cuda', batch: 4 }), model.image);
+    expect(restored).toEqual({ prompt: 'a cat', negativePrompt: 'ugly', steps: '6', guidance: '4', seed: '42', batch: 1, scheduler: 'dpm++2m', precision: 'fp16', size: '', ep: 'cuda' });
     expect(buildImageRequest(asSet, restored)).toEqual({
       ok: true,
       request: { model: 'sd-tiny', prompt: 'a cat', negativePrompt: 'ugly', steps: 6, guidance: 4, seed: 42, scheduler: 'dpm++2m', precision: 'fp16', ep: 'cuda' },
@@ -99,10 +100,16 @@ describe('the form and the model', () => {
     expect(formFromParameters({ ...parameters, width: 128, height: 64, dynamicPrecision: { cheap: 'int8', full: 'fp32', cheapSteps: 3 } }, form(), model.image)).toMatchObject({ size: '128x64', precision: 'fp32' });
   });
 
+  it('asks for a batch only when the form makes more than one image', () => {
+    expect(buildImageRequest(asSet, form({ prompt: 'a cat', batch: 3 }))).toMatchObject({ ok: true, request: { batch: 3 } });
+    const single = buildImageRequest(asSet, form({ prompt: 'a cat' }));
+    expect(single.ok && 'batch' in single.request).toBe(false);
+  });
+
   it('restores what an A1111 text names and leaves the rest to the model', () => {
     const typed = form({ steps: '9', precision: 'int8', negativePrompt: 'old', ep: 'cuda' });
     expect(formFromParameters({ prompt: 'a castle', steps: 20, seed: 42, width: 128, height: 64 }, typed, model.image)).toEqual({
-      prompt: 'a castle', negativePrompt: '', steps: '20', guidance: '', seed: '42', scheduler: '', precision: '', size: '128x64', ep: 'cuda',
+      prompt: 'a castle', negativePrompt: '', steps: '20', guidance: '', seed: '42', batch: 1, scheduler: '', precision: '', size: '128x64', ep: 'cuda',
     });
   });
 });
@@ -125,6 +132,7 @@ describe('showing and saving a result', () => {
     expect(isPixelArt(32, 32)).toBe(true);
     expect(isPixelArt(64, 64)).toBe(true);
     expect(isPixelArt(512, 512)).toBe(false);
+    expect([enlargeClass('crisp', 64, 64), enlargeClass('smooth', 64, 64), enlargeClass('crisp', 512, 512)]).toEqual([' pixelated', '', '']);
   });
 
   it('decodes the PNG bytes exactly', () => {

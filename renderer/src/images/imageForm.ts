@@ -1,4 +1,4 @@
-import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo } from '../../../native/contract';
+import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo, type Settings } from '../../../native/contract';
 import type { ModelChoice } from '../generate/modelChoice';
 
 export type ImageScheduler = ImageParameters['scheduler'];
@@ -13,6 +13,8 @@ export interface ImageForm {
   guidance: string;
   /** Blank lets the engine draw a seed. */
   seed: string;
+  /** Images per run (1-4): seed, seed + 1, … */
+  batch: number;
   /** Blank: the model's own scheduler. */
   scheduler: '' | ImageScheduler;
   /** Blank: λ's choice under Auto, else fp32 where the model has it, else its first variant. */
@@ -23,7 +25,7 @@ export interface ImageForm {
 }
 
 export function initialImageForm(ep: ExecutionProvider): ImageForm {
-  return { prompt: '', negativePrompt: '', steps: '', guidance: '', seed: '', scheduler: '', precision: '', size: '', ep };
+  return { prompt: '', negativePrompt: '', steps: '', guidance: '', seed: '', batch: 1, scheduler: '', precision: '', size: '', ep };
 }
 
 /** What an image request runs: λ over the bundled image family (Auto), or one model as set. */
@@ -105,6 +107,7 @@ const FIELD_NAMES: Record<string, string> = {
   steps: 'Steps',
   guidance: 'Guidance',
   seed: 'Seed',
+  batch: 'Images',
   scheduler: 'Scheduler',
   precision: 'Precision',
   width: 'Width',
@@ -138,6 +141,7 @@ export function buildImageRequest(target: ImageTarget | null, form: ImageForm): 
     if (typeof parsed === 'string') return { ok: false, message: parsed };
     (request as Record<string, unknown>)[name] = parsed;
   }
+  if (form.batch > 1) request.batch = form.batch;
   if (form.scheduler) request.scheduler = form.scheduler;
   if (model && form.precision) request.precision = form.precision;
   if (model && form.size) {
@@ -160,7 +164,7 @@ export function buildImageRequest(target: ImageTarget | null, form: ImageForm): 
 export type KnownParameters = Partial<ImageParameters> & { prompt: string };
 
 /**
- * The form that makes an image again: its parameters, with the seed fixed; a knob they do not name
+ * The form that makes an image again: its parameters, with the seed fixed, one image; a knob they do not name
  * goes back to blank (the model's default). The provider stays as chosen.
  */
 export function formFromParameters(parameters: KnownParameters, current: ImageForm, defaults: ImageModelDefaults | null | undefined): ImageForm {
@@ -174,6 +178,7 @@ export function formFromParameters(parameters: KnownParameters, current: ImageFo
     steps: text(parameters.steps),
     guidance: text(parameters.guidance),
     seed: text(parameters.seed),
+    batch: 1,
     scheduler: parameters.scheduler ?? '',
     precision: parameters.dynamicPrecision ? parameters.dynamicPrecision.full : (parameters.precision ?? ''),
     size: isDefaultSize ? '' : `${width}x${height}`,
@@ -200,6 +205,11 @@ export function parameterRows(parameters: ImageParameters): { label: string; val
 /** Images this small are drawn with hard pixel edges when scaled up, not blurred. */
 export function isPixelArt(width: number, height: number): boolean {
   return Math.max(width, height) <= 128;
+}
+
+/** The class that enlarges an image as Settings says: hard pixel edges (Crisp) for small images, else the browser's smoothing. */
+export function enlargeClass(scaling: Settings['imageScaling'], width: number, height: number): string {
+  return scaling === 'crisp' && isPixelArt(width, height) ? ' pixelated' : '';
 }
 
 /** A file name for a saved image: the prompt's first words and the seed. */

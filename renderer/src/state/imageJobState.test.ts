@@ -51,25 +51,38 @@ describe('applyImageJobEvent', () => {
     const running = fold(events, [0, 10, 100, 140, 180]);
     expect(running).toMatchObject({ status: 'running', queuePosition: null, step: 3, steps: 4, precision: 'fp32', parameters, ep: 'cpu' });
     // A step without a preview keeps the latest one on screen.
-    expect(running.preview).toBe('data:image/png;base64,AAA');
+    expect(running.previews).toEqual(['data:image/png;base64,AAA']);
     expect(imageProgressFraction(running)).toBe(0.75);
     // Timed from the first step seen, so prompt encoding does not count as a step.
     expect(liveMsPerStep(running)).toBe(40);
     expect(running.stepMs).toEqual([[2, 40], [3, 40]]);
     expect(running.operatingPoint).toBeNull();
 
-    const done = applyImageJobEvent(running, { type: 'image-done', jobId: 'j', result }, 200);
+    const done = applyImageJobEvent(running, { type: 'image-done', jobId: 'j', images: [result] }, 200);
     expect(done).toMatchObject({ status: 'done', step: 4, steps: 4, result, metrics: result.metrics });
     expect(isImageJobActive(done)).toBe(false);
     expect(imageProgressFraction(done)).toBe(1);
     expect(liveMsPerStep(done)).toBe(3.5);
   });
 
+  it('follows each image of a batch: its previews, and the share of all their steps done', () => {
+    const started: ImageJobEvent = { type: 'image-started', jobId: 'j', model: 'sd-tiny', ep: 'cpu', fallbackReason: null, parameters, seeds: [1, 2], operatingPoint: null };
+    const step = (image: number, at: number, preview: string | null = null): ImageJobEvent => ({ type: 'image-progress', jobId: 'j', image, step: at, steps: 4, precision: 'fp32', preview });
+    const running = fold([started, step(0, 1, 'data:a'), step(1, 1), step(0, 2), step(1, 2, 'data:b')], [0, 10, 10, 50, 50]);
+    expect(running).toMatchObject({ seeds: [1, 2], imageSteps: [2, 2], previews: ['data:a', 'data:b'] });
+    expect(imageProgressFraction(running)).toBe(0.5);
+    expect(liveMsPerStep(running)).toBe(40);
+    const second = { ...result, parameters: { ...result.parameters, seed: 2 } };
+    const done = applyImageJobEvent(running, { type: 'image-done', jobId: 'j', images: [result, second] });
+    expect(done.images.map((image) => image.parameters.seed)).toEqual([1, 2]);
+    expect(done.result).toBe(result);
+  });
+
   it('keeps what λ selected from the start of the run to its end', () => {
     const started: ImageJobEvent = { type: 'image-started', jobId: 'j', model: 'emoji-student', ep: 'cpu', fallbackReason: null, parameters, operatingPoint };
     const running = fold([started, progress(1)]);
     expect(running.operatingPoint).toEqual(operatingPoint);
-    expect(applyImageJobEvent(running, { type: 'image-done', jobId: 'j', result }).operatingPoint).toEqual(operatingPoint);
+    expect(applyImageJobEvent(running, { type: 'image-done', jobId: 'j', images: [result] }).operatingPoint).toEqual(operatingPoint);
   });
 
   it('knows no speed before two steps', () => {
@@ -86,7 +99,7 @@ describe('applyImageJobEvent', () => {
   });
 
   it('ignores events after the job ended, and a stop or failure that comes too late', () => {
-    const done = applyImageJobEvent(fold([progress(1)]), { type: 'image-done', jobId: 'j', result });
+    const done = applyImageJobEvent(fold([progress(1)]), { type: 'image-done', jobId: 'j', images: [result] });
     expect(applyImageJobEvent(done, progress(2))).toBe(done);
     expect(applyImageJobEvent(done, { type: 'error', jobId: 'j', message: 'late' })).toBe(done);
     expect(requestImageStop(done)).toBe(done);
@@ -98,7 +111,7 @@ describe('applyImageJobEvent', () => {
 describe('routeJobEvent', () => {
   it('sends image events to the image store, and shared ones where the job is known', () => {
     expect(routeJobEvent(progress(1), false).store).toBe('image');
-    expect(routeJobEvent({ type: 'image-done', jobId: 'j', result }, false).store).toBe('image');
+    expect(routeJobEvent({ type: 'image-done', jobId: 'j', images: [result] }, false).store).toBe('image');
     const queued = { type: 'queued', jobId: 'j', model: 'm', position: 0 } as const;
     expect(routeJobEvent(queued, true).store).toBe('image');
     expect(routeJobEvent(queued, false).store).toBe('text');
@@ -114,7 +127,7 @@ describe('routeJobEvent', () => {
   });
 
   it('the contract carries every image event on the studio event stream', () => {
-    for (const event of [progress(1, 'data:image/png;base64,AAA'), { type: 'image-done', jobId: 'j', result }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint }]) {
+    for (const event of [progress(1, 'data:image/png;base64,AAA'), { type: 'image-done', jobId: 'j', images: [result] }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint: null }, { type: 'image-started', jobId: 'j', model: 'm', ep: 'cpu', fallbackReason: null, parameters, operatingPoint }]) {
       expect(StudioEventSchema.parse(event)).toEqual(event);
     }
     expect(StudioEventSchema.safeParse({ type: 'image-progress', jobId: 'j', step: 'one' }).success).toBe(false);

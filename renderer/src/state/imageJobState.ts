@@ -11,24 +11,31 @@ export interface ImageJobState {
   fallbackReason: string | null;
   /** The parameters in force once the job started (the seed the engine drew included). */
   parameters: ImageParameters | null;
+  /** The seed of each image of the batch, in order; one for a single image. */
+  seeds: number[];
   /** What λ selected (model, precision, steps and their predicted quality and cost); null when the model ran as set. */
   operatingPoint: ImageOperatingPoint | null;
   /** What the energy-aware controller changed before the run, when it is on. */
   budget: BudgetDecision | null;
   /** The latest live energy reading. */
   energy: EnergyEvent | null;
-  /** Steps done so far and the run's total; 0 of null until the first step. */
+  /** Steps done so far by the latest image to step, and the run's total; 0 of null until the first step. */
   step: number;
   steps: number | null;
+  /** Steps done by each image of the batch. */
+  imageSteps: number[];
   /** The UNet precision of the latest step (dynamic precision switches it mid-run). */
   precision: string | null;
-  /** The latest preview of the predicted image, a PNG data URL. */
-  preview: string | null;
-  /** When the first and the latest step arrived (ms), for a live ms/step before the measured one. */
+  /** The latest preview of each image of the batch (PNG data URLs), null until its first. */
+  previews: (string | null)[];
+  /** When the first image's first and latest step arrived (ms), for a live ms/step before the measured one. */
   firstStep: { step: number; at: number } | null;
   lastStepAt: number | null;
   /** [step, ms it took] for each step after the first seen, for the profiler's chart. */
   stepMs: [number, number][];
+  /** Every image of the batch once done, in seed order. */
+  images: ImageResult[];
+  /** The first image: its metrics are the batch's. */
   result: ImageResult | null;
   metrics: ImageMetrics | null;
   /** Set when the user asked to stop, so the cancellation error reads as a stop. */
@@ -42,16 +49,19 @@ export const initialImageJobState: ImageJobState = {
   ep: null,
   fallbackReason: null,
   parameters: null,
+  seeds: [],
   operatingPoint: null,
   budget: null,
   energy: null,
   step: 0,
   steps: null,
+  imageSteps: [],
   precision: null,
-  preview: null,
+  previews: [],
   firstStep: null,
   lastStepAt: null,
   stepMs: [],
+  images: [],
   result: null,
   metrics: null,
   stopRequested: false,
@@ -73,27 +83,47 @@ export function applyImageJobEvent(state: ImageJobState = initialImageJobState, 
     case 'queued':
       return { ...state, status: 'queued', queuePosition: event.position };
     case 'image-started':
-      return { ...state, status: 'running', queuePosition: null, ep: event.ep, fallbackReason: event.fallbackReason, parameters: event.parameters, operatingPoint: event.operatingPoint, budget: event.budget ?? null, steps: event.parameters.steps };
-    case 'energy':
-      return { ...state, energy: event };
-    case 'image-progress':
       return {
         ...state,
         status: 'running',
-        step: event.step,
-        steps: event.steps,
-        precision: event.precision,
-        // Steps without a preview keep showing the latest one.
-        preview: event.preview ?? state.preview,
-        firstStep: state.firstStep ?? { step: event.step, at: now },
-        lastStepAt: now,
-        stepMs: state.lastStepAt === null || event.step <= state.step ? state.stepMs : [...state.stepMs, [event.step, (now - state.lastStepAt) / (event.step - state.step)]],
+        queuePosition: null,
+        ep: event.ep,
+        fallbackReason: event.fallbackReason,
+        parameters: event.parameters,
+        seeds: event.seeds ?? [event.parameters.seed],
+        operatingPoint: event.operatingPoint,
+        budget: event.budget ?? null,
+        steps: event.parameters.steps,
       };
-    case 'image-done':
-      return { ...state, status: 'done', parameters: event.result.parameters, ep: event.result.ep, step: event.result.metrics.steps, steps: event.result.metrics.steps, result: event.result, metrics: event.result.metrics };
+    case 'energy':
+      return { ...state, energy: event };
+    case 'image-progress':
+      return { ...state, status: 'running', steps: event.steps, precision: event.precision, ...stepOf(state, event.image ?? 0, event.step, event.preview, now) };
+    case 'image-done': {
+      const [first] = event.images;
+      return { ...state, status: 'done', parameters: first!.parameters, ep: first!.ep, step: first!.metrics.steps, steps: first!.metrics.steps, images: event.images, result: first!, metrics: first!.metrics };
+    }
     case 'error':
       return { ...state, status: state.stopRequested ? 'stopped' : 'error', error: event.message };
   }
+}
+
+/** One image's step: its count and preview; the first image's steps time the live ms/step (a batch's images step together). */
+function stepOf(state: ImageJobState, image: number, step: number, preview: string | null, now: number): Partial<ImageJobState> {
+  const imageSteps = [...state.imageSteps];
+  imageSteps[image] = step;
+  const previews = [...state.previews];
+  // Steps without a preview keep showing the latest one.
+  previews[image] = preview ?? previews[image] ?? null;
+  if (image !== 0) return { step, imageSteps, previews };
+  return {
+    step,
+    imageSteps,
+    previews,
+    firstStep: state.firstStep ?? { step, at: now },
+    lastStepAt: now,
+    stepMs: state.lastStepAt === null || step <= (state.imageSteps[0] ?? 0) ? state.stepMs : [...state.stepMs, [step, (now - state.lastStepAt) / (step - state.imageSteps[0]!)]],
+  };
 }
 
 /** Marks that the user asked the job to stop; its cancellation then ends it as `stopped`. */
@@ -110,15 +140,17 @@ export function failImageJob(state: ImageJobState, message: string): ImageJobSta
 export function liveMsPerStep(state: ImageJobState | undefined): number | null {
   if (!state) return null;
   if (state.metrics) return state.metrics.msPerStep;
-  if (!state.firstStep || state.lastStepAt === null || state.step <= state.firstStep.step) return null;
-  return (state.lastStepAt - state.firstStep.at) / (state.step - state.firstStep.step);
+  const step = state.imageSteps[0] ?? 0;
+  if (!state.firstStep || state.lastStepAt === null || step <= state.firstStep.step) return null;
+  return (state.lastStepAt - state.firstStep.at) / (step - state.firstStep.step);
 }
 
-/** The share of the run done, 0..1. */
+/** The share of the run done, 0..1: every image's steps over the batch's. */
 export function imageProgressFraction(state: ImageJobState | undefined): number {
   if (!state) return 0;
   if (state.status === 'done') return 1;
-  return state.steps ? Math.min(1, state.step / state.steps) : 0;
+  const done = state.imageSteps.reduce((sum, steps) => sum + (steps ?? 0), 0);
+  return state.steps ? Math.min(1, done / (state.steps * Math.max(1, state.seeds.length))) : 0;
 }
 
 /** A job event and the store it belongs to. */

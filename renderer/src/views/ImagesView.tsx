@@ -12,7 +12,7 @@ import { describeImageOperatingPoint, formatImageOperatingPoint } from '../forma
 import { bundledFamily, lambdaFamily, lambdaOffReason, resolveModelChoice } from '../generate/modelChoice';
 import { buildImageRequest, fitImageForm, formFromParameters, imageTarget, initialImageForm, type ImageForm, type KnownParameters } from '../images/imageForm';
 import { isImageJobActive, requestImageStop, type ImageJobState } from '../state/imageJobState';
-import { queryKeys, useCancelJob, useImageJob, useModels, useProviders, useSettings, useStartImageJob } from '../state/queries';
+import { queryKeys, useCancelJob, useImageJob, useModels, useProviders, useSettings, useStartImageJob, useUpdateSettings } from '../state/queries';
 import { useLambda } from '../state/useLambda';
 import { useRestores, type RestoreChannel, type RestoreSource } from '../state/restore';
 import { useShortcuts, type ShortcutScope } from '../state/useShortcuts';
@@ -67,15 +67,18 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
   const [restored, setRestored] = useState<Restored | null>(null);
   const [gallery, setGallery] = useState<GalleryImage[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
+  const updateSettings = useUpdateSettings();
+  // The choice shows at once; Settings keeps it.
+  const scaling = updateSettings.isPending ? (updateSettings.variables.imageScaling ?? settings.imageScaling) : settings.imageScaling;
   const startJob = useStartImageJob();
   const cancelJob = useCancelJob();
   const job = useImageJob(jobId);
   const active = startJob.isPending || isImageJobActive(job);
   const choosing = startJob.isPending && startJob.variables?.lambda !== undefined;
 
-  // A finished image joins the gallery once (the job's state is final, so this runs once per job).
-  const finished = job?.status === 'done' && job.result && jobId && !gallery.some((image) => image.id === jobId) ? toGalleryImage(jobId, job.result, job.operatingPoint) : null;
-  if (finished) setGallery((current) => (current.some((image) => image.id === finished.id) ? current : [finished, ...current].slice(0, GALLERY_LIMIT)));
+  // A finished job's images join the gallery once (the job's state is final, so this runs once per job).
+  const finished = job?.status === 'done' && jobId && !gallery.some((image) => image.jobId === jobId) ? job.images.map((result, index) => toGalleryImage(jobId, index, result, job.operatingPoint)) : null;
+  if (finished) setGallery((current) => (current.some((image) => image.jobId === jobId) ? current : [...finished, ...current].slice(0, GALLERY_LIMIT)));
 
   function patch(change: Partial<ImageForm>) {
     setForm((current) => ({ ...current, ...change }));
@@ -197,7 +200,12 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
               </button>
             </div>
           </div>
-          <ImageStage job={job} pending={startJob.isPending} choosing={choosing} shown={shown} gallery={gallery} selectedId={selected ?? jobId} onSelect={restore} onShowCurrent={() => setSelected(null)} errorMessage={errorMessage} requestedEp={form.ep} />
+          <ImageStage job={job} pending={startJob.isPending} choosing={choosing} shown={shown} gallery={gallery} selectedId={selected}
+            currentJobId={jobId} onSelect={restore} onShowCurrent={() => setSelected(null)} errorMessage={errorMessage}
+            requestedEp={form.ep}
+            scaling={scaling}
+            onScalingChange={(imageScaling) => updateSettings.mutate({ imageScaling })}
+          />
         </div>
         <ImageSettingsPanel form={form} model={model} lambdaDecides={choice.kind === 'auto'} providers={providers.data} onChange={patch} onReset={() => setForm((current) => ({ ...initialImageForm(settings.ep), prompt: current.prompt, negativePrompt: current.negativePrompt }))} />
       </div>
@@ -207,6 +215,6 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
   );
 }
 
-function toGalleryImage(id: string, result: ImageResult, operatingPoint: ImageOperatingPoint | null): GalleryImage {
-  return { id, result, url: `data:image/png;base64,${result.png}`, operatingPoint };
+function toGalleryImage(jobId: string, index: number, result: ImageResult, operatingPoint: ImageOperatingPoint | null): GalleryImage {
+  return { id: `${jobId}-${index}`, jobId, result, url: `data:image/png;base64,${result.png}`, operatingPoint };
 }

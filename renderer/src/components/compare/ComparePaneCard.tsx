@@ -55,7 +55,7 @@ export function ComparePaneCard({ kind, prompt, pane, final, zoom, bodyRef, onSc
   const figures = final?.figures ?? (kind === 'text' ? liveTextFigures(textJob?.metrics ?? null, textJob?.config?.operatingPoint?.bitsPerByte ?? null) : liveImageFigures(imageJob, imageJob?.operatingPoint?.frechetDistance ?? null));
   const error = final?.error ?? pane.error ?? (kind === 'text' ? textJob?.error : imageJob?.error) ?? null;
   const text = final?.text?.text ?? textJob?.text ?? '';
-  const imageUrl = final?.image ? `data:image/png;base64,${final.image.png}` : (imageJob?.preview ?? null);
+  const imageUrl = final?.image ? `data:image/png;base64,${final.image.png}` : (imageJob?.previews[0] ?? null);
   const imageSize = final?.image ?? (imageJob?.parameters ? { width: imageJob.parameters.width, height: imageJob.parameters.height } : null);
   const story = useRef<HTMLDivElement | null>(null);
 
