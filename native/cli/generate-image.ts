@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
-import { writeFileAtomic } from '../host/atomic-file';
+import { writeFileAtomic } from '../shared/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
@@ -8,9 +8,6 @@ import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
 import { followJob } from '../host/follow-job';
 
-export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
-    [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
-    [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]`;
 
 export interface ImageJobHooks {
   onEvent?(event: ImageJobEvent): void;

@@ -6,11 +6,6 @@ import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
 import { runTextJob } from './run-text-job';
 
-export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
-    [--greedy | --temperature T --top-k K --top-p P --min-p M --seed S] [--repetition-penalty R] [--stop S ...]
-    [--presence-penalty P --frequency-penalty F] [--logprobs N (with --json: each token's log-probability and N alternatives)]
-    [--precision P --depth D --window W|auto --sinks G --dynamic-precision CHEAP:FULL[:ENTROPY]]
-    [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
 
 /** `int8:fp32:1.5` → the dynamic-precision request. */
 function dynamicPrecisionOption(value: string | undefined) {

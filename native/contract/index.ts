@@ -1,4 +1,5 @@
 export * from './schemas';
 export * from './api';
+export * from './channels';
 export * from './history';
 export * from './plan';

@@ -30,6 +30,18 @@ export const ImageModelDefaultsSchema = z.object({
 });
 export type ImageModelDefaults = z.infer<typeof ImageModelDefaultsSchema>;
 
+/** One operating point a model offers, with the quality its pareto.json declares (null when undeclared). */
+export const ModelPointSchema = z.object({
+  precision: z.string(),
+  /** Text: active layers. */
+  depth: z.number().int().positive().nullable(),
+  /** Images: diffusion steps (null where the package does not fix them). */
+  steps: z.number().int().positive().nullable(),
+  bitsPerByte: z.number().nullable(),
+  frechetDistance: z.number().nullable(),
+});
+export type ModelPoint = z.infer<typeof ModelPointSchema>;
+
 export const ModelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -44,6 +56,8 @@ export const ModelInfoSchema = z.object({
   role: z.enum(['teacher', 'student']).nullable(),
   /** Active-layer counts the package offers (depth exits); the full depth is the largest. */
   depths: z.array(z.number().int().positive()),
+  /** Every operating point the package offers (precision × depth, or precision × steps). */
+  points: z.array(ModelPointSchema),
   sizeBytes: z.number().int().nonnegative(),
   /** For image models: their default size, scheduler and steps. */
   image: ImageModelDefaultsSchema.nullable().optional(),

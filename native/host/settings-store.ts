@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SettingsSchema, type Settings, type SettingsPatch } from '../contract';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../shared/atomic-file';
 
 export const DEFAULT_SETTINGS: Settings = {
   defaultModel: null,

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
+import { ApiError, apiMethods, isApiMethod, unknownMethodMessage, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { readParametersReading } from '../engine/image/generation-parameters';
@@ -95,7 +95,7 @@ export class StudioHost {
 
   /** Validates a call against the contract and runs it; failures are ApiErrors with a user-facing message. */
   async call(method: string, params: unknown): Promise<unknown> {
-    if (!isApiMethod(method)) throw new ApiError('not_found', `Unknown method "${method}".`);
+    if (!isApiMethod(method)) throw new ApiError('not_found', unknownMethodMessage(method));
     const parsed = apiMethods[method].params.safeParse(params);
     if (!parsed.success) throw new ApiError('bad_request', describeIssue(method, parsed.error));
     const handler = this.handlers[method] as (params: unknown) => Promise<unknown>;

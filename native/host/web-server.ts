@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApiError, HTTP_ROUTES, type ApiErrorBody } from '../contract';
-import type { StudioHost } from './studio-host';
+import type { HostConnection } from './host-connection';
 
 /** A family of routes served beside the studio's own (the OpenAI-compatible API), behind the same Host and token checks. */
 export interface ExtraRoute {
@@ -16,7 +16,7 @@ export interface ExtraRoute {
 }
 
 export interface WebServerOptions {
-  host: StudioHost;
+  host: HostConnection;
   /** 0 picks a free port. */
   port: number;
   /** The built renderer (out/renderer); null serves the API only. */

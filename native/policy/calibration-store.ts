@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../host/atomic-file';
+import { writeFileAtomic } from '../shared/atomic-file';
 import type { FamilyCalibration } from './calibration';
 
 const VERSION = 2;
