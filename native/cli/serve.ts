@@ -1,8 +1,9 @@
-import { defaultRendererDir, hostEntryPath } from '../host/paths';
+import { defaultDataDir, defaultRendererDir, hostEntryPath } from '../host/paths';
 import { openAiRoutes } from '../host/openai-api';
 import { forkHostLauncher } from '../host/supervisor/fork-launcher';
 import { SupervisedHost } from '../host/supervisor/supervised-host';
 import { startWebServer } from '../host/web-server';
+import { webModeToken } from '../host/web-token';
 import { createLogger } from '../shared/log';
 import { integerOption, parseOptions } from './args';
 
@@ -20,7 +21,8 @@ export async function serve(args: string[]): Promise<number> {
     restartHint: 'Restart `pareto serve` to try again.',
   });
   host.supervisor.start();
-  const server = await startWebServer({ host, port, staticDir: defaultRendererDir(), extraRoutes: [openAiRoutes(host)] });
+  const token = webModeToken(defaultDataDir());
+  const server = await startWebServer({ host, port, token, staticDir: defaultRendererDir(), extraRoutes: [openAiRoutes(host)] });
   process.stdout.write(`Pareto Studio web mode: ${server.url}\n`);
   process.stdout.write(`OpenAI-compatible API: http://127.0.0.1:${server.port}/v1 (API key: ${server.token})\n`);
   await new Promise<void>((resolve) => {

@@ -22,6 +22,8 @@ export interface WebServerOptions {
   /** The built renderer (out/renderer); null serves the API only. */
   staticDir: string | null;
   extraRoutes?: readonly ExtraRoute[];
+  /** The access token; a fresh random one when absent. */
+  token?: string;
 }
 
 export interface RunningWebServer {
@@ -97,7 +99,7 @@ function sameSecret(given: string | null | undefined, token: string): boolean {
 
 /** The web mode's front door: the API as `POST /api/<method>`, events as server-sent events, and the built UI. */
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
-  const token = crypto.randomBytes(24).toString('base64url');
+  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
   const streams = new Set<http.ServerResponse>();
   let port = options.port;
 

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import type { RpcRequest } from '../../contract';
-import type { HostLauncher } from './engine-supervisor';
+import type { HostChild, HostChildHandlers } from './engine-supervisor';
 
 export interface ForkLauncherOptions {
   /** The host entry: the built `out/native/host.js`, or `native/host/host-entry.ts` (run through tsx, in tests). */
@@ -16,7 +16,12 @@ export interface ForkLauncherOptions {
  * counterpart of Electron's utilityProcess). Requests sent before the child's first message (its
  * `ready` event) wait, so none is lost while the child still loads.
  */
-export function forkHostLauncher(options: ForkLauncherOptions): HostLauncher {
+/** A forked host; its pid lets a test (or an operator) find the process. */
+export interface ForkedHostChild extends HostChild {
+  readonly pid: number | undefined;
+}
+
+export function forkHostLauncher(options: ForkLauncherOptions): (handlers: HostChildHandlers) => ForkedHostChild {
   return (handlers) => {
     const child = fork(options.modulePath, [...(options.args ?? [])], {
       env: options.env ?? process.env,
@@ -38,6 +43,7 @@ export function forkHostLauncher(options: ForkLauncherOptions): HostLauncher {
       if (child.pid === undefined) handlers.onExit(1);
     });
     return {
+      pid: child.pid,
       postMessage: (request) => (waiting ? waiting.push(request) : child.send(request)),
       kill: () => {
         child.kill();
