@@ -90,6 +90,15 @@ export async function readJsonBody(request: http.IncomingMessage): Promise<unkno
   }
 }
 
+/** The request's path, decoded; a malformed escape (`%ZZ`) is the client's mistake, a 400. */
+function decodedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    throw new ApiError('bad_request', `The path ${url.pathname.slice(0, 200)} has a malformed %-escape.`);
+  }
+}
+
 function sameSecret(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -126,7 +135,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       return;
     }
     const root = path.resolve(options.staticDir);
-    const relative = decodeURIComponent(url.pathname) === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
+    const pathname = decodedPath(url);
+    const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
     const file = path.resolve(root, relative);
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
