@@ -1,14 +1,12 @@
 import crypto from 'node:crypto';
 import { ApiError, apiMethods, isApiMethod, unknownMethodMessage, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
-import type { GraphSession } from '../engine/image/graph-session';
 import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
-import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { createEnergyMeter, EnergyController, type EnergyMeter } from '../energy';
@@ -56,10 +54,9 @@ export class StudioHost {
   readonly history: HistoryStore;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly imageGenerators = new Map<string, ImageGenerator>();
-  /** Diffusion sessions (text encoder, UNet variants, VAE decoder), under the same memory budget as the text pool. */
-  private readonly imageSessions: SessionPool<GraphSession>;
   private readonly generators = new Map<string, TextGenerator>();
-  private readonly sessions: SessionPool<DecoderSession>;
+  /** Warm text and diffusion sessions (decoders; text encoder, UNet variants, VAE decoder) under one memory budget. */
+  private readonly sessions: SessionPool;
   private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
@@ -73,7 +70,6 @@ export class StudioHost {
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
-    this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     const device = deviceName();
     const planner = new FamilyPlanner(new CalibrationStore(options.dataDir, device), device);
     this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, planner, { text: this.measureTextPoint, image: this.measureImagePoint }, (kind, family, progress) =>
@@ -117,7 +113,6 @@ export class StudioHost {
       const before = this.settings.get();
       const settings = this.settings.update(patch);
       this.sessions.setBudget(settings.sessionCacheMb * MB);
-      this.imageSessions.setBudget(settings.sessionCacheMb * MB);
       this.history.trim();
       // Only what the sessions are built with retires the warm generators: moving the slider must not
       // make the next run pay a cold start that its calibrated prediction never saw.
@@ -154,7 +149,7 @@ export class StudioHost {
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();
-    await Promise.all([this.sessions.closeAll(), this.imageSessions.closeAll()]);
+    await this.sessions.closeAll();
   }
 
   private emit(event: StudioEvent): void {
@@ -252,7 +247,7 @@ export class StudioHost {
     let generator = this.imageGenerators.get(folder.dir);
     if (!generator) {
       const { threads, graphOptimizationLevel } = this.settings.get();
-      generator = new ImageGenerator(folder, this.imageSessions, { threads: threads ?? undefined, graphOptimizationLevel });
+      generator = new ImageGenerator(folder, this.sessions, { threads: threads ?? undefined, graphOptimizationLevel });
       this.imageGenerators.set(folder.dir, generator);
     }
     return generator;

@@ -106,7 +106,7 @@ export class ImageGenerator {
 
   constructor(
     readonly folder: ImageModelFolder,
-    private readonly sessions: SessionPool<GraphSession>,
+    private readonly sessions: SessionPool,
     private readonly tuning: SessionTuning = {},
   ) {
     this.prompts = new PromptEncoder(folder.tokenizerJson, folder.tokenizerConfig, folder.name);

@@ -66,7 +66,7 @@ export class TextGenerator {
 
   constructor(
     readonly folder: TextModelFolder,
-    private readonly sessions: SessionPool<DecoderSession>,
+    private readonly sessions: SessionPool,
     private readonly tuning: SessionTuning = {},
   ) {
     this.tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name);
