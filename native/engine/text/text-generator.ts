@@ -57,7 +57,8 @@ const SESSION_MEMORY_FACTOR = 1.5;
 export class TextGenerator {
   private readonly tokenizer: TextTokenizer;
   private readonly chatTemplate: ChatTemplate;
-  private readonly stepCosts = new Map<DecoderSession, Promise<StepCostModel>>();
+  // Weak: a session the pool evicts must not be kept alive (its native memory included) by its measurement.
+  private readonly stepCosts = new WeakMap<DecoderSession, Promise<StepCostModel>>();
   /**
    * The end tokens' text: some models (the TinyStories ones among them) spell their end marker out in
    * ordinary tokens before the end token itself, so the spelled-out marker ends a generation too.
