@@ -219,10 +219,10 @@ export class TextGenerator {
     return this.run(await this.prepare(request), hooks);
   }
 
-  private processors({ request, config }: PreparedTextRun): LogitsProcessorList {
+  private processors({ request, config, promptIds }: PreparedTextRun): LogitsProcessorList {
     const list = new LogitsProcessorList();
     if (request.minNewTokens) list.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
-    if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty));
+    if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty, promptIds));
     if (config.logitBias) list.push(new LogitBiasProcessor(new Map(Object.entries(config.logitBias).map(([id, bias]) => [Number(id), bias]))));
     if (config.presencePenalty || config.frequencyPenalty) list.push(new PresenceFrequencyPenaltyLogitsProcessor(config.presencePenalty ?? 0, config.frequencyPenalty ?? 0));
     if (config.doSample) {
