@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { ApiError, HTTP_ROUTES, type ApiErrorBody } from '../contract';
 import type { HostConnection } from './host-connection';
+import { SseStream } from './sse-stream';
 
 /** A family of routes served beside the studio's own (the OpenAI-compatible API), behind the same Host and token checks. */
 export interface ExtraRoute {
@@ -116,11 +117,11 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     sameSecret(request.headers.authorization?.replace(/^Bearer /, ''), token) || sameSecret(url.searchParams.get(HTTP_ROUTES.tokenQuery), token);
 
   const streamEvents = (request: http.IncomingMessage, response: http.ServerResponse) => {
-    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', ...SECURITY_HEADERS });
-    response.write(': connected\n\n');
+    const stream = new SseStream(response, SECURITY_HEADERS);
+    stream.comment('connected');
     streams.add(response);
-    const unsubscribe = options.host.onEvent((event) => response.write(`data: ${JSON.stringify(event)}\n\n`));
-    const heartbeat = setInterval(() => response.write(': ping\n\n'), 15_000);
+    const unsubscribe = options.host.onEvent((event) => stream.data(event));
+    const heartbeat = setInterval(() => stream.comment('ping'), 15_000);
     request.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
