@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
+import { ApiError, defaultImageSteps, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
 import { encodePng, pngDataUrl } from '../png/png';
@@ -125,7 +125,7 @@ export class ImageGenerator {
     const dynamic = request.dynamicPrecision;
     const fullPoint = findUnetPoint(folder, dynamic?.full ?? request.precision);
     const cheapPoint = dynamic ? findUnetPoint(folder, dynamic.cheap) : null;
-    const steps = request.steps ?? fullPoint.steps ?? (schedulerName === 'lcm' ? 4 : 25);
+    const steps = request.steps ?? fullPoint.steps ?? defaultImageSteps(schedulerName);
     const scheduler = createScheduler(schedulerName, folder.schedulerConfig);
     try {
       scheduler.setTimesteps(steps);

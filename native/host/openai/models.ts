@@ -46,7 +46,7 @@ export async function findTarget(host: HostConnection, id: string, kind: ModelIn
 }
 
 function pointsOf(model: ModelInfo): ParetoModelPoint[] {
-  return model.points.map((point) =>
+  return (model.points ?? []).map((point) =>
     model.kind === 'image'
       ? { model: model.id, precision: point.precision, steps: point.steps, frechet_distance: point.frechetDistance }
       : { model: model.id, precision: point.precision, depth: point.depth ?? undefined, bits_per_byte: point.bitsPerByte },
