@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
+import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, ImageGenerationRequestSchema, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
 import { writeFileAtomic } from '../shared/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
-import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { choiceOption, integerOption, parseOptions, UsageError } from './args';
+import { schemaNumberOption } from './schema-flags';
 import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
 import { followJob } from '../host/follow-job';
@@ -24,6 +25,8 @@ export function runImageJob(host: StudioHost, request: ImageGenerationRequest, h
     resultOf: (event) => (event.type === 'image-done' ? event.result : undefined),
   });
 }
+
+const fields = ImageGenerationRequestSchema.shape;
 
 /** `fp16:fp32:3` → the dynamic-precision request (the first 3 steps on fp16). */
 function dynamicPrecisionOption(value: string | undefined) {
@@ -58,18 +61,18 @@ export async function generateImage(args: string[]): Promise<number> {
   if (values.precision !== undefined && values['dynamic-precision'] !== undefined) throw new UsageError('--precision cannot be combined with --dynamic-precision.');
   const request: ImageGenerationRequest = {
     model: values.model,
-    lambda: numberOption('lambda', values.lambda, 0, 1),
+    lambda: schemaNumberOption('lambda', values.lambda, fields.lambda),
     prompt: values.prompt,
     negativePrompt: values['negative-prompt'],
-    steps: integerOption('steps', values.steps, 1, 1000),
-    guidance: numberOption('guidance', values.guidance, 0, 50),
-    seed: integerOption('seed', values.seed, 0, 0xffff_ffff),
+    steps: schemaNumberOption('steps', values.steps, fields.steps),
+    guidance: schemaNumberOption('guidance', values.guidance, fields.guidance),
+    seed: schemaNumberOption('seed', values.seed, fields.seed),
     scheduler: choiceOption('scheduler', values.scheduler, IMAGE_SCHEDULERS),
     precision: values.precision,
     dynamicPrecision: dynamicPrecisionOption(values['dynamic-precision']),
-    width: integerOption('width', values.width, 8, 4096),
-    height: integerOption('height', values.height, 8, 4096),
-    cfgMode: choiceOption('cfg', values.cfg, ['auto', 'batched', 'two-pass'] as const),
+    width: schemaNumberOption('width', values.width, fields.width),
+    height: schemaNumberOption('height', values.height, fields.height),
+    cfgMode: choiceOption('cfg', values.cfg, fields.cfgMode.unwrap().options),
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
   };
 

@@ -1,13 +1,18 @@
 // Every subcommand's usage, apart from its code, so `pareto help` prints them without loading the engine.
-import { EXECUTION_PROVIDERS, HISTORY_KINDS, IMAGE_SCHEDULERS } from '../contract';
+import { EXECUTION_PROVIDERS, HISTORY_KINDS, IMAGE_SCHEDULERS, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import { TEXT_PEERS } from '../bench/text-peers';
+import { flagHint } from './schema-flags';
 
-export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
-    [--greedy | --temperature T --top-k K --top-p P --min-p M --seed S] [--repetition-penalty R] [--stop S ...]
+const text = TextGenerationRequestSchema.shape;
+const image = ImageGenerationRequestSchema.shape;
+
+export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N (${flagHint(text.maxNewTokens)})] [--lambda L]
+    [--greedy | --temperature T (${flagHint(text.temperature)}) --top-k K --top-p P (${flagHint(text.topP)}) --min-p M --seed S]
+    [--repetition-penalty R (${flagHint(text.repetitionPenalty)})] [--stop S ...]
     [--presence-penalty P --frequency-penalty F] [--logprobs N (with --json: each token's log-probability and N alternatives)]
     [--precision P --depth D --window W|auto --sinks G --dynamic-precision CHEAP:FULL[:ENTROPY]]
     [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
-export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G] [--seed S]
+export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N (${flagHint(image.steps)})] [--guidance G (${flagHint(image.guidance)})] [--seed S]
     [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
     [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]`;
 export const COMPARE_USAGE = `pareto compare text|image --prompt S [--seed N] [--lambda L1,L2,…] [--point MODEL[:PRECISION[:DEPTH|STEPS]] …]
