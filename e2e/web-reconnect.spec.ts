@@ -17,10 +17,11 @@ test.describe('web mode across a server restart', () => {
     const second = await startServer([FIXTURE_MODEL], first.home, port);
     try {
       await expect(engine).toContainText('Engine ready', { timeout: 20_000 });
+      await page.getByTestId('model-select').selectOption('tinystories-656k-onnx');
       await page.getByTestId('prompt-input').fill('Once upon a time');
       await page.getByTestId('max-new-tokens-input').fill('8');
       await page.getByTestId('generate-button').click();
-      await expect(page.getByTestId('output-text')).not.toBeEmpty();
+      await expect(page.getByTestId('output-text')).not.toBeEmpty({ timeout: 30_000 });
     } finally {
       second.child.kill('SIGTERM');
     }

@@ -1,6 +1,6 @@
 // Builds what runs in Node outside Electron's main process: the `pareto` CLI (with the web server),
 // and the engine host's process entry, which the desktop shell and the web mode both launch.
-// Output: out/native/{cli,host}.js plus shared chunks; each CLI subcommand is a chunk loaded on demand.
+// Output: out/native/{cli,host}.js and their chunks, all in one folder; each CLI subcommand is a chunk loaded on demand.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -21,7 +21,8 @@ export async function buildNative({ logLevel = 'warning' } = {}) {
     // onnxruntime-node, zod, tokenizers …: loaded from node_modules as they are, never bundled.
     packages: 'external',
     sourcemap: 'linked',
-    chunkNames: 'chunks/[name]-[hash]',
+    // Chunks sit beside the entries: native/host/paths.ts finds the project root two folders up, as from its source.
+    chunkNames: '[name]-[hash]',
     logLevel,
   });
 }
