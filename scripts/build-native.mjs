@@ -20,7 +20,6 @@ export async function buildNative({ logLevel = 'warning' } = {}) {
     target: 'node20.19',
     // onnxruntime-node, zod, tokenizers …: loaded from node_modules as they are, never bundled.
     packages: 'external',
-    sourcemap: 'linked',
     // Chunks sit beside the entries: native/host/paths.ts finds the project root two folders up, as from its source.
     chunkNames: '[name]-[hash]',
     logLevel,
