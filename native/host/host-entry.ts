@@ -25,7 +25,13 @@ function parentLink(): ParentLink {
   if (send) {
     // The parent went away (killed, crashed): nobody is left to answer.
     process.on('disconnect', () => process.exit(0));
-    return { onMessage: (listener) => process.on('message', listener), post: (message) => send(message) };
+    return {
+      onMessage: (listener) => process.on('message', listener),
+      // After the parent has gone, what is still being sent (a job's last events) has nowhere to go: drop it.
+      post: (message) => {
+        if (process.connected) send(message, undefined, undefined, () => undefined);
+      },
+    };
   }
   throw new Error('host-entry must run as a child of a shell: an Electron utilityProcess or a Node fork with an IPC channel.');
 }
