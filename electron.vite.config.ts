@@ -5,12 +5,8 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: {
-        input: {
-          index: resolve(__dirname, 'electron/main/index.ts'),
-          host: resolve(__dirname, 'native/host/utility-entry.ts'),
-        },
-      },
+      // The engine host it launches is built with the CLI (scripts/build-native.mjs → out/native/host.js).
+      rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } },
     },
   },
   preload: {

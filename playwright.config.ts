@@ -4,6 +4,8 @@ const CHROMIUM = process.env.PARETO_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
+  // `pareto serve` runs the built CLI and host: build them from the current source first.
+  globalSetup: './scripts/build-native.mjs',
   outputDir: 'test-results',
   timeout: 60_000,
   expect: { timeout: 15_000 },

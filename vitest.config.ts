@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI specs run bin/pareto.js, which runs the built CLI: build it from the current source first.
+    globalSetup: ['scripts/build-native.mjs'],
   },
 });

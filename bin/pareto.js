@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The `pareto` command: runs the TypeScript CLI through tsx so `npx pareto` works without a build step.
-import { register } from 'tsx/esm/api';
+// The `pareto` command: runs the built CLI (out/native/cli.js), building it first in a fresh clone.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../native/cli/main.ts');
+const cli = new URL('../out/native/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('pareto: building the CLI (first run)…\n');
+  const { buildNative } = await import('../scripts/build-native.mjs');
+  await buildNative();
+}
+const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -22,13 +22,16 @@ export interface StudioServer {
   token: string;
 }
 
-/** A `pareto serve` child serving `models`, on a fresh data folder unless `home` names one (to restart on the same history). */
-export async function startServer(models: string[], home = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-'))): Promise<{ server: StudioServer; child: ChildProcess; home: string }> {
+/**
+ * A `pareto serve` child serving `models`, on a fresh data folder unless `home` names one (to restart on the same
+ * history), on a free port unless `port` names one (to restart where an open tab looks for it).
+ */
+export async function startServer(models: string[], home = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-e2e-')), port = 0): Promise<{ server: StudioServer; child: ChildProcess; home: string }> {
   for (const model of models) {
     if (!fs.existsSync(model)) throw new Error(`e2e needs the shared fixture ${model}: clone the project next to ../shared.`);
   }
   if (!fs.existsSync('out/renderer/index.html')) throw new Error('The renderer is not built: run `npm run build` before the e2e specs.');
-  const child = spawn(process.execPath, ['bin/pareto.js', 'serve', '--port', '0', ...models.flatMap((m) => ['--model', m])], {
+  const child = spawn(process.execPath, ['bin/pareto.js', 'serve', '--port', String(port), ...models.flatMap((m) => ['--model', m])], {
     env: { ...process.env, PARETO_HOME: home },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

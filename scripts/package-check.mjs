@@ -82,7 +82,7 @@ function productionClosure(pkg) {
 
 const totalStarted = Date.now();
 if (!args.has('--skip-build')) run('electron-vite build', join(root, 'node_modules/electron-vite/bin/electron-vite.js'), ['build']);
-for (const file of ['out/main/index.js', 'out/main/host.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
+for (const file of ['out/main/index.js', 'out/native/host.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
   if (!existsSync(join(root, file))) {
     console.error(`[package-check] ${file} is missing: run \`npx electron-vite build\` first, or drop --skip-build.`);
     process.exit(1);
@@ -139,7 +139,7 @@ const inArchive = new Set(entries);
 const unpacked = walk(unpackedDir).map((file) => relative(unpackedDir, file).replaceAll('\\', '/'));
 const ours = entries.filter((p) => p !== 'node_modules' && !p.startsWith('node_modules/'));
 
-for (const file of ['package.json', 'out/main/index.js', 'out/main/host.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
+for (const file of ['package.json', 'out/main/index.js', 'out/native/host.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
   check(inArchive.has(file), `${file} is not in app.asar`);
   if (inArchive.has(file)) check(!asar.statFile(archive, file).unpacked, `${file} should be inside app.asar, not unpacked`);
 }

@@ -1,9 +1,8 @@
 import { utilityProcess } from 'electron';
-import type { HostLauncher } from './common/engine-supervisor';
-import type { Logger } from './common/log';
+import type { HostLauncher, Logger } from '../../native/host/supervisor';
 
 export interface HostProcessOptions {
-  /** The bundled host entry, `out/main/host.js`. */
+  /** The built host entry, `out/native/host.js`. */
   modulePath: string;
   /** Where the host keeps settings, history and outputs (`app.getPath('userData')`). */
   dataDir: string;
@@ -17,8 +16,7 @@ export function utilityHostLauncher(options: HostProcessOptions): HostLauncher {
   return (handlers) => {
     const child = utilityProcess.fork(options.modulePath, [], {
       serviceName: 'Pareto Engine',
-      // PARETO_HOME is what native/host/paths.ts reads today; PARETO_DATA_DIR is the name in the brief.
-      env: { ...process.env, PARETO_DATA_DIR: options.dataDir, PARETO_HOME: options.dataDir, PARETO_MODELS_DIR: options.modelsDir },
+      env: { ...process.env, PARETO_HOME: options.dataDir, PARETO_MODELS_DIR: options.modelsDir },
       stdio: 'inherit',
       // macOS: run it from the "Helper (Plugin)" executable, which is signed with
       // disable-library-validation, so ONNX Runtime's dylibs load under the hardened runtime.

@@ -3,8 +3,7 @@
 import { join, resolve } from 'node:path';
 import { BrowserWindow, Menu, app, session, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CHANNELS, type StudioEvent } from '../../native/contract';
-import { EngineSupervisor } from './common/engine-supervisor';
-import { createLogger } from './common/log';
+import { EngineSupervisor, createLogger } from '../../native/host/supervisor';
 import { appSource, isAppPage } from './common/url-policy';
 import { utilityHostLauncher } from './host-process';
 import { registerCallHandler } from './ipc';
@@ -16,7 +15,7 @@ const log = createLogger('main');
 const here = import.meta.dirname; // out/main, inside app.asar when packaged
 const paths = {
   preload: join(here, '../preload/index.cjs'),
-  host: join(here, 'host.js'),
+  host: join(here, '../native/host.js'),
   rendererIndex: join(here, '../renderer/index.html'),
   models: app.isPackaged ? join(process.resourcesPath, 'models') : resolve(here, '../../models'),
 };

@@ -1,7 +1,6 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CHANNELS, type ApiMethod, type CallOutcome } from '../../native/contract';
-import { describeError, type Logger } from './common/log';
-import { checkMethod, failure } from './common/outcome';
+import { checkMethod, describeError, failure, type Logger } from '../../native/host/supervisor';
 
 export interface CallHandlerOptions {
   /** True only for the main frame of our own window, showing our own page. */

@@ -1,5 +1,5 @@
 import { shell, type App, type Session, type WebContents } from 'electron';
-import type { Logger } from './common/log';
+import type { Logger } from '../../native/host/supervisor';
 import { contentSecurityPolicy, isAllowedRequest, isAppPage, isExternalLink, type AppSource } from './common/url-policy';
 
 /**

@@ -1,7 +1,7 @@
 // Runs the BUILT shell (out/main/index.js) with a stand-in 'electron' module, and the BUILT engine
-// host (out/main/host.js) as a real child process: the wiring between them — paths, env, IPC
+// host (out/native/host.js) as a real child process: the wiring between them — paths, env, IPC
 // handler, sender checks, event forwarding, crash and restart — is exercised for real, without an
-// Electron binary. Needs `npx electron-vite build` first; skipped (and says so) without it.
+// Electron binary. Needs `npm run build` first; skipped (and says so) without it.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ vi.mock('electron', () => import('./testing/fake-electron'));
 
 const root = resolve(import.meta.dirname, '../..');
 const built = join(root, 'out/main/index.js');
-const hasBuild = existsSync(built) && existsSync(join(root, 'out/main/host.js'));
+const hasBuild = existsSync(built) && existsSync(join(root, 'out/native/host.js'));
 
 async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
   const started = Date.now();
@@ -64,8 +64,8 @@ describe.skipIf(!hasBuild)('the built shell with a stand-in Electron and the rea
     await until('ready-to-show', () => window.shown);
     expect(window.webContents.mainFrame.url).toBe(`file://${join(root, 'out/renderer/index.html')}`);
     const [engine] = recorded.children;
-    expect(engine?.modulePath).toBe(join(root, 'out/main/host.js'));
-    expect(engine?.options).toMatchObject({ serviceName: 'Pareto Engine', env: { PARETO_DATA_DIR: profile, PARETO_MODELS_DIR: join(root, 'models') } });
+    expect(engine?.modulePath).toBe(join(root, 'out/native/host.js'));
+    expect(engine?.options).toMatchObject({ serviceName: 'Pareto Engine', env: { PARETO_HOME: profile, PARETO_MODELS_DIR: join(root, 'models') } });
   });
 
   it('answers calls through the real host, and refuses unknown methods and foreign senders', async () => {

@@ -1,6 +1,5 @@
 import { BrowserWindow } from 'electron';
-import type { Logger } from './common/log';
-import { RestartPolicy } from './common/restart-policy';
+import { RestartPolicy, type Logger } from '../../native/host/supervisor';
 import type { AppSource } from './common/url-policy';
 
 export interface MainWindowOptions {

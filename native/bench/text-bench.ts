@@ -13,10 +13,9 @@ import { median } from '../metering/statistics';
 import { timePytorchEager } from './peers/pytorch-eager';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { syntheticBenchModel } from './synthetic-model';
+import type { TextPeer } from './text-peers';
 
 /** `meter`: the engine again with the energy meter sampling, to measure what the meter costs. */
-export const TEXT_PEERS = ['bare', 'bareExport', 'transformersJs', 'pytorchEager', 'int8', 'meter'] as const;
-export type TextPeer = (typeof TEXT_PEERS)[number];
 
 export interface TextBenchOptions {
   modelDir: string;

@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../contract';
 import { benchImage } from '../bench/image-bench';
-import { benchText, TEXT_PEERS, type TextPeer } from '../bench/text-bench';
+import { benchText } from '../bench/text-bench';
+import { TEXT_PEERS, type TextPeer } from '../bench/text-peers';
 import { defaultModelsDir, defaultRecipesDir } from '../host/paths';
 import { choiceOption, integerOption, parseOptions, UsageError } from './args';
+import { BENCH_USAGE } from './usage';
 
-export const BENCH_USAGE = `pareto bench text [--model DIR --safetensors DIR] [--new-tokens N] [--repeats R] [--prompt S]
-    [--peers ${TEXT_PEERS.join(',')}|none] [--ep EP] [--json]
-  pareto bench image [--repeats R] [--ep EP] [--json]`;
 
 const FIXTURE_MODEL = path.resolve('../shared/fixtures/tinystories-656k-onnx');
 const FIXTURE_SAFETENSORS = path.resolve('../shared/fixtures/tinystories-656k');

@@ -4,7 +4,6 @@ import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, parseOptions } from './args';
 import { printCalibrationProgress } from './calibration-progress';
 
-export const CALIBRATE_USAGE = `pareto calibrate [--family ID] [--kind text|image] [--repeats N] [--tokens N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
 
 function formatCost(value: number, unit: PlanPreview['unit']): string {
   return unit === 'ms/token' ? value.toFixed(2) : value.toFixed(3);

@@ -1,14 +1,11 @@
 import path from 'node:path';
 import { compareModeLabel, EXECUTION_PROVIDERS, type CompareMode, type ComparePane, type CompareRequest, type CompareResult } from '../contract';
-import { writeFileAtomic } from '../host/atomic-file';
+import { writeFileAtomic } from '../shared/atomic-file';
 import { followJob } from '../host/follow-job';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
 
-export const COMPARE_USAGE = `pareto compare text|image --prompt S [--seed N] [--lambda L1,L2,…] [--point MODEL[:PRECISION[:DEPTH|STEPS]] …]
-    [--max-new-tokens N --temperature T --top-k K --top-p P] [--negative-prompt S --guidance G] [--ep ${EXECUTION_PROVIDERS.join('|')}]
-    [--out GRID.png] [--json]`;
 
 /** `0,0.5,1` → one λ mode per value. */
 function lambdaModes(value: string | undefined): CompareMode[] {

@@ -2,10 +2,8 @@ import type { EnergyControllerSettings, EnergyStatus } from '../contract';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { numberOption, parseOptions, UsageError } from './args';
+import { ENERGY_USAGE } from './usage';
 
-export const ENERGY_USAGE = `pareto energy [--json]
-  pareto energy controller [--on|--off] [--battery-shift L] [--latency-ms-per-token N|off] [--latency-s-per-image N|off]
-    [--energy-j-per-token N|off] [--energy-j-per-image N|off] [--json]`;
 
 const TARGETS = {
   'latency-ms-per-token': 'latencyMsPerToken',

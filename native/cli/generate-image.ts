@@ -1,18 +1,14 @@
 import path from 'node:path';
-import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, MAX_IMAGE_BATCH, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
-import { writeFileAtomic } from '../host/atomic-file';
+import { EXECUTION_PROVIDERS, IMAGE_SCHEDULERS, ImageGenerationRequestSchema, MAX_IMAGE_BATCH, type ImageGenerationRequest, isImageJobEvent, type ImageJobEvent, type ImageResult } from '../contract';
+import { writeFileAtomic } from '../shared/atomic-file';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
-import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { choiceOption, integerOption, parseOptions, UsageError } from './args';
+import { schemaNumberOption } from './schema-flags';
 import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
 import { followJob } from '../host/follow-job';
 
-export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--lambda L] --prompt S [--negative-prompt S] [--steps N] [--guidance G]
-    [--seed S] [--batch 1-${MAX_IMAGE_BATCH} | --seeds S1,S2,…]
-    [--scheduler ${IMAGE_SCHEDULERS.join('|')}] [--precision P | --dynamic-precision CHEAP:FULL[:CHEAP_STEPS]]
-    [--width W --height H] [--cfg auto|batched|two-pass] [--ep ${EXECUTION_PROVIDERS.join('|')}] --out FILE.png [--json]
-  A batch writes FILE-1.png … FILE-N.png in seed order (seed, seed+1, … or the --seeds given); --json prints one line per image.`;
 
 export interface ImageJobHooks {
   onEvent?(event: ImageJobEvent): void;
@@ -45,6 +41,8 @@ export function batchImagePaths(out: string, count: number): string[] {
   const stem = out.slice(0, out.length - extension.length);
   return Array.from({ length: count }, (_, index) => `${stem}-${index + 1}${extension}`);
 }
+
+const fields = ImageGenerationRequestSchema.shape;
 
 /** `fp16:fp32:3` → the dynamic-precision request (the first 3 steps on fp16). */
 function dynamicPrecisionOption(value: string | undefined) {
@@ -82,20 +80,20 @@ export async function generateImage(args: string[]): Promise<number> {
   if (values.seeds !== undefined && (values.seed !== undefined || values.batch !== undefined)) throw new UsageError('--seeds sets the batch and its seeds: drop --seed and --batch.');
   const request: ImageGenerationRequest = {
     model: values.model,
-    lambda: numberOption('lambda', values.lambda, 0, 1),
+    lambda: schemaNumberOption('lambda', values.lambda, fields.lambda),
     prompt: values.prompt,
     negativePrompt: values['negative-prompt'],
-    steps: integerOption('steps', values.steps, 1, 1000),
-    guidance: numberOption('guidance', values.guidance, 0, 50),
-    seed: integerOption('seed', values.seed, 0, 0xffff_ffff),
-    batch: integerOption('batch', values.batch, 1, MAX_IMAGE_BATCH),
+    steps: schemaNumberOption('steps', values.steps, fields.steps),
+    guidance: schemaNumberOption('guidance', values.guidance, fields.guidance),
+    seed: schemaNumberOption('seed', values.seed, fields.seed),
+    batch: schemaNumberOption('batch', values.batch, fields.batch),
     seeds: seedsOption(values.seeds),
     scheduler: choiceOption('scheduler', values.scheduler, IMAGE_SCHEDULERS),
     precision: values.precision,
     dynamicPrecision: dynamicPrecisionOption(values['dynamic-precision']),
-    width: integerOption('width', values.width, 8, 4096),
-    height: integerOption('height', values.height, 8, 4096),
-    cfgMode: choiceOption('cfg', values.cfg, ['auto', 'batched', 'two-pass'] as const),
+    width: schemaNumberOption('width', values.width, fields.width),
+    height: schemaNumberOption('height', values.height, fields.height),
+    cfgMode: choiceOption('cfg', values.cfg, fields.cfgMode.unwrap().options),
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
   };
 

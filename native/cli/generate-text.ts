@@ -1,23 +1,20 @@
-import { EXECUTION_PROVIDERS, MAX_TOP_LOGPROBS, type TextGenerationRequest } from '../contract';
+import { DynamicPrecisionSchema, EXECUTION_PROVIDERS, TextGenerationRequestSchema, type TextGenerationRequest } from '../contract';
 import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
-import { choiceOption, integerOption, numberOption, parseOptions, UsageError } from './args';
+import { choiceOption, integerOption, parseOptions, UsageError } from './args';
+import { schemaNumberOption } from './schema-flags';
 import { energyLine } from './energy-line';
 import { printCalibrationProgress } from './calibration-progress';
 import { runTextJob } from './run-text-job';
 
-export const GENERATE_TEXT_USAGE = `pareto generate text [--model DIR|ID] --prompt S [--max-new-tokens N] [--lambda L]
-    [--greedy | --temperature T --top-k K --top-p P --min-p M --seed S] [--repetition-penalty R] [--stop S ...]
-    [--presence-penalty P --frequency-penalty F] [--logprobs N (with --json: each token's log-probability and N alternatives)]
-    [--precision P --depth D --window W|auto --sinks G --dynamic-precision CHEAP:FULL[:ENTROPY]]
-    [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
+const fields = TextGenerationRequestSchema.shape;
 
 /** `int8:fp32:1.5` → the dynamic-precision request. */
 function dynamicPrecisionOption(value: string | undefined) {
   if (value === undefined) return undefined;
   const [cheap, full, threshold] = value.split(':');
   if (!cheap || !full) throw new UsageError(`--dynamic-precision must be CHEAP:FULL[:ENTROPY], e.g. int8:fp32:1.5, got "${value}".`);
-  return { cheap, full, entropyThreshold: numberOption('dynamic-precision entropy', threshold, 0, 20) ?? 1.5 };
+  return { cheap, full, entropyThreshold: schemaNumberOption('dynamic-precision entropy', threshold, DynamicPrecisionSchema.shape.entropyThreshold) };
 }
 
 function windowOption(value: string | undefined): number | 'auto' | undefined {
@@ -51,11 +48,11 @@ export async function generateText(args: string[]): Promise<number> {
   });
   if (values.prompt === undefined) throw new UsageError('--prompt is required (it may be "").');
   const sampling = {
-    temperature: numberOption('temperature', values.temperature, Number.MIN_VALUE, 10),
-    topK: integerOption('top-k', values['top-k'], 0, 1_000_000),
-    topP: numberOption('top-p', values['top-p'], Number.MIN_VALUE, 1),
-    seed: integerOption('seed', values.seed, 0, 0xffff_ffff),
-    minP: numberOption('min-p', values['min-p'], 0, 1),
+    temperature: schemaNumberOption('temperature', values.temperature, fields.temperature),
+    topK: schemaNumberOption('top-k', values['top-k'], fields.topK),
+    topP: schemaNumberOption('top-p', values['top-p'], fields.topP),
+    seed: schemaNumberOption('seed', values.seed, fields.seed),
+    minP: schemaNumberOption('min-p', values['min-p'], fields.minP),
   };
   if (values.greedy && Object.values(sampling).some((value) => value !== undefined)) {
     throw new UsageError('--greedy cannot be combined with --temperature, --top-k, --top-p, --min-p or --seed.');
@@ -64,19 +61,19 @@ export async function generateText(args: string[]): Promise<number> {
   const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
   const request: TextGenerationRequest = {
     model: values.model,
-    lambda: numberOption('lambda', values.lambda, 0, 1),
+    lambda: schemaNumberOption('lambda', values.lambda, fields.lambda),
     prompt: values.prompt,
-    maxNewTokens: integerOption('max-new-tokens', values['max-new-tokens'], 1, 32_768) ?? 128,
+    maxNewTokens: schemaNumberOption('max-new-tokens', values['max-new-tokens'], fields.maxNewTokens),
     ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS),
-    repetitionPenalty: numberOption('repetition-penalty', values['repetition-penalty'], Number.MIN_VALUE, 10),
-    presencePenalty: numberOption('presence-penalty', values['presence-penalty'], -2, 2),
-    frequencyPenalty: numberOption('frequency-penalty', values['frequency-penalty'], -2, 2),
-    logprobs: integerOption('logprobs', values.logprobs, 0, MAX_TOP_LOGPROBS),
+    repetitionPenalty: schemaNumberOption('repetition-penalty', values['repetition-penalty'], fields.repetitionPenalty),
+    presencePenalty: schemaNumberOption('presence-penalty', values['presence-penalty'], fields.presencePenalty),
+    frequencyPenalty: schemaNumberOption('frequency-penalty', values['frequency-penalty'], fields.frequencyPenalty),
+    logprobs: schemaNumberOption('logprobs', values.logprobs, fields.logprobs),
     stop: values.stop,
     precision: values.precision,
-    depth: integerOption('depth', values.depth, 1, 1024),
+    depth: schemaNumberOption('depth', values.depth, fields.depth),
     window: windowOption(values.window),
-    sinks: integerOption('sinks', values.sinks, 0, 1024),
+    sinks: schemaNumberOption('sinks', values.sinks, fields.sinks),
     dynamicPrecision: dynamicPrecisionOption(values['dynamic-precision']),
     ...(values.greedy ? { doSample: false } : sampling),
   };

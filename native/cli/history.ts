@@ -2,10 +2,8 @@ import { HISTORY_KINDS, HISTORY_PAGE_LIMIT, type HistoryItem } from '../contract
 import { defaultDataDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, integerOption, parseOptions, UsageError } from './args';
+import { HISTORY_USAGE } from './usage';
 
-export const HISTORY_USAGE = `pareto history list [--search WORDS] [--kind ${HISTORY_KINDS.join('|')}] [--model ID] [--limit N] [--offset N] [--json]
-  pareto history show ID [--json]
-  pareto history delete ID [--json]`;
 
 /** One line per entry: id, when, kind, model, its headline cost, and the prompt. */
 function summaryLine(entry: HistoryItem): string {

@@ -1,63 +1,56 @@
 import { ApiError } from '../contract';
 import { UsageError } from './args';
-import { BENCH_USAGE, bench } from './bench';
-import { ENERGY_USAGE, energy } from './energy';
-import { CALIBRATE_USAGE, calibrate } from './calibrate';
-import { COMPARE_USAGE, compare } from './compare';
-import { GENERATE_IMAGE_USAGE, generateImage } from './generate-image';
-import { GENERATE_TEXT_USAGE, generateText } from './generate-text';
-import { HISTORY_USAGE, history } from './history';
-import { MODELS_USAGE, models } from './models';
-import { REPORT_USAGE, report } from './report';
-import { SERVE_USAGE, serve } from './serve';
+import { BENCH_USAGE, CALIBRATE_USAGE, COMPARE_USAGE, ENERGY_USAGE, GENERATE_IMAGE_USAGE, GENERATE_TEXT_USAGE, HISTORY_USAGE, MODELS_USAGE, REPORT_USAGE, SERVE_USAGE } from './usage';
 
-const USAGE = `Pareto Studio — offline stories and images with one quality/efficiency slider.
+type Run = (args: string[]) => Promise<number>;
 
-Usage:
-  ${GENERATE_TEXT_USAGE}
-  ${GENERATE_IMAGE_USAGE}
-  ${COMPARE_USAGE}
-  ${MODELS_USAGE}
-  ${HISTORY_USAGE}
-  ${CALIBRATE_USAGE}
-  ${REPORT_USAGE}
-  ${BENCH_USAGE}
-  ${ENERGY_USAGE}
-  ${SERVE_USAGE}
-`;
+interface Command {
+  /** The words that name it: `generate text`, `models`. */
+  name: string;
+  usage: string;
+  /** Loaded only when the command runs, so `pareto help` never loads the engine. */
+  load(): Promise<Run>;
+}
+
+// One line per command; `pareto help` lists them in this order.
+const COMMANDS: readonly Command[] = [
+  { name: 'generate text', usage: GENERATE_TEXT_USAGE, load: async () => (await import('./generate-text')).generateText },
+  { name: 'generate image', usage: GENERATE_IMAGE_USAGE, load: async () => (await import('./generate-image')).generateImage },
+  { name: 'compare', usage: COMPARE_USAGE, load: async () => (await import('./compare')).compare },
+  { name: 'models', usage: MODELS_USAGE, load: async () => (await import('./models')).models },
+  { name: 'history', usage: HISTORY_USAGE, load: async () => (await import('./history')).history },
+  { name: 'calibrate', usage: CALIBRATE_USAGE, load: async () => (await import('./calibrate')).calibrate },
+  { name: 'report', usage: REPORT_USAGE, load: async () => (await import('./report')).report },
+  { name: 'bench', usage: BENCH_USAGE, load: async () => (await import('./bench')).bench },
+  { name: 'energy', usage: ENERGY_USAGE, load: async () => (await import('./energy')).energy },
+  { name: 'serve', usage: SERVE_USAGE, load: async () => (await import('./serve')).serve },
+];
+
+const HELP = new Set([undefined, 'help', '--help', '-h']);
+
+function usage(): string {
+  return `Pareto Studio — offline stories and images with one quality/efficiency slider.\n\nUsage:\n${COMMANDS.map((command) => `  ${command.usage}\n`).join('')}`;
+}
+
+/** The command the arguments name, and the arguments left for it. */
+function findCommand(args: string[]): { command: Command; rest: string[] } {
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.every((word, index) => args[index] === word)) return { command, rest: args.slice(words.length) };
+  }
+  const [first, second] = args;
+  const targets = COMMANDS.filter((command) => command.name.startsWith(`${first} `)).map((command) => `"${command.name.split(' ')[1]}"`);
+  if (targets.length) throw new UsageError(`Unknown ${first} target "${second ?? ''}"; expected ${targets.join(' or ')}.`);
+  throw new UsageError(`Unknown command "${first}". Run "pareto help" for usage.`);
+}
 
 async function dispatch(args: string[]): Promise<number> {
-  const [command, subcommand, ...rest] = args;
-  switch (command) {
-    case 'generate':
-      if (subcommand === 'text') return generateText(rest);
-      if (subcommand === 'image') return generateImage(rest);
-      throw new UsageError(`Unknown generate target "${subcommand ?? ''}"; expected "text" or "image".`);
-    case 'compare':
-      return compare(args.slice(1));
-    case 'models':
-      return models(args.slice(1));
-    case 'history':
-      return history(args.slice(1));
-    case 'energy':
-      return energy(args.slice(1));
-    case 'calibrate':
-      return calibrate(args.slice(1));
-    case 'report':
-      return report(args.slice(1));
-    case 'bench':
-      return bench(args.slice(1));
-    case 'serve':
-      return serve(args.slice(1));
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`Unknown command "${command}". Run "pareto help" for usage.`);
+  if (HELP.has(args[0])) {
+    process.stdout.write(usage());
+    return 0;
   }
+  const { command, rest } = findCommand(args);
+  return (await command.load())(rest);
 }
 
 /** Runs the CLI; bad input gives one line on stderr and a non-zero exit, never a stack trace. */

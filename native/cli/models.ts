@@ -2,8 +2,8 @@ import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { ApiError } from '../contract';
 import { parseOptions, UsageError } from './args';
+import { MODELS_USAGE } from './usage';
 
-export const MODELS_USAGE = 'pareto models list|import DIR|verify ID [--json]';
 
 export async function models(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } });

@@ -4,8 +4,6 @@ import { defaultDataDir, defaultModelsDir } from '../host/paths';
 import { StudioHost } from '../host/studio-host';
 import { choiceOption, parseOptions } from './args';
 
-export const REPORT_USAGE = `pareto report [--family ID …] [--out DIR] [--quick] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
-
 const BAR_WIDTH = 28;
 
 /** `[#######.............]  37%  412/1104  measuring …`: rewritten in place on a terminal, a line per tenth in a log. */

@@ -12,13 +12,12 @@ import {
   SettingsPatchSchema,
   SettingsSchema,
   TextGenerationRequestSchema,
+  ApiErrorSchema,
   type ApiErrorBody,
 } from './schemas';
 import { HistoryItemSchema, HistoryPageSchema, HistoryQuerySchema, HistoryRefSchema, ImageParametersReadingSchema, PngBytesSchema } from './history';
 import { CalibrateRequestSchema, CalibrationResultSchema, PlanPreviewRequestSchema, PlanPreviewSchema } from './plan';
 import { ExportReportRequestSchema, ReportFolderSchema, ReportRequestSchema } from './report';
-
-export * from './channels';
 
 /**
  * Every call the studio host answers, with the schema of its parameters and of its result.
@@ -67,6 +66,12 @@ export function isApiMethod(name: string): name is ApiMethod {
   return Object.hasOwn(apiMethods, name);
 }
 
+/** The refusal of a method the contract does not declare, naming the valid ones (every transport says the same). */
+export function unknownMethodMessage(method: unknown): string {
+  const shown = typeof method === 'string' ? `"${method.slice(0, 80)}"` : `of type ${method === null ? 'null' : typeof method}`;
+  return `Unknown method ${shown}; it should be one of: ${API_METHOD_NAMES.join(', ')}.`;
+}
+
 /** A failure that crosses a transport: the code says what kind, the message says what to do. */
 export class ApiError extends Error {
   constructor(
@@ -83,9 +88,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Messages between a shell and a host running in another process (Electron utilityProcess). */
+/** Messages between a shell and a host running in another process (Electron utilityProcess, or a forked Node child). */
 export const RpcRequestSchema = z.object({ kind: z.literal('call'), id: z.number().int(), method: z.string(), params: z.unknown() });
 export type RpcRequest = z.infer<typeof RpcRequestSchema>;
-export type RpcResponse =
-  | { kind: 'result'; id: number; ok: true; result: unknown }
-  | { kind: 'result'; id: number; ok: false; error: ApiErrorBody };
+
+/** The host's answer to one request, matched to it by `id`. */
+export const RpcResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ kind: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: ApiErrorSchema }),
+]);
+export type RpcResponse = z.infer<typeof RpcResponseSchema>;

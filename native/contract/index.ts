@@ -1,5 +1,6 @@
 export * from './schemas';
 export * from './api';
+export * from './channels';
 export * from './history';
 export * from './plan';
 export * from './report';

@@ -17,6 +17,20 @@ export type ProviderInfo = z.infer<typeof ProviderInfoSchema>;
 
 export const IMAGE_SCHEDULERS = ['ddim', 'euler-a', 'dpm++2m', 'lcm'] as const;
 export const ImageSchedulerSchema = z.enum(IMAGE_SCHEDULERS);
+export type ImageScheduler = z.infer<typeof ImageSchedulerSchema>;
+
+/** What each scheduler is called: in the UI, and as the sampler of the A1111 `parameters` text other tools read. */
+export const IMAGE_SCHEDULER_LABELS: Record<ImageScheduler, string> = {
+  ddim: 'DDIM',
+  'euler-a': 'Euler a',
+  'dpm++2m': 'DPM++ 2M',
+  lcm: 'LCM',
+};
+
+/** The steps an image gets when neither the request nor its model's package says: LCM is made for few. */
+export function defaultImageSteps(scheduler: ImageScheduler): number {
+  return scheduler === 'lcm' ? 4 : 25;
+}
 
 /** What an image model makes when a request leaves size, scheduler and steps out. */
 export const ImageModelDefaultsSchema = z.object({
@@ -29,6 +43,18 @@ export const ImageModelDefaultsSchema = z.object({
   steps: z.number().int().positive().nullable(),
 });
 export type ImageModelDefaults = z.infer<typeof ImageModelDefaultsSchema>;
+
+/** One operating point a model offers, with the quality its pareto.json declares (null when undeclared). */
+export const ModelPointSchema = z.object({
+  precision: z.string(),
+  /** Text: active layers. */
+  depth: z.number().int().positive().nullable(),
+  /** Images: diffusion steps (null where the package does not fix them). */
+  steps: z.number().int().positive().nullable(),
+  bitsPerByte: z.number().nullable(),
+  frechetDistance: z.number().nullable(),
+});
+export type ModelPoint = z.infer<typeof ModelPointSchema>;
 
 export const ModelInfoSchema = z.object({
   id: z.string(),
@@ -44,6 +70,8 @@ export const ModelInfoSchema = z.object({
   role: z.enum(['teacher', 'student']).nullable(),
   /** Active-layer counts the package offers (depth exits); the full depth is the largest. */
   depths: z.array(z.number().int().positive()),
+  /** Every operating point the package offers (precision × depth, or precision × steps). */
+  points: z.array(ModelPointSchema).optional(),
   sizeBytes: z.number().int().nonnegative(),
   /** For image models: their default size, scheduler and steps. */
   image: ImageModelDefaultsSchema.nullable().optional(),

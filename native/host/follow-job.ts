@@ -1,5 +1,5 @@
 import { ApiError, type StudioEvent } from '../contract';
-import type { StudioHost } from './studio-host';
+import { invoke, type HostConnection } from './host-connection';
 
 type JobEvent = Exclude<StudioEvent, { type: 'host' }>;
 
@@ -9,7 +9,7 @@ type JobEvent = Exclude<StudioEvent, { type: 'host' }>;
  * are kept and replayed, since a job may start before its starter's promise settles.
  */
 export function followJob<R>(
-  host: Pick<StudioHost, 'onEvent' | 'invoke'>,
+  host: HostConnection,
   start: () => Promise<{ jobId: string }>,
   options: { onEvent?(event: JobEvent): void; resultOf(event: JobEvent): R | undefined; signal?: AbortSignal },
 ): Promise<R> {
@@ -31,7 +31,7 @@ export function followJob<R>(
     start()
       .then(({ jobId: started }) => {
         jobId = started;
-        options.signal?.addEventListener('abort', () => void host.invoke('cancelJob', { jobId: started }));
+        options.signal?.addEventListener('abort', () => void invoke(host, 'cancelJob', { jobId: started }));
         early.splice(0).forEach(handle);
       })
       .catch((error: unknown) => finish(() => reject(error)));

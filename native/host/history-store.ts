@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, HistoryEntrySchema, HistoryQuerySchema, type HistoryEntry, type HistoryItem, type HistoryPage, type HistoryQuery } from '../contract';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from '../shared/atomic-file';
 import { thumbnailOf } from './history-thumbnail';
 
 const FORMAT_VERSION = 1;

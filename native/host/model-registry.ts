@@ -26,6 +26,7 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
     role: folder.manifest?.role ?? null,
     variants: folderPrecisions(folder),
     depths: [...new Set(folder.points.map((point) => point.depth))].sort((a, b) => a - b),
+    points: folder.points.map((point) => ({ precision: point.precision, depth: point.depth, steps: null, bitsPerByte: point.quality?.bitsPerByte ?? null, frechetDistance: null })),
     sizeBytes: folder.sizeBytes,
   };
 }
@@ -50,6 +51,7 @@ function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['
     role: folder.manifest?.role ?? null,
     variants: imagePrecisions(folder),
     depths: [],
+    points: folder.unetPoints.map((point) => ({ precision: point.precision, depth: null, steps: point.steps, bitsPerByte: null, frechetDistance: point.quality?.frechetDistance ?? null })),
     sizeBytes: folder.sizeBytes,
     image: imageDefaults(folder),
   };

@@ -7,7 +7,7 @@ import { generateImages } from './openai/images';
 import { describeTarget, findTarget, listTargets, type ApiTarget } from './openai/models';
 import { chatToStudio, completionToStudio, finishReason, nthChoice } from './openai/requests';
 import { chatShape, completionShape, paretoInfo, usageOf, type FinishedChoice, type ResponseMeta, type ResponseShape } from './openai/responses';
-import type { StudioHost } from './studio-host';
+import { invoke, type HostConnection } from './host-connection';
 import type { ExtraRoute } from './web-server';
 
 const ROUTE_LIST = 'GET /v1/models, POST /v1/completions, POST /v1/chat/completions and POST /v1/images/generations';
@@ -28,7 +28,7 @@ interface TextAnswer {
  * stream (each chunk as its tokens are generated). The running job is cancelled as soon as the client
  * goes away, so a disconnected client stops generation within one token.
  */
-async function answerText(host: StudioHost, response: http.ServerResponse, answer: TextAnswer): Promise<void> {
+async function answerText(host: HostConnection, response: http.ServerResponse, answer: TextAnswer): Promise<void> {
   const { target, shape } = answer;
   const signal = clientGone(response);
   const choices: FinishedChoice[] = [];
@@ -66,13 +66,13 @@ async function answerText(host: StudioHost, response: http.ServerResponse, answe
   sse.done();
 }
 
-async function textContext(host: StudioHost, model: string) {
+async function textContext(host: HostConnection, model: string) {
   const target = await findTarget(host, model, 'text');
-  const { ep, lambda } = await host.invoke('getSettings');
+  const { ep, lambda } = await invoke(host, 'getSettings');
   return { target, ep, savedLambda: lambda };
 }
 
-async function route(host: StudioHost, request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
+async function route(host: HostConnection, request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '');
   const expect = (method: 'GET' | 'POST') => {
     if (request.method !== method) throw new OpenAiError(405, `Use ${method} for ${path}.`, 'invalid_request_error', null, 'method_not_allowed');
@@ -80,7 +80,7 @@ async function route(host: StudioHost, request: http.IncomingMessage, response: 
 
   if (path === OPENAI_ROUTES.models) {
     expect('GET');
-    const list: OpenAiModelList = { object: 'list', data: (await listTargets(host)).map((target) => describeTarget(host, target)) };
+    const list: OpenAiModelList = { object: 'list', data: (await listTargets(host)).map(describeTarget) };
     return sendJson(response, 200, list);
   }
   if (path.startsWith(`${OPENAI_ROUTES.models}/`)) {
@@ -88,7 +88,7 @@ async function route(host: StudioHost, request: http.IncomingMessage, response: 
     const id = decodeURIComponent(path.slice(OPENAI_ROUTES.models.length + 1));
     const target = (await listTargets(host)).find((candidate) => candidate.id === id);
     if (!target) throw new OpenAiError(404, `The model "${id}" does not exist.`, 'not_found_error', 'model', 'model_not_found');
-    return sendJson(response, 200, describeTarget(host, target));
+    return sendJson(response, 200, describeTarget(target));
   }
   if (path === OPENAI_ROUTES.completions) {
     expect('POST');
@@ -117,7 +117,7 @@ async function route(host: StudioHost, request: http.IncomingMessage, response: 
  * The OpenAI-compatible API (`/v1`) on the studio's web server: the same host, queue and engine as
  * the studio's own API, and the same per-launch token, sent as the API key (`Authorization: Bearer`).
  */
-export function openAiRoutes(host: StudioHost): ExtraRoute {
+export function openAiRoutes(host: HostConnection): ExtraRoute {
   return {
     prefix: OPENAI_ROUTES.prefix,
     unauthorized: (response) =>

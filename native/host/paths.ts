@@ -7,7 +7,9 @@ export function defaultDataDir(): string {
   return process.env.PARETO_HOME ?? path.join(os.homedir(), '.pareto-studio');
 }
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const here = fileURLToPath(import.meta.url);
+// This module sits two folders below the project root both as source (native/host) and built (out/native).
+const projectRoot = path.resolve(path.dirname(here), '../..');
 
 /** The bundled models: PARETO_MODELS_DIR (set by the desktop shell), else the project's models/. */
 export function defaultModelsDir(): string {
@@ -22,4 +24,9 @@ export function defaultRecipesDir(): string {
 /** The built renderer that the web mode serves. */
 export function defaultRendererDir(): string {
   return path.join(projectRoot, 'out', 'renderer');
+}
+
+/** The host's process entry beside this module: the built `out/native/host.js`, or its source when run through tsx. */
+export function hostEntryPath(): string {
+  return here.endsWith('.ts') ? path.join(path.dirname(here), 'host-entry.ts') : path.join(path.dirname(here), 'host.js');
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ApiError, SettingsSchema, type Settings, type SettingsPatch } from '../contract';
-import { fileStamp, isPlainObject, readDataFile, writeDataFile } from './data-file';
+import { fileStamp, isPlainObject, readDataFile, writeDataFile } from '../shared/data-file';
 
 export const DEFAULT_SETTINGS: Settings = {
   defaultModel: null,

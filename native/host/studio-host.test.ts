@@ -50,7 +50,7 @@ describe('StudioHost', () => {
     await expect(host.call('startTextJob', { model: '/no/such/folder', prompt: 'x' })).rejects.toThrowError('Model folder not found: /no/such/folder');
     await expect(host.call('startTextJob', { model: tinyStoriesOnnx(), prompt: 'x', maxNewTokens: 0 })).rejects.toThrowError(/startTextJob: maxNewTokens: Too small/);
     await expect(host.call('startTextJob', { prompt: 'x', messages: [{ role: 'user', content: 'x' }] })).rejects.toThrowError(/either prompt or messages/);
-    await expect(host.call('noSuchMethod', undefined)).rejects.toThrowError('Unknown method "noSuchMethod".');
+    await expect(host.call('noSuchMethod', undefined)).rejects.toThrowError('Unknown method "noSuchMethod"; it should be one of: listModels, importModel,');
     const broken = copyModel(tinyStoriesOnnx());
     fs.truncateSync(path.join(broken, 'onnx', 'model.onnx'), 1000);
     await expect(host.call('startTextJob', { model: broken, prompt: 'x' })).rejects.toThrowError(/onnx\/model\.onnx could not be loaded/);

@@ -1,15 +1,13 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
+import { ApiError, apiMethods, isApiMethod, unknownMethodMessage, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
-import type { GraphSession } from '../engine/image/graph-session';
 import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
 import { listProviders } from '../engine/onnx/providers';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
-import type { DecoderSession } from '../engine/text/decoder-session';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
 import { verifyPackage } from '../engine/package/verify-package';
 import { createEnergyMeter, EnergyController, type EnergyMeter, type EnergySnapshot } from '../energy';
@@ -66,10 +64,9 @@ export class StudioHost {
   readonly history: HistoryStore;
   private readonly listeners = new Set<(event: StudioEvent) => void>();
   private readonly imageGenerators = new Map<string, ImageGenerator>();
-  /** Diffusion sessions (text encoder, UNet variants, VAE decoder), under the same memory budget as the text pool. */
-  private readonly imageSessions: SessionPool<GraphSession>;
   private readonly generators = new Map<string, TextGenerator>();
-  private readonly sessions: SessionPool<DecoderSession>;
+  /** Warm text and diffusion sessions (decoders; text encoder, UNet variants, VAE decoder) under one memory budget. */
+  private readonly sessions: SessionPool;
   private readonly operatingPoints: OperatingPointResolver;
   private readonly running = new Map<string, AbortController>();
   private readonly queue = new KeyedJobQueue();
@@ -88,7 +85,6 @@ export class StudioHost {
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
-    this.imageSessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
     const device = deviceName();
     const planner = new FamilyPlanner(new CalibrationStore(options.dataDir, device), device);
     this.operatingPoints = new OperatingPointResolver(this.registry, this.settings, planner, { text: this.measureTextPoint, image: this.measureImagePoint }, (kind, family, progress) =>
@@ -118,7 +114,7 @@ export class StudioHost {
 
   /** Validates a call against the contract and runs it; failures are ApiErrors with a user-facing message. */
   async call(method: string, params: unknown): Promise<unknown> {
-    if (!isApiMethod(method)) throw new ApiError('not_found', `Unknown method "${method}".`);
+    if (!isApiMethod(method)) throw new ApiError('not_found', unknownMethodMessage(method));
     const parsed = apiMethods[method].params.safeParse(params);
     if (!parsed.success) throw new ApiError('bad_request', describeIssue(method, parsed.error));
     const handler = this.handlers[method] as (params: unknown) => Promise<unknown>;
@@ -140,7 +136,6 @@ export class StudioHost {
       const before = this.settings.get();
       const settings = this.settings.update(patch);
       this.sessions.setBudget(settings.sessionCacheMb * MB);
-      this.imageSessions.setBudget(settings.sessionCacheMb * MB);
       this.history.trim();
       // Only what the sessions are built with retires the warm generators: moving the slider must not
       // make the next run pay a cold start that its calibrated prediction never saw.
@@ -181,7 +176,7 @@ export class StudioHost {
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();
-    await Promise.all([this.sessions.closeAll(), this.imageSessions.closeAll()]);
+    await this.sessions.closeAll();
   }
 
   private emit(event: StudioEvent): void {
@@ -298,7 +293,7 @@ export class StudioHost {
     let generator = this.imageGenerators.get(folder.dir);
     if (!generator) {
       const { threads, graphOptimizationLevel } = this.settings.get();
-      generator = new ImageGenerator(folder, this.imageSessions, { threads: threads ?? undefined, graphOptimizationLevel });
+      generator = new ImageGenerator(folder, this.sessions, { threads: threads ?? undefined, graphOptimizationLevel });
       this.imageGenerators.set(folder.dir, generator);
     }
     return generator;

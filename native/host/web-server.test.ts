@@ -42,6 +42,12 @@ describe('web server', () => {
     expect(((await refused.json()) as ErrorBody).error.code).toBe('unauthorized');
   });
 
+  it('answers a path with a malformed escape with 400, not 500', async () => {
+    const response = await fetch(`${base}/assets/%ZZ`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as ErrorBody).error).toEqual({ code: 'bad_request', message: 'The path /assets/%ZZ has a malformed %-escape.' });
+  });
+
   it('refuses requests addressed to another host name', async () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve) => {

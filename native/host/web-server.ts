@@ -4,7 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { ApiError, HTTP_ROUTES, type ApiErrorBody } from '../contract';
 import { ClientJobLimit } from './client-job-limit';
-import type { StudioHost } from './studio-host';
+import type { HostConnection } from './host-connection';
+import { SseStream } from './sse-stream';
 
 /** A family of routes served beside the studio's own (the OpenAI-compatible API), behind the same Host and token checks. */
 export interface ExtraRoute {
@@ -19,12 +20,14 @@ export interface ExtraRoute {
 }
 
 export interface WebServerOptions {
-  host: StudioHost;
+  host: HostConnection;
   /** 0 picks a free port. */
   port: number;
   /** The built renderer (out/renderer); null serves the API only. */
   staticDir: string | null;
   extraRoutes?: readonly ExtraRoute[];
+  /** The access token; a fresh random one when absent. */
+  token?: string;
 }
 
 export interface RunningWebServer {
@@ -96,6 +99,15 @@ export async function readJsonBody(request: http.IncomingMessage): Promise<unkno
   }
 }
 
+/** The request's path, decoded; a malformed escape (`%ZZ`) is the client's mistake, a 400. */
+function decodedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    throw new ApiError('bad_request', `The path ${url.pathname.slice(0, 200)} has a malformed %-escape.`);
+  }
+}
+
 function sameSecret(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -126,7 +138,7 @@ function realFileInside(root: string, relative: string): string | null {
 
 /** The web mode's front door: the API as `POST /api/<method>`, events as server-sent events, and the built UI. */
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
-  const token = crypto.randomBytes(24).toString('base64url');
+  const token = options.token ?? crypto.randomBytes(24).toString('base64url');
   const streams = new Set<http.ServerResponse>();
   let port = options.port;
 
@@ -162,14 +174,14 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   };
 
   const streamEvents = (request: http.IncomingMessage, response: http.ServerResponse) => {
-    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', ...SECURITY_HEADERS });
-    response.write(': connected\n\n');
+    const stream = new SseStream(response, SECURITY_HEADERS);
+    stream.comment('connected');
     streams.add(response);
     const unsubscribe = options.host.onEvent((event) => {
       if (response.writableLength > MAX_STREAM_BUFFER_BYTES) response.destroy();
-      else response.write(`data: ${JSON.stringify(event)}\n\n`);
+      else stream.data(event);
     });
-    const heartbeat = setInterval(() => response.write(': ping\n\n'), 15_000);
+    const heartbeat = setInterval(() => stream.comment('ping'), 15_000);
     response.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
@@ -184,7 +196,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       return;
     }
     const root = fs.realpathSync(options.staticDir);
-    const relative = decodeURIComponent(url.pathname) === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
+    const pathname = decodedPath(url);
+    const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
     const file = realFileInside(root, relative);
     if (!file) {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { readDataFile, writeDataFile } from '../host/data-file';
+import { readDataFile, writeDataFile } from '../shared/data-file';
 import type { FamilyCalibration } from './calibration';
 
 const VERSION = 2;

@@ -1,6 +1,5 @@
-import { ImageParametersSchema, type ImageGenerationRequest, type ImageParameters, type ImageParametersReading } from '../../contract';
+import { IMAGE_SCHEDULER_LABELS, ImageParametersSchema, type ImageGenerationRequest, type ImageParameters, type ImageParametersReading } from '../../contract';
 import { readPngText } from '../png/png';
-import { SAMPLER_LABELS } from './schedulers';
 
 /**
  * Generation parameters inside a PNG. Two text chunks:
@@ -17,7 +16,7 @@ export function formatA1111(parameters: ImageParameters, modelName: string): str
   if (parameters.negativePrompt) lines.push(`Negative prompt: ${parameters.negativePrompt}`);
   const fields: [string, string | number][] = [
     ['Steps', parameters.steps],
-    ['Sampler', SAMPLER_LABELS[parameters.scheduler]],
+    ['Sampler', IMAGE_SCHEDULER_LABELS[parameters.scheduler]],
     ['CFG scale', parameters.guidance],
     ['Seed', parameters.seed],
     ['Size', `${parameters.width}x${parameters.height}`],
@@ -37,7 +36,7 @@ export function pngTextFor(parameters: ImageParameters, modelName: string): Reco
   return { [PARAMETERS_KEY]: formatA1111(parameters, modelName), [PARETO_KEY]: asciiJson(parameters) };
 }
 
-const SAMPLERS_BY_LABEL = Object.fromEntries(Object.entries(SAMPLER_LABELS).map(([name, label]) => [label.toLowerCase(), name]));
+const SAMPLERS_BY_LABEL = Object.fromEntries(Object.entries(IMAGE_SCHEDULER_LABELS).map(([name, label]) => [label.toLowerCase(), name]));
 
 /** Reads an A1111 `parameters` text back into its fields (what other tools wrote); unknown keys are ignored. */
 export function parseA1111(text: string): Partial<ImageParameters> & { prompt: string; model?: string } {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
+import { ApiError, defaultImageSteps, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
 import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
 import { encodePng } from '../png/png';
@@ -115,7 +115,7 @@ export class ImageGenerator {
 
   constructor(
     readonly folder: ImageModelFolder,
-    private readonly sessions: SessionPool<GraphSession>,
+    private readonly sessions: SessionPool,
     private readonly tuning: SessionTuning = {},
   ) {
     this.prompts = new PromptEncoder(folder.tokenizerJson, folder.tokenizerConfig, folder.name);
@@ -134,7 +134,7 @@ export class ImageGenerator {
     const dynamic = request.dynamicPrecision;
     const fullPoint = findUnetPoint(folder, dynamic?.full ?? request.precision);
     const cheapPoint = dynamic ? findUnetPoint(folder, dynamic.cheap) : null;
-    const steps = request.steps ?? fullPoint.steps ?? (schedulerName === 'lcm' ? 4 : 25);
+    const steps = request.steps ?? fullPoint.steps ?? defaultImageSteps(schedulerName);
     const seeds = batchSeeds(request);
     // One scheduler per image: multistep schedulers keep each sample's past model outputs.
     const schedulers = seeds.map(() => createScheduler(schedulerName, folder.schedulerConfig));

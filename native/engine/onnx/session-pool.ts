@@ -10,11 +10,16 @@ export interface Lease<T> {
   release(): void;
 }
 
+export interface ReleasableSession {
+  release(): Promise<void>;
+}
+
 /**
  * Warm sessions kept for reuse, bounded by an estimate of the memory they hold. When a new
  * session pushes the total over budget, the least recently used idle sessions are closed.
+ * One pool can hold sessions of several kinds (the host keeps text and image sessions under one budget).
  */
-export class SessionPool<T extends { release(): Promise<void> }> {
+export class SessionPool<T extends ReleasableSession = ReleasableSession> {
   private readonly entries = new Map<string, PoolEntry<T>>();
   private clock = 0;
 
@@ -25,7 +30,8 @@ export class SessionPool<T extends { release(): Promise<void> }> {
     this.evict();
   }
 
-  async acquire(key: string, sizeBytes: number, open: () => Promise<T>): Promise<Lease<T>> {
+  /** `key` names one session file and its options, so the session found under it is the kind `open` makes. */
+  async acquire<V extends T>(key: string, sizeBytes: number, open: () => Promise<V>): Promise<Lease<V>> {
     let entry = this.entries.get(key);
     if (!entry) {
       entry = { value: open(), sizeBytes, leases: 0, lastUsed: 0 };
@@ -35,7 +41,7 @@ export class SessionPool<T extends { release(): Promise<void> }> {
     entry.leases++;
     entry.lastUsed = ++this.clock;
     try {
-      const value = await entry.value;
+      const value = (await entry.value) as V;
       this.evict();
       let released = false;
       return {

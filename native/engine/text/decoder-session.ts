@@ -6,7 +6,7 @@ import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, emptyTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
-import { argmax } from './teacher-forcing';
+import { argmax } from './argmax';
 
 /** The past key/value tensors of every layer, `length` positions long, after `evicted` dropped positions. */
 export interface KvCache {

@@ -6,7 +6,8 @@ import { copyModel, fixtureVariants, heldOutText, referenceGreedy, tinyStoriesOn
 import { SessionPool } from '../onnx/session-pool';
 import { DecoderSession, type DecoderStep, type KvCache } from './decoder-session';
 import { findOperatingPoint, loadTextModelFolder } from './model-folder';
-import { argmax, negativeLogLikelihood, teacherForcedLogits } from './teacher-forcing';
+import { argmax } from './argmax';
+import { negativeLogLikelihood, teacherForcedLogits } from './teacher-forcing';
 import { TextGenerator } from './text-generator';
 import { TextTokenizer } from './tokenizer';
 

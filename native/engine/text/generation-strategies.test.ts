@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogitsProcessorList, MinNewTokensLogitsProcessor, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, topIndices } from './logits-processors';
+import { LogitsProcessorList, MinNewTokensLogitsProcessor, RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper, topIndices } from './logits-processors';
 import { EosTokenCriteria, InterruptableStoppingCriteria, MaxContextCriteria, MaxNewTokensCriteria, StoppingCriteriaList } from './stopping-criteria';
 import { TextStreamer } from './streamer';
 import { GreedyChooser, MultinomialChooser, seededRandom } from './token-chooser';
@@ -7,6 +7,12 @@ import { GreedyChooser, MultinomialChooser, seededRandom } from './token-chooser
 const logits = (...values: number[]) => Float32Array.from(values);
 
 describe('logits processors', () => {
+  it('repetition penalty weakens every token seen, the prompt’s included, once each (as transformers does)', () => {
+    const values = logits(4, -2, 3, 1);
+    new RepetitionPenaltyLogitsProcessor(2, [0, 0, 1]).process(values, [1, 2]);
+    expect([...values]).toEqual([2, -4, 1.5, 1]);
+  });
+
   it('temperature divides every logit', () => {
     const values = logits(2, -4, 1);
     new TemperatureLogitsWarper(2).process(values);

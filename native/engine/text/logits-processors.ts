@@ -90,13 +90,23 @@ export class TopPLogitsWarper implements LogitsProcessor {
   }
 }
 
-/** Divides positive logits (multiplies negative ones) of tokens already generated, as in CTRL. */
+/**
+ * Divides positive logits (multiplies negative ones) of tokens already seen, as in CTRL: the prompt's and the
+ * generated ones alike, as Hugging Face transformers and transformers.js apply it to all input ids.
+ */
 export class RepetitionPenaltyLogitsProcessor implements LogitsProcessor {
-  constructor(private readonly penalty: number) {}
+  private readonly promptIds: ReadonlySet<number>;
+
+  constructor(
+    private readonly penalty: number,
+    promptIds: readonly number[] = [],
+  ) {
+    this.promptIds = new Set(promptIds);
+  }
 
   process(logits: Float32Array, generatedIds: readonly number[]): void {
     if (this.penalty === 1) return;
-    for (const id of new Set(generatedIds)) {
+    for (const id of new Set([...this.promptIds, ...generatedIds])) {
       const value = logits[id]!;
       logits[id] = value > 0 ? value / this.penalty : value * this.penalty;
     }

@@ -13,19 +13,6 @@ export async function teacherForcedLogits(decoder: DecoderSession, ids: readonly
   return Array.from({ length: ids.length }, (_, i) => data.subarray(i * vocab, (i + 1) * vocab));
 }
 
-export function argmax(values: Float32Array): number {
-  let best = 0;
-  let bestValue = values[0]!;
-  for (let i = 1, n = values.length; i < n; i++) {
-    const value = values[i]!;
-    if (value > bestValue) {
-      bestValue = value;
-      best = i;
-    }
-  }
-  return best;
-}
-
 /** log Σ exp(logits), computed stably: log-softmax(logits)[i] = logits[i] − this. */
 export function logNormalizer(logits: Float32Array): number {
   let max = -Infinity;

@@ -57,7 +57,8 @@ const SESSION_MEMORY_FACTOR = 1.5;
 export class TextGenerator {
   private readonly tokenizer: TextTokenizer;
   private readonly chatTemplate: ChatTemplate;
-  private readonly stepCosts = new Map<DecoderSession, Promise<StepCostModel>>();
+  // Weak: a session the pool evicts must not be kept alive (its native memory included) by its measurement.
+  private readonly stepCosts = new WeakMap<DecoderSession, Promise<StepCostModel>>();
   /**
    * The end tokens' text: some models (the TinyStories ones among them) spell their end marker out in
    * ordinary tokens before the end token itself, so the spelled-out marker ends a generation too.
@@ -66,7 +67,7 @@ export class TextGenerator {
 
   constructor(
     readonly folder: TextModelFolder,
-    private readonly sessions: SessionPool<DecoderSession>,
+    private readonly sessions: SessionPool,
     private readonly tuning: SessionTuning = {},
   ) {
     this.tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name);
@@ -217,10 +218,10 @@ export class TextGenerator {
     return this.run(await this.prepare(request), hooks);
   }
 
-  private processors({ request, config }: PreparedTextRun): LogitsProcessorList {
+  private processors({ request, config, promptIds }: PreparedTextRun): LogitsProcessorList {
     const list = new LogitsProcessorList();
     if (request.minNewTokens) list.push(new MinNewTokensLogitsProcessor(request.minNewTokens, this.folder.config.eosTokenIds));
-    if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty));
+    if (config.repetitionPenalty !== null) list.push(new RepetitionPenaltyLogitsProcessor(config.repetitionPenalty, promptIds));
     if (config.logitBias) list.push(new LogitBiasProcessor(new Map(Object.entries(config.logitBias).map(([id, bias]) => [Number(id), bias]))));
     if (config.presencePenalty || config.frequencyPenalty) list.push(new PresenceFrequencyPenaltyLogitsProcessor(config.presencePenalty ?? 0, config.frequencyPenalty ?? 0));
     if (config.doSample) {

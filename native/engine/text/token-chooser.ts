@@ -1,4 +1,4 @@
-import { argmax } from './teacher-forcing';
+import { argmax } from './argmax';
 
 /** A seeded pseudo-random source: the same seed gives the same sequence on every platform. */
 export function seededRandom(seed: number): () => number {

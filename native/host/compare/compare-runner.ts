@@ -18,7 +18,7 @@ import { findOperatingPoint } from '../../engine/text/model-folder';
 import { followJob } from '../follow-job';
 import type { ModelRegistry } from '../model-registry';
 import type { OperatingPointResolver } from '../operating-point-resolver';
-import type { StudioHost } from '../studio-host';
+import { invoke, type HostConnection } from '../host-connection';
 import { compareGridPng } from './compare-grid';
 import { imageFigures, markBest, textFigures } from './pane-figures';
 
@@ -33,7 +33,7 @@ interface RunningCompare {
 
 /** What a comparison needs of the host: its calls and events, the models, and λ's resolver. */
 export interface CompareHost {
-  jobs: Pick<StudioHost, 'onEvent' | 'invoke'>;
+  jobs: HostConnection;
   emit(event: StudioEvent): void;
   registry: ModelRegistry;
   resolver: OperatingPointResolver;
@@ -98,7 +98,7 @@ export class CompareRunner {
     const state = this.running.get(jobId);
     if (!state) return false;
     state.cancelled = true;
-    if (state.paneJobId) void this.host.jobs.invoke('cancelJob', { jobId: state.paneJobId });
+    if (state.paneJobId) void invoke(this.host.jobs, 'cancelJob', { jobId: state.paneJobId });
     return true;
   }
 
@@ -148,10 +148,10 @@ export class CompareRunner {
     let paneJobId: string | null = null;
     let model: string | null = null;
     const start = async () => {
-      const ref = pane.kind === 'text' ? await this.host.jobs.invoke('startTextJob', pane.request) : await this.host.jobs.invoke('startImageJob', pane.request);
+      const ref = pane.kind === 'text' ? await invoke(this.host.jobs, 'startTextJob', pane.request) : await invoke(this.host.jobs, 'startImageJob', pane.request);
       paneJobId = state.paneJobId = ref.jobId;
       this.emitCompare({ type: 'compare-pane', jobId, index, paneJobId: ref.jobId, error: null });
-      if (state.cancelled) void this.host.jobs.invoke('cancelJob', ref);
+      if (state.cancelled) void invoke(this.host.jobs, 'cancelJob', ref);
       return ref;
     };
     const onEvent = (event: StudioEvent) => {

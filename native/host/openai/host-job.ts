@@ -1,5 +1,5 @@
 import { ApiError, type GenerationConfig, type ImageGenerationRequest, type ImageResult, type StudioEvent, type TextGenerationRequest, type TextResult, type TokenLogprob } from '../../contract';
-import type { StudioHost } from '../studio-host';
+import { invoke, type HostConnection } from '../host-connection';
 
 type JobEvent = Exclude<StudioEvent, { type: 'host' }>;
 export type TextListener = (text: string, logprobs: readonly TokenLogprob[] | undefined) => void;
@@ -21,10 +21,10 @@ function deferred<T>(): { promise: Promise<T>; settle: Settle<T> } {
  * included) until `handle` returns true; aborting `signal` (the client left) cancels the job, which
  * stops within one token or step. Rejects when the host refuses the request, before any event matters.
  */
-async function followJob(host: StudioHost, start: () => Promise<{ jobId: string }>, signal: AbortSignal, handle: (event: JobEvent) => boolean): Promise<string> {
+async function followJob(host: HostConnection, start: () => Promise<{ jobId: string }>, signal: AbortSignal, handle: (event: JobEvent) => boolean): Promise<string> {
   let jobId: string | null = null;
   const early: StudioEvent[] = [];
-  const cancel = () => void host.invoke('cancelJob', { jobId: jobId! }).catch(() => {});
+  const cancel = () => void invoke(host, 'cancelJob', { jobId: jobId! }).catch(() => {});
   const receive = (event: StudioEvent) => {
     if (event.type === 'host' || event.jobId !== jobId || !handle(event)) return;
     unsubscribe();
@@ -55,12 +55,12 @@ export interface HostJob {
 }
 
 /** Starts a text job on the host and follows it. */
-export async function startHostJob(host: StudioHost, request: TextGenerationRequest, signal: AbortSignal): Promise<HostJob> {
+export async function startHostJob(host: HostConnection, request: TextGenerationRequest, signal: AbortSignal): Promise<HostJob> {
   const pendingText: Parameters<TextListener>[] = [];
   let textListener: TextListener | null = null;
   const started = deferred<{ model: string; config: GenerationConfig }>();
   const result = deferred<TextResult>();
-  const jobId = await followJob(host, () => host.invoke('startTextJob', request), signal, (event) => {
+  const jobId = await followJob(host, () => invoke(host, 'startTextJob', request), signal, (event) => {
     if (event.type === 'started') started.settle.resolve({ model: event.model, config: event.config });
     if (event.type === 'tokens' && event.text) {
       if (textListener) textListener(event.text, event.logprobs);
@@ -92,10 +92,10 @@ export interface FinishedImage {
 }
 
 /** Runs an image job (a batch of one or more) on the host to its end: one entry per image. */
-export async function runImageJob(host: StudioHost, request: ImageGenerationRequest, signal: AbortSignal): Promise<FinishedImage[]> {
+export async function runImageJob(host: HostConnection, request: ImageGenerationRequest, signal: AbortSignal): Promise<FinishedImage[]> {
   const finished = deferred<FinishedImage[]>();
   let started: Omit<FinishedImage, 'result'> | null = null;
-  await followJob(host, () => host.invoke('startImageJob', request), signal, (event) => {
+  await followJob(host, () => invoke(host, 'startImageJob', request), signal, (event) => {
     if (event.type === 'image-started') started = { model: event.model, operatingPoint: event.operatingPoint };
     if (event.type === 'image-done') finished.settle.resolve(event.images.map((result) => ({ ...started!, result })));
     if (event.type === 'error') finished.settle.reject(new ApiError('internal', event.message));

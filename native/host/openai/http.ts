@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { z } from 'zod';
 import { ApiError, type ApiErrorBody } from '../../contract';
 import type { OpenAiErrorBody } from '../../contract/openai';
+import { SseStream } from '../sse-stream';
 import { readJsonBody } from '../web-server';
 
 type ErrorType = OpenAiErrorBody['error']['type'];
@@ -68,24 +69,24 @@ export function sendOpenAiError(response: http.ServerResponse, error: unknown): 
 
 /** A server-sent event stream in OpenAI's framing: `data: <json>` events closed by `data: [DONE]`. */
 export class SseWriter {
-  constructor(private readonly response: http.ServerResponse) {
-    response.writeHead(200, { 'Content-Type': 'text/event-stream', Connection: 'keep-alive', ...HEADERS });
-    response.flushHeaders();
+  readonly #stream: SseStream;
+
+  constructor(response: http.ServerResponse) {
+    this.#stream = new SseStream(response, HEADERS);
   }
 
   data(payload: unknown): void {
-    if (!this.response.writableEnded) this.response.write(`data: ${JSON.stringify(payload)}\n\n`);
+    this.#stream.data(payload);
   }
 
   done(): void {
-    if (this.response.writableEnded) return;
-    this.response.end('data: [DONE]\n\n');
+    this.#stream.end('data: [DONE]\n\n');
   }
 
   /** Reports a failure after the stream began: the `openai` clients raise an APIError on `{error}` data. */
   fail(error: unknown): void {
     this.data(toOpenAiError(error).toBody());
-    if (!this.response.writableEnded) this.response.end();
+    this.#stream.end();
   }
 }
 

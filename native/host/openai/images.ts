@@ -1,14 +1,14 @@
 import type http from 'node:http';
 import { MAX_IMAGE_BATCH, type ImageGenerationRequest } from '../../contract';
 import type { OpenAiImageRequest, OpenAiImagesResponse } from '../../contract/openai';
-import type { StudioHost } from '../studio-host';
+import { invoke, type HostConnection } from '../host-connection';
 import { runImageJob, type FinishedImage } from './host-job';
 import { OpenAiError, clientGone, sendJson } from './http';
 import { findTarget, listTargets, type ApiTarget } from './models';
 import { energyOf } from './responses';
 
 /** The named model or family; without one, the first image family (else the first image model). */
-async function imageTarget(host: StudioHost, model: string | null | undefined): Promise<ApiTarget> {
+async function imageTarget(host: HostConnection, model: string | null | undefined): Promise<ApiTarget> {
   if (model) return findTarget(host, model, 'image');
   const images = (await listTargets(host)).filter((target) => target.kind === 'image');
   const target = images.find((candidate) => candidate.isFamily) ?? images[0];
@@ -73,9 +73,9 @@ function describe(target: ApiTarget, images: readonly FinishedImage[]): OpenAiIm
  * batches of up to four, each one image job. Image i of a seeded request uses seed + i, so the same
  * request gives the same bytes; batches after the first run at the point the first ran at.
  */
-export async function generateImages(host: StudioHost, response: http.ServerResponse, body: OpenAiImageRequest): Promise<void> {
+export async function generateImages(host: HostConnection, response: http.ServerResponse, body: OpenAiImageRequest): Promise<void> {
   const target = await imageTarget(host, body.model);
-  const { ep, lambda } = await host.invoke('getSettings');
+  const { ep, lambda } = await invoke(host, 'getSettings');
   const request = imageRequest(body, target, ep, lambda);
   const signal = clientGone(response);
   const images: FinishedImage[] = [];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { ModelInfo } from '../../contract';
 import type { OpenAiModel, ParetoModelPoint } from '../../contract/openai';
-import type { StudioHost } from '../studio-host';
+import { invoke, type HostConnection } from '../host-connection';
 import { OpenAiError } from './http';
 
 /** What a request's `model` names: one model, run as given, or a family, planned by λ across its members. */
@@ -17,8 +17,8 @@ export interface ApiTarget {
 const ENDPOINT_FOR: Record<ModelInfo['kind'], string> = { text: 'POST /v1/chat/completions or /v1/completions', image: 'POST /v1/images/generations' };
 
 /** Every id the API answers to: each family of our own packages (e.g. `pareto-stories`), then each model. */
-export async function listTargets(host: StudioHost): Promise<ApiTarget[]> {
-  const models = await host.invoke('listModels');
+export async function listTargets(host: HostConnection): Promise<ApiTarget[]> {
+  const models = await invoke(host, 'listModels');
   const ids = new Set(models.map((model) => model.id));
   const families = new Map<string, ApiTarget>();
   for (const model of models) {
@@ -33,7 +33,7 @@ export async function listTargets(host: StudioHost): Promise<ApiTarget[]> {
 }
 
 /** The model or family a request names, of the kind its endpoint makes; an OpenAI-shaped 404 or 400 otherwise. */
-export async function findTarget(host: StudioHost, id: string, kind: ModelInfo['kind']): Promise<ApiTarget> {
+export async function findTarget(host: HostConnection, id: string, kind: ModelInfo['kind']): Promise<ApiTarget> {
   const targets = await listTargets(host);
   const target = targets.find((candidate) => candidate.id === id);
   if (!target) {
@@ -45,20 +45,12 @@ export async function findTarget(host: StudioHost, id: string, kind: ModelInfo['
   return target;
 }
 
-function pointsOf(host: StudioHost, model: ModelInfo): ParetoModelPoint[] {
-  try {
-    if (model.kind === 'image') {
-      return host.registry.resolveImage(model.id).folder.unetPoints.map((point) => ({
-        model: model.id,
-        precision: point.precision,
-        steps: point.steps,
-        frechet_distance: point.quality?.frechetDistance ?? null,
-      }));
-    }
-    return host.registry.resolve(model.id).folder.points.map((point) => ({ model: model.id, precision: point.precision, depth: point.depth, bits_per_byte: point.quality?.bitsPerByte ?? null }));
-  } catch {
-    return []; // A folder that broke since it was listed: a request to it will say what is wrong.
-  }
+function pointsOf(model: ModelInfo): ParetoModelPoint[] {
+  return (model.points ?? []).map((point) =>
+    model.kind === 'image'
+      ? { model: model.id, precision: point.precision, steps: point.steps, frechet_distance: point.frechetDistance }
+      : { model: model.id, precision: point.precision, depth: point.depth ?? undefined, bits_per_byte: point.bitsPerByte },
+  );
 }
 
 function createdOf(models: readonly ModelInfo[]): number {
@@ -73,7 +65,7 @@ function createdOf(models: readonly ModelInfo[]): number {
 }
 
 /** A `/v1/models` entry, with what the studio knows of it under `pareto`. */
-export function describeTarget(host: StudioHost, target: ApiTarget): OpenAiModel {
+export function describeTarget(target: ApiTarget): OpenAiModel {
   const single = target.isFamily ? null : target.members[0]!;
   return {
     id: target.id,
@@ -87,7 +79,7 @@ export function describeTarget(host: StudioHost, target: ApiTarget): OpenAiModel
       models: target.members.map((model) => model.id),
       precisions: [...new Set(target.members.flatMap((model) => model.variants))],
       context_length: single?.kind === 'text' ? single.contextLength : null,
-      operating_points: target.members.flatMap((model) => pointsOf(host, model)),
+      operating_points: target.members.flatMap(pointsOf),
     },
   };
 }

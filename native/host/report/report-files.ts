@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, formulaLines, methodNotes, PAPER, pointsTable, REPORT_FORMULAS, reportFigures, table1, type Report, type ReportFolder, type Table } from '../../contract';
-import { writeFileAtomic } from '../atomic-file';
+import { writeFileAtomic } from '../../shared/atomic-file';
 import { figureSvg, findFont, svgToPng } from './figure-images';
 
 

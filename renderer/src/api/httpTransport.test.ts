@@ -60,7 +60,7 @@ describe('createHttpTransport.call', () => {
 
 describe('createHttpTransport.subscribe', () => {
   it('opens the event stream with the token and delivers parsed messages', () => {
-    const source = { close: vi.fn(), onmessage: null, onerror: null, onopen: null } as unknown as EventSource;
+    const source = { close: vi.fn(), onmessage: null, onerror: null, onopen: null, readyState: 1 } as unknown as EventSource;
     const openEventSource = vi.fn(() => source);
     const transport = createHttpTransport({ token: 'a b', fetch: vi.fn(), openEventSource });
     const listener = vi.fn();
@@ -77,5 +77,37 @@ describe('createHttpTransport.subscribe', () => {
     unsubscribe();
     expect(source.close).toHaveBeenCalled();
     warn.mockRestore();
+  });
+});
+
+describe('createHttpTransport.subscribe across a server restart', () => {
+  it('opens a new stream when the old one gave up for good, and reports the connection meanwhile', () => {
+    vi.useFakeTimers();
+    try {
+      const sources: { close: () => void; onerror: (() => void) | null; onopen: (() => void) | null; readyState: number }[] = [];
+      const openEventSource = vi.fn(() => {
+        const source = { close: vi.fn(), onmessage: null, onerror: null, onopen: null, readyState: 0 };
+        sources.push(source);
+        return source as unknown as EventSource;
+      });
+      const connection = vi.fn();
+      const unsubscribe = createHttpTransport({ token: 't', fetch: vi.fn(), openEventSource }).subscribe(() => {}, connection);
+      sources[0]!.readyState = 2;
+      sources[0]!.onerror?.();
+      expect(connection).toHaveBeenLastCalledWith(false);
+      vi.advanceTimersByTime(2_000);
+      expect(openEventSource).toHaveBeenCalledTimes(2);
+      sources[1]!.onopen?.();
+      expect(connection).toHaveBeenLastCalledWith(true);
+
+      sources[1]!.readyState = 2;
+      sources[1]!.onerror?.();
+      unsubscribe();
+      vi.advanceTimersByTime(10_000);
+      expect(openEventSource).toHaveBeenCalledTimes(2);
+      expect(sources[1]!.close).toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,7 +1,11 @@
 import { ApiError, ApiErrorSchema, HTTP_ROUTES } from '../../../native/contract';
 import type { Transport } from './transport';
 
-type EventSourceLike = Pick<EventSource, 'close' | 'onmessage' | 'onerror' | 'onopen'>;
+type EventSourceLike = Pick<EventSource, 'close' | 'onmessage' | 'onerror' | 'onopen' | 'readyState'>;
+
+/** EventSource.CLOSED: the stream gave up and will not reconnect by itself. */
+const CLOSED = 2;
+const REOPEN_MS = 2_000;
 
 export interface HttpTransportOptions {
   token: string;
@@ -35,21 +39,35 @@ export function createHttpTransport({ token, fetch: fetchFn = globalThis.fetch.b
     },
     subscribe(listener, onConnectionChange) {
       const url = `${HTTP_ROUTES.events}?${HTTP_ROUTES.tokenQuery}=${encodeURIComponent(token)}`;
-      const source = openEventSource(url);
-      source.onopen = () => onConnectionChange?.(true);
-      // EventSource reconnects by itself; we only report that the stream is down meanwhile.
-      source.onerror = () => onConnectionChange?.(false);
-      source.onmessage = (message: MessageEvent<string>) => {
-        let payload: unknown;
-        try {
-          payload = JSON.parse(message.data);
-        } catch {
-          console.warn('[renderer/api] dropped an event that is not JSON:', message.data);
-          return;
-        }
-        listener(payload);
+      let source: EventSourceLike;
+      let reopen: ReturnType<typeof setTimeout> | undefined;
+      let unsubscribed = false;
+      const open = () => {
+        source = openEventSource(url);
+        source.onopen = () => onConnectionChange?.(true);
+        source.onerror = () => {
+          onConnectionChange?.(false);
+          // EventSource retries a dropped connection by itself, but gives up for good when an answer is not a
+          // stream (a restarting server's error page): then we open a new one, so the tab reconnects.
+          if (source.readyState === CLOSED && !unsubscribed) reopen = setTimeout(open, REOPEN_MS);
+        };
+        source.onmessage = (message: MessageEvent<string>) => {
+          let payload: unknown;
+          try {
+            payload = JSON.parse(message.data);
+          } catch {
+            console.warn('[renderer/api] dropped an event that is not JSON:', message.data);
+            return;
+          }
+          listener(payload);
+        };
       };
-      return () => source.close();
+      open();
+      return () => {
+        unsubscribed = true;
+        clearTimeout(reopen);
+        source.close();
+      };
     },
   };
 }

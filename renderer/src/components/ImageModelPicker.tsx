@@ -1,6 +1,5 @@
-import type { ModelInfo } from '../../../native/contract';
+import { IMAGE_SCHEDULER_LABELS, type ModelInfo } from '../../../native/contract';
 import type { ModelChoice } from '../generate/modelChoice';
-import { SCHEDULER_LABELS } from '../images/imageForm';
 import { ModelChips, ModelPicker } from './ModelPicker';
 
 interface Props {
@@ -29,7 +28,7 @@ function imageModelChips(model: ModelInfo) {
             {defaults.width} × {defaults.height}
           </span>
           <span className="chip chip-muted" title="The model's own scheduler">
-            {SCHEDULER_LABELS[defaults.scheduler]}
+            {IMAGE_SCHEDULER_LABELS[defaults.scheduler]}
           </span>
         </>
       )}

@@ -1,6 +1,6 @@
-import { IMAGE_SCHEDULERS, MAX_IMAGE_BATCH, type ModelInfo, type ProviderInfo } from '../../../native/contract';
+import { IMAGE_SCHEDULER_LABELS, IMAGE_SCHEDULERS, MAX_IMAGE_BATCH, type ModelInfo, type ProviderInfo } from '../../../native/contract';
 import { randomSeed } from '../generate/generationForm';
-import { SCHEDULER_LABELS, defaultSteps, sizeOptions, type ImageForm } from '../images/imageForm';
+import { defaultSteps, sizeOptions, type ImageForm } from '../images/imageForm';
 import { SliderField } from './GenerationSettingsPanel';
 import { DiceIcon } from './icons';
 import { ProviderSelect } from './ProviderSelect';
@@ -85,10 +85,10 @@ export function ImageSettingsPanel({ form, model, lambdaDecides, providers, onCh
           Scheduler
         </label>
         <select id="image-scheduler" data-testid="image-scheduler-select" value={form.scheduler} onChange={(event) => onChange({ scheduler: event.target.value as ImageForm['scheduler'] })}>
-          <option value="">Model default{defaults ? ` (${SCHEDULER_LABELS[defaults.scheduler]})` : ''}</option>
+          <option value="">Model default{defaults ? ` (${IMAGE_SCHEDULER_LABELS[defaults.scheduler]})` : ''}</option>
           {IMAGE_SCHEDULERS.map((scheduler) => (
             <option key={scheduler} value={scheduler}>
-              {SCHEDULER_LABELS[scheduler]}
+              {IMAGE_SCHEDULER_LABELS[scheduler]}
             </option>
           ))}
         </select>

@@ -1,4 +1,4 @@
-import { ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo, type Settings } from '../../../native/contract';
+import { defaultImageSteps, IMAGE_SCHEDULER_LABELS, ImageGenerationRequestSchema, type ExecutionProvider, type ImageGenerationRequest, type ImageModelDefaults, type ImageParameters, type ModelInfo, type Settings } from '../../../native/contract';
 import type { ModelChoice } from '../generate/modelChoice';
 
 export type ImageScheduler = ImageParameters['scheduler'];
@@ -40,17 +40,10 @@ export function imageTarget(choice: ModelChoice, lambda: number): ImageTarget | 
   return choice.kind === 'auto' ? { lambda } : { model: choice.model };
 }
 
-export const SCHEDULER_LABELS: Record<ImageScheduler, string> = {
-  ddim: 'DDIM',
-  'euler-a': 'Euler a',
-  'dpm++2m': 'DPM++ 2M',
-  lcm: 'LCM',
-};
-
 /** The steps a run gets when the form leaves them blank, as the engine decides them. */
 export function defaultSteps(defaults: ImageModelDefaults | null | undefined, scheduler: ImageForm['scheduler']): number {
   const effective = scheduler || defaults?.scheduler || 'ddim';
-  return defaults?.steps ?? (effective === 'lcm' ? 4 : 25);
+  return defaults?.steps ?? defaultImageSteps(effective);
 }
 
 export interface SizeOption {
@@ -196,7 +189,7 @@ export function parameterRows(parameters: ImageParameters): { label: string; val
     { label: 'Seed', value: String(parameters.seed), testId: 'param-seed' },
     { label: 'Steps', value: String(parameters.steps), testId: 'param-steps' },
     { label: 'Guidance', value: String(parameters.guidance), testId: 'param-guidance' },
-    { label: 'Scheduler', value: SCHEDULER_LABELS[parameters.scheduler], testId: 'param-scheduler' },
+    { label: 'Scheduler', value: IMAGE_SCHEDULER_LABELS[parameters.scheduler], testId: 'param-scheduler' },
     { label: 'Precision', value: precision, testId: 'param-precision' },
     { label: 'Size', value: `${parameters.width} × ${parameters.height}`, testId: 'param-size' },
   ];

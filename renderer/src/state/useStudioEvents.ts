@@ -46,6 +46,8 @@ export function useStudioEvents(): StudioLiveStatus {
   const [status, setStatus] = useState<StudioLiveStatus>({ host: null, connected: true });
 
   useEffect(() => {
+    const refetchHostState = () => void queryClient.invalidateQueries({ predicate: (query) => !isEventFedKey(query.queryKey) });
+    let lost = false;
     return subscribeStudioEvents(
       transport,
       (event) => {
@@ -75,11 +77,15 @@ export function useStudioEvents(): StudioLiveStatus {
         }
         setStatus((previous) => ({ ...previous, host: event }));
         if (event.status === 'crashed') failActiveJobs(queryClient, `The engine stopped unexpectedly${event.message ? `: ${event.message}` : ''}.`);
-        if (event.status === 'ready') void queryClient.invalidateQueries({ predicate: (query) => !isEventFedKey(query.queryKey) });
+        if (event.status === 'ready') refetchHostState();
       },
       (connected) => {
         // Events sent while the stream is down are lost, so a running job could never finish here.
         if (!connected) failActiveJobs(queryClient, 'Lost the connection to the studio server during this run.');
+        // Back after a drop (a restarted server, whose engine said `ready` before this tab reconnected): what failed
+        // to load meanwhile is fetched again.
+        else if (lost) refetchHostState();
+        lost = !connected;
         setStatus((previous) => (previous.connected === connected ? previous : { ...previous, connected }));
       },
     );

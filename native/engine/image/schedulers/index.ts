@@ -7,14 +7,6 @@ import type { Scheduler, SchedulerConfigInput, SchedulerName } from './scheduler
 export * from './scheduler';
 export { DdimScheduler, DpmSolverMultistepScheduler, EulerAncestralScheduler, LcmScheduler };
 
-/** What a sampler is called in the A1111 `parameters` text other tools read. */
-export const SAMPLER_LABELS: Record<SchedulerName, string> = {
-  ddim: 'DDIM',
-  'euler-a': 'Euler a',
-  'dpm++2m': 'DPM++ 2M',
-  lcm: 'LCM',
-};
-
 /** The scheduler a diffusers config names by its class, when the request names none. */
 const BY_CLASS: Record<string, SchedulerName> = {
   DDIMScheduler: 'ddim',

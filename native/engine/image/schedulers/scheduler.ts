@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../../../contract';
 import type { NoiseGenerator } from '../noise';
+import type { ImageScheduler } from '../../../contract';
 
 /** The keys of a diffusers `scheduler_config.json` the schedulers read; each class fills in its own defaults. */
 export const SchedulerConfigJson = z.looseObject({
@@ -57,8 +58,7 @@ export interface Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
 }
 
-export const SCHEDULER_NAMES = ['ddim', 'euler-a', 'dpm++2m', 'lcm'] as const;
-export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
+export type SchedulerName = ImageScheduler;
 
 /** The common config, with one scheduler class's defaults where the file says nothing. */
 export function resolveCommonConfig(input: SchedulerConfigInput, defaults: Partial<SchedulerConfig> = {}): SchedulerConfig {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RpcRequest, StudioEvent } from '../../../native/contract';
+import type { RpcRequest, StudioEvent } from '../../contract';
 import { EngineSupervisor, type HostChildHandlers } from './engine-supervisor';
-import type { Logger } from './log';
+import type { Logger } from '../../shared/log';
 import { RestartPolicy } from './restart-policy';
 
 /** A scripted host process: records what it was sent and lets the test answer, emit and crash. */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import type { RpcRequest } from '../../../native/contract';
+import { describe, expect, it, vi } from 'vitest';
+import type { RpcRequest } from '../../contract';
 import { RpcClient, parseHostMessage } from './rpc-client';
 
 function client() {
@@ -33,7 +33,7 @@ describe('RpcClient', () => {
     await expect(call).resolves.toEqual({ ok: true, result: [] });
   });
 
-  it('has no timeout of its own: a call stays pending until answered or failed', async () => {
+  it('keeps a call without a timeout pending until answered or failed', async () => {
     const { rpc } = client();
     let settled = false;
     const call = rpc.call('startTextJob', { model: 'm', prompt: 'p' }).then((outcome) => {
@@ -54,6 +54,33 @@ describe('RpcClient', () => {
       ok: false,
       error: { code: 'internal', message: 'Could not send listModels to the engine: the engine is not running.' },
     });
+    expect(rpc.pendingCount).toBe(0);
+  });
+});
+
+describe('RpcClient timeouts and cancellation', () => {
+  it('fails a call that gets no answer within its timeout, and ignores the late answer', async () => {
+    vi.useFakeTimers();
+    try {
+      const { rpc } = client();
+      const call = rpc.call('listModels', undefined, { timeoutMs: 5_000 });
+      vi.advanceTimersByTime(5_000);
+      await expect(call).resolves.toEqual({ ok: false, error: { code: 'internal', message: 'The engine did not answer listModels within 5 s.' } });
+      expect(rpc.pendingCount).toBe(0);
+      expect(rpc.settle(1, { ok: true, result: [] })).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('fails a call when its signal aborts, before or after it was sent', async () => {
+    const { sent, rpc } = client();
+    const controller = new AbortController();
+    const call = rpc.call('startTextJob', { prompt: 'p' }, { signal: controller.signal });
+    controller.abort();
+    await expect(call).resolves.toEqual({ ok: false, error: { code: 'internal', message: 'The call startTextJob was cancelled.' } });
+    await expect(rpc.call('listModels', undefined, { signal: AbortSignal.abort() })).resolves.toMatchObject({ ok: false });
+    expect(sent).toHaveLength(1);
     expect(rpc.pendingCount).toBe(0);
   });
 });

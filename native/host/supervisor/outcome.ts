@@ -1,4 +1,4 @@
-import { API_METHOD_NAMES, isApiMethod, type ApiErrorBody, type ApiMethod, type CallOutcome } from '../../../native/contract';
+import { isApiMethod, unknownMethodMessage, type ApiErrorBody, type ApiMethod, type CallOutcome } from '../../contract';
 
 /** A failed call as it crosses IPC: an envelope, never a thrown error (IPC drops an error's fields). */
 export function failure(code: ApiErrorBody['code'], message: string): CallOutcome {
@@ -11,9 +11,5 @@ export function failure(code: ApiErrorBody['code'], message: string): CallOutcom
  */
 export function checkMethod(method: unknown): { ok: true; method: ApiMethod } | { ok: false; outcome: CallOutcome } {
   if (typeof method === 'string' && isApiMethod(method)) return { ok: true, method };
-  const shown = typeof method === 'string' ? `"${method.slice(0, 80)}"` : `of type ${method === null ? 'null' : typeof method}`;
-  return {
-    ok: false,
-    outcome: failure('not_found', `Unknown method ${shown}; it should be one of: ${API_METHOD_NAMES.join(', ')}.`),
-  };
+  return { ok: false, outcome: failure('not_found', unknownMethodMessage(method)) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_METHOD_NAMES } from '../../../native/contract';
+import { API_METHOD_NAMES } from '../../contract';
 import { checkMethod, failure } from './outcome';
 
 describe('checkMethod', () => {

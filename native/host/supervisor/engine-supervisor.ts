@@ -1,11 +1,11 @@
-import type { ApiMethod, CallOutcome, HostEvent, RpcRequest, StudioEvent } from '../../../native/contract';
+import type { ApiMethod, CallOutcome, HostEvent, RpcRequest, StudioEvent } from '../../contract';
 import { JobTracker } from './job-tracker';
-import { createLogger, describeError, type Logger } from './log';
+import { createLogger, describeError, type Logger } from '../../shared/log';
 import { failure } from './outcome';
 import { RestartPolicy } from './restart-policy';
-import { RpcClient, parseHostMessage } from './rpc-client';
+import { RpcClient, parseHostMessage, type CallOptions } from './rpc-client';
 
-/** A running engine host as the supervisor sees it (in the app: an Electron utilityProcess). */
+/** A running engine host as the supervisor sees it: an Electron utilityProcess, or a forked Node child (web mode). */
 export interface HostChild {
   postMessage(message: RpcRequest): void;
   kill(): void;
@@ -32,6 +32,8 @@ export interface EngineSupervisorOptions {
   policy?: RestartPolicy;
   timers?: Timers;
   log?: Logger;
+  /** How the user restarts a host that stayed down; the desktop menu's by default. */
+  restartHint?: string;
 }
 
 /**
@@ -48,10 +50,10 @@ const nodeTimers: Timers = {
 };
 
 const SAVED = 'Saved work is kept.';
-const RESTART_HINT = 'Choose File > Restart Engine to try again.';
+const DESKTOP_RESTART_HINT = 'Choose File > Restart Engine to try again.';
 
 /**
- * Keeps the engine host alive for the window (SPEC §6): forwards calls, routes responses and
+ * Keeps the engine host alive for every front door (SPEC §6): forwards calls, routes responses and
  * events, and when the host dies unexpectedly fails the calls and jobs it held, tells the window,
  * and restarts it under the restart policy. The window never waits on a dead host.
  */
@@ -67,11 +69,13 @@ export class EngineSupervisor {
   readonly #policy: RestartPolicy;
   readonly #timers: Timers;
   readonly #log: Logger;
+  readonly #restartHint: string;
 
   constructor(private readonly options: EngineSupervisorOptions) {
     this.#policy = options.policy ?? new RestartPolicy();
     this.#timers = options.timers ?? nodeTimers;
     this.#log = options.log ?? createLogger('engine');
+    this.#restartHint = options.restartHint ?? DESKTOP_RESTART_HINT;
     this.#client = new RpcClient((request) => {
       if (!this.#child) throw new Error('the engine is not running');
       this.#child.postMessage(request);
@@ -93,14 +97,14 @@ export class EngineSupervisor {
     this.#launch();
   }
 
-  call(method: ApiMethod, params: unknown): Promise<CallOutcome> {
+  call(method: ApiMethod, params: unknown, options?: CallOptions): Promise<CallOutcome> {
     switch (this.#state) {
       case 'running':
-        return this.#client.call(method, params);
+        return this.#client.call(method, params, options);
       case 'waiting':
         return Promise.resolve(failure('internal', `The engine is restarting after a crash; try again in a moment. ${SAVED}`));
       case 'down':
-        return Promise.resolve(failure('internal', `The engine stopped after repeated crashes. ${RESTART_HINT} ${SAVED}`));
+        return Promise.resolve(failure('internal', `The engine stopped after repeated crashes. ${this.#restartHint} ${SAVED}`));
       case 'stopped':
         return Promise.resolve(failure('internal', 'The engine is not running.'));
     }
@@ -165,7 +169,7 @@ export class EngineSupervisor {
     const message =
       decision.action === 'restart'
         ? `The engine stopped unexpectedly (${reason}); it is restarting. ${SAVED}`
-        : `The engine stopped unexpectedly (${reason}), ${decision.crashes} times within ${Math.round(decision.windowMs / 1000)} s, so it was not restarted. ${SAVED} ${RESTART_HINT}`;
+        : `The engine stopped unexpectedly (${reason}), ${decision.crashes} times within ${Math.round(decision.windowMs / 1000)} s, so it was not restarted. ${SAVED} ${this.#restartHint}`;
     this.#log.error(message);
     this.#client.failAll({ code: 'internal', message });
     this.#emitHost('crashed', message);

@@ -15,6 +15,7 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     }
     fs.renameSync(temporary, file);
   } catch (error) {
+    // A failed write (disk full, a directory in the way of the rename) must not leave its temp file behind.
     fs.rmSync(temporary, { force: true });
     throw error;
   }

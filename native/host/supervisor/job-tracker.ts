@@ -1,4 +1,4 @@
-import type { StudioEvent } from '../../../native/contract';
+import type { StudioEvent } from '../../contract';
 
 /**
  * Which jobs, text or image, and comparisons the host has announced (`queued`, `started`/`image-started`,

@@ -1,0 +1,34 @@
+// Builds what runs in Node outside Electron's main process: the `pareto` CLI (with the web server),
+// and the engine host's process entry, which the desktop shell and the web mode both launch.
+// Output: out/native/{cli,host}.js and their chunks, all in one folder; each CLI subcommand is a chunk loaded on demand.
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const NATIVE_OUT_DIR = path.join(root, 'out', 'native');
+
+export async function buildNative({ logLevel = 'warning' } = {}) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'native/cli/main.ts', host: 'native/host/host-entry.ts' },
+    outdir: NATIVE_OUT_DIR,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    // onnxruntime-node, zod, tokenizers …: loaded from node_modules as they are, never bundled.
+    packages: 'external',
+    // Chunks sit beside the entries: native/host/paths.ts finds the project root two folders up, as from its source.
+    chunkNames: '[name]-[hash]',
+    logLevel,
+  });
+}
+
+/** vitest's and Playwright's global setup: the specs run `bin/pareto.js`, so they build what it runs first. */
+export default function setup() {
+  return buildNative();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await buildNative({ logLevel: 'info' });
