@@ -15,6 +15,7 @@ import {
   type ApiErrorBody,
 } from './schemas';
 import { HistoryItemSchema, HistoryPageSchema, HistoryQuerySchema, HistoryRefSchema, ImageParametersReadingSchema, PngBytesSchema } from './history';
+import { ApiServerStatusSchema } from './api-server';
 import { CalibrateRequestSchema, CalibrationResultSchema, PlanPreviewRequestSchema, PlanPreviewSchema } from './plan';
 
 export * from './channels';
@@ -44,6 +45,8 @@ export const apiMethods = {
   planPreview: { params: PlanPreviewRequestSchema, result: PlanPreviewSchema },
   /** Times a family's points together on this device (progress as `calibration` events). */
   calibrate: { params: CalibrateRequestSchema, result: z.array(CalibrationResultSchema) },
+  /** The local OpenAI-compatible API server that Settings turns on: its address and this launch's token. */
+  getApiServerStatus: { params: z.undefined(), result: ApiServerStatusSchema },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

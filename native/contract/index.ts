@@ -2,3 +2,4 @@ export * from './schemas';
 export * from './api';
 export * from './history';
 export * from './plan';
+export * from './api-server';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiServerSettingsSchema } from './api-server';
 
 /** The longest generation one request may ask for, in new tokens. */
 export const MAX_NEW_TOKENS = 32_768;
@@ -326,6 +327,9 @@ export const SettingsSchema = z.object({
   historyLimit: z.number().int().min(1).max(100_000),
   importedModels: z.array(z.string()),
   energyController: EnergyControllerSettingsSchema,
+  apiServer: ApiServerSettingsSchema,
+  /** The desktop app checks GitHub releases for a signed update only while this is on. */
+  checkForUpdates: z.boolean(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = SettingsSchema.omit({ importedModels: true }).partial().strict();

@@ -23,6 +23,8 @@ export const DEFAULT_SETTINGS: Settings = {
   historyLimit: 1000,
   importedModels: [],
   energyController: { enabled: false, batteryLambdaShift: 0.3, latencyMsPerToken: null, latencySPerImage: null, energyJPerToken: null, energyJPerImage: null },
+  apiServer: { enabled: false, port: 5299 },
+  checkForUpdates: false,
 };
 
 /** The user's settings, kept as JSON in the data folder; unreadable or invalid fields fall back to defaults. */

@@ -25,6 +25,7 @@ import { meterJob } from './job-energy';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
+import { ApiServerControl, type ApiServerStarter } from './api-server-control';
 import { SettingsStore } from './settings-store';
 import type { z } from 'zod';
 
@@ -35,6 +36,8 @@ export interface StudioHostOptions {
   modelPaths?: readonly string[];
   /** The energy meter; by default every reader this machine may have, best first. */
   energyMeter?: EnergyMeter;
+  /** Runs the local API server that Settings turns on; absent where this host cannot run one (the CLI). */
+  apiServer?: ApiServerStarter;
 }
 
 const MB = 1024 * 1024;
@@ -66,6 +69,7 @@ export class StudioHost {
   private readonly energy: EnergyMeter;
   private readonly budget = new EnergyController();
   private readonly comparisons: CompareRunner;
+  private readonly apiServer: ApiServerControl;
 
   constructor(options: StudioHostOptions) {
     this.energy = options.energyMeter ?? createEnergyMeter();
@@ -80,6 +84,8 @@ export class StudioHost {
       this.emit({ type: 'calibration', jobId: progress.batchId, kind, family, done: progress.done, total: progress.total, point: progress.point }),
     );
     this.comparisons = new CompareRunner({ jobs: this, emit: (event) => this.emit(event), registry: this.registry, resolver: this.operatingPoints });
+    this.apiServer = new ApiServerControl(options.apiServer ?? null);
+    void this.apiServer.apply(this.settings.get().apiServer);
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -119,6 +125,7 @@ export class StudioHost {
       this.sessions.setBudget(settings.sessionCacheMb * MB);
       this.imageSessions.setBudget(settings.sessionCacheMb * MB);
       this.history.trim();
+      await this.apiServer.apply(settings.apiServer);
       // Only what the sessions are built with retires the warm generators: moving the slider must not
       // make the next run pay a cold start that its calibrated prediction never saw.
       if (settings.threads !== before.threads || settings.graphOptimizationLevel !== before.graphOptimizationLevel) {
@@ -133,6 +140,7 @@ export class StudioHost {
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
     listHistory: async (query) => this.history.list(query),
     getHistoryEntry: async ({ id }) => this.history.get(id),
+    getApiServerStatus: async () => this.apiServer.status(),
     deleteHistoryEntry: async ({ id }) => {
       this.history.delete(id);
       return { deleted: true as const };
@@ -151,6 +159,7 @@ export class StudioHost {
 
   async dispose(): Promise<void> {
     this.comparisons.cancelAll();
+    await this.apiServer.close();
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();

@@ -1,8 +1,10 @@
 // Entry of the engine host when the desktop shell runs it in an Electron utilityProcess.
 // It speaks the contract's RPC messages over process.parentPort; it never imports electron.
 import { ApiError, RpcRequestSchema, type RpcResponse, type StudioEvent } from '../contract';
+import { openAiRoutes } from './openai-api';
 import { defaultDataDir, defaultModelsDir } from './paths';
 import { StudioHost } from './studio-host';
+import { startWebServer } from './web-server';
 
 interface ParentPort {
   on(event: 'message', listener: (message: { data: unknown }) => void): void;
@@ -12,7 +14,12 @@ interface ParentPort {
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 if (!parentPort) throw new Error('utility-entry must run in an Electron utilityProcess.');
 
-const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir() });
+// The API server Settings turns on: the OpenAI-compatible routes and the studio's own, no UI, loopback only.
+const host: StudioHost = new StudioHost({
+  dataDir: defaultDataDir(),
+  bundledModelsDir: defaultModelsDir(),
+  apiServer: (port) => startWebServer({ host, port, staticDir: null, extraRoutes: [openAiRoutes(host)] }),
+});
 host.onEvent((event) => parentPort.postMessage({ kind: 'event', event }));
 
 parentPort.on('message', ({ data }) => {
