@@ -50,7 +50,7 @@ export function loadWindowPlacement(file: string, workAreas: readonly Rectangle[
   } catch {
     return { ...DEFAULT_PLACEMENT };
   }
-  const largest = workAreas.reduce((best, area) => (area.width * area.height > best.width * best.height ? area : best), { x: 0, y: 0, width: Infinity, height: Infinity });
+  const largest = workAreas.reduce<Rectangle | null>((best, area) => (!best || area.width * area.height > best.width * best.height ? area : best), null) ?? { x: 0, y: 0, width: Infinity, height: Infinity };
   const width = Math.max(MIN_WINDOW_SIZE.width, Math.min(saved.width, largest.width));
   const height = Math.max(MIN_WINDOW_SIZE.height, Math.min(saved.height, largest.height));
   const onScreen = workAreas.some((area) => overlaps({ x: saved.x, y: saved.y, width, height }, area));
