@@ -1,6 +1,7 @@
 // Entry of the engine host when the desktop shell runs it in an Electron utilityProcess.
 // It speaks the contract's RPC messages over process.parentPort; it never imports electron.
 import { ApiError, RpcRequestSchema, type RpcResponse, type StudioEvent } from '../contract';
+import { ELECTRON_SESSION_LIMITS, setSessionLimits } from '../engine/onnx/session-limits';
 import { openAiRoutes } from './openai-api';
 import { defaultDataDir, defaultModelsDir } from './paths';
 import { StudioHost } from './studio-host';
@@ -13,6 +14,8 @@ interface ParentPort {
 
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 if (!parentPort) throw new Error('utility-entry must run in an Electron utilityProcess.');
+
+setSessionLimits(ELECTRON_SESSION_LIMITS);
 
 // The API server Settings turns on: the OpenAI-compatible routes and the studio's own, no UI, loopback only.
 const host: StudioHost = new StudioHost({
