@@ -1,5 +1,5 @@
 import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
+import type { ApiError, ApiParams, ApiServerStatus, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import type { CompareState } from './compareState';
 import { seedImageJob, type ImageJobState } from './imageJobState';
@@ -10,6 +10,7 @@ export const queryKeys = {
   providers: ['providers'] as const,
   energy: ['energy'] as const,
   settings: ['settings'] as const,
+  apiServer: ['api-server'] as const,
   jobs: ['job'] as const,
   job: (jobId: string) => ['job', jobId] as const,
   imageJobs: ['image-job'] as const,
@@ -50,6 +51,12 @@ export function useEnergyStatus() {
 export function useSettings() {
   const api = useStudioApi();
   return useQuery<Settings, ApiError>({ queryKey: queryKeys.settings, queryFn: () => api.getSettings() });
+}
+
+/** The local API server's address and this launch's token, as the host runs it now. */
+export function useApiServerStatus() {
+  const api = useStudioApi();
+  return useQuery<ApiServerStatus, ApiError>({ queryKey: queryKeys.apiServer, queryFn: () => api.getApiServerStatus() });
 }
 
 /** A job's state lives only in the cache, written by the event stream; there is nothing to fetch. */
@@ -124,6 +131,7 @@ export function useUpdateSettings() {
       queryClient.setQueryData(queryKeys.settings, settings);
       // A lower limit drops the oldest outputs at once.
       if (patch.historyLimit !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.history });
+      if (patch.apiServer !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.apiServer });
     },
   });
 }
