@@ -9,7 +9,13 @@ export const SERVE_USAGE = 'pareto serve [--port N] [--model DIR ...]';
 /** The web mode: the studio UI and API on 127.0.0.1 until interrupted. */
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseOptions(args, { port: { type: 'string' }, model: { type: 'string', multiple: true } });
-  const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir(), modelPaths: values.model ?? [] });
+  const host: StudioHost = new StudioHost({
+    dataDir: defaultDataDir(),
+    bundledModelsDir: defaultModelsDir(),
+    modelPaths: values.model ?? [],
+    // Settings › Local API server: a second, API-only listener with its own token, as in the desktop app.
+    apiServer: (apiPort) => startWebServer({ host, port: apiPort, staticDir: null, extraRoutes: [openAiRoutes(host)] }),
+  });
   const server = await startWebServer({
     host,
     port: integerOption('port', values.port, 0, 65_535) ?? 5199,

@@ -10,7 +10,7 @@ export type ApiServerSettings = z.infer<typeof ApiServerSettingsSchema>;
 
 /** What the API server is doing now, for the Settings view. */
 export const ApiServerStatusSchema = z.object({
-  /** False where this host cannot run one (the CLI; the web mode answers the API on its own port). */
+  /** False where this host cannot run one (a host the CLI builds for one command). */
   available: z.boolean(),
   running: z.boolean(),
   /** The base URL for OpenAI clients, e.g. http://127.0.0.1:5299/v1, while running. */

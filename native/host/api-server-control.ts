@@ -10,7 +10,7 @@ export interface RunningApiServer {
 /** Starts the OpenAI-compatible API on 127.0.0.1:port; given by the entry that can run one. */
 export type ApiServerStarter = (port: number) => Promise<RunningApiServer>;
 
-const UNAVAILABLE = 'Only the desktop app runs the API server from Settings; `pareto serve` answers the API on its own port.';
+const UNAVAILABLE = 'This host cannot run the API server: the desktop app and `pareto serve` can.';
 
 /**
  * Keeps the local API server in step with Settings: started when turned on, stopped when turned

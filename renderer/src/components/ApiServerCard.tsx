@@ -19,7 +19,7 @@ export function ApiServerCard({ settings }: { settings: Settings }) {
   const current = status.data;
   const error = invalid ?? update.error?.message ?? current?.problem ?? status.error?.message ?? null;
   return (
-    <form className="card settings-form" aria-label="Local API server" data-testid="api-server-card" onSubmit={(event) => save(settings.apiServer.enabled, event)}>
+    <form className="card settings-form" aria-label="Local API server" data-testid="api-server-card" noValidate onSubmit={(event) => save(settings.apiServer.enabled, event)}>
       <h2 className="panel-title">Local API server</h2>
       <p className="field-hint">An OpenAI-compatible API (chat, completions, images) for other programs on this computer: it listens on 127.0.0.1 only, and every request needs the token below, new at each launch.</p>
       <div className="form-grid">
