@@ -1,18 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { Protocol } from 'electron';
+import { RENDERER_CONTENT_TYPES } from '../../native/contract';
 import { APP_SCHEME, isAppProtocolUrl } from './common/url-policy';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
 
 /**
  * `app://` as a standard, secure scheme: pages on it get an origin ('self' in the CSP), fetch and
@@ -51,7 +41,7 @@ export function appProtocolHandler(rendererDir: string, csp: string): (request: 
     if (!file) return notFound();
     try {
       const body = await readFile(file);
-      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: headers(CONTENT_TYPES[extname(file)] ?? 'application/octet-stream') });
+      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers: headers(RENDERER_CONTENT_TYPES[extname(file)] ?? 'application/octet-stream') });
     } catch {
       return notFound();
     }

@@ -9,6 +9,19 @@ export const IPC_CHANNELS = { call: 'pareto:call', event: 'pareto:event', import
 /** HTTP routes of the web mode. Calls are `POST {callPrefix}{method}` with a JSON body. */
 export const HTTP_ROUTES = { callPrefix: '/api/', events: '/api/events', tokenQuery: 'token' } as const;
 
+/** Content types of the built renderer's files, for the shells that serve it (web mode, the desktop app's app://). */
+export const RENDERER_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
 /** What a call returns across IPC, where thrown errors lose their fields. */
 export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 
