@@ -132,6 +132,13 @@ describe.skipIf(!hasBuild)('the built shell with a stand-in Electron and the rea
     expect(await call('getSettings')).toMatchObject({ ok: true });
   });
 
+  it('a second launch focuses the window instead of opening another', async () => {
+    const { app } = await import('./testing/fake-electron');
+    app.emit('second-instance');
+    expect(window.focused).toBe(true);
+    expect(recorded.windows).toHaveLength(1);
+  });
+
   it('File > Restart Engine restarts it by hand', async () => {
     const file = recorded.menu?.template.find((item) => (item as { label?: string }).label === 'File') as { submenu: Array<{ label?: string; click?: () => void }> };
     file.submenu.find((item) => item.label === 'Restart Engine')?.click?.();

@@ -88,7 +88,10 @@ export class BrowserWindow extends EventEmitter {
     return { x, y, width, height };
   }
   restore() {}
-  focus() {}
+  focused = false;
+  focus() {
+    this.focused = true;
+  }
 }
 
 class App extends EventEmitter {
@@ -193,7 +196,7 @@ export class UtilityProcess extends EventEmitter {
     readonly options: { env?: Record<string, string | undefined>; serviceName?: string },
   ) {
     super();
-    this.child = fork(modulePath, [], { env: options.env, execArgv: ['--import', PARENT_PORT_SHIM], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(modulePath, [], { env: options.env, execArgv: ['--import', PARENT_PORT_SHIM], serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child.on('message', (message) => this.emit('message', message));
     this.child.on('exit', (code, signal) => {
       this.exited = true;
@@ -202,6 +205,12 @@ export class UtilityProcess extends EventEmitter {
   }
   get pid() {
     return this.child.pid;
+  }
+  get stdout() {
+    return this.child.stdout;
+  }
+  get stderr() {
+    return this.child.stderr;
   }
   postMessage(message: unknown) {
     if (this.child.connected) this.child.send(message as never);
