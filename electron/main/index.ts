@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const followSettings = (method: ApiMethod, outcome: CallOutcome) => {
     if ((method === 'getSettings' || method === 'updateSettings') && outcome.ok) {
       const settings = SettingsSchema.safeParse(outcome.result);
+      // An unpackaged build has no release to update from.
       if (settings.success) updates.setEnabled(app.isPackaged && settings.data.checkForUpdates);
     }
     return outcome;
