@@ -65,8 +65,8 @@ test.describe('desktop app (Electron)', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  test('opens one titled window on the built page', async () => {
-    expect(page.url()).toMatch(/^file:\/\/.*\/out\/renderer\/index\.html/);
+  test('opens one titled window on the built page, served from app:// rather than file://', async () => {
+    expect(page.url()).toBe('app://studio/index.html');
     const title = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((window) => window.getTitle()));
     expect(title).toEqual(['Pareto Studio']);
   });
@@ -76,6 +76,7 @@ test.describe('desktop app (Electron)', () => {
       const globals = globalThis as unknown as PageGlobals & Record<string, unknown>;
       return {
         bridge: Object.keys(globals.pareto ?? {}).sort(),
+        desktop: Object.keys(globals.pareto?.desktop ?? {}).sort(),
         call: typeof globals.pareto?.call,
         onEvent: typeof globals.pareto?.onEvent,
         require: typeof globals.require,
@@ -85,7 +86,7 @@ test.describe('desktop app (Electron)', () => {
         ipcRenderer: typeof globals.ipcRenderer,
       };
     });
-    expect(seen).toEqual({ bridge: ['call', 'onEvent'], call: 'function', onEvent: 'function', require: 'undefined', process: 'undefined', module: 'undefined', Buffer: 'undefined', ipcRenderer: 'undefined' });
+    expect(seen).toEqual({ bridge: ['call', 'desktop', 'onEvent'], desktop: ['onImportModelFolder', 'pathForFile'], call: 'function', onEvent: 'function', require: 'undefined', process: 'undefined', module: 'undefined', Buffer: 'undefined', ipcRenderer: 'undefined' });
   });
 
   test('the window runs with secure webPreferences', async () => {
@@ -116,6 +117,15 @@ test.describe('desktop app (Electron)', () => {
       return { evalBlocked, remoteBlocked };
     });
     expect(result).toEqual({ evalBlocked: true, remoteBlocked: true });
+  });
+
+  test('the app:// protocol serves the renderer with the strict CSP, and nothing outside it', async () => {
+    const answers = await page.evaluate(async () => {
+      const index = await fetch('app://studio/index.html');
+      const escape = await fetch('app://studio/..%2f..%2fmain/index.js');
+      return { status: index.status, csp: index.headers.get('content-security-policy'), escape: escape.status };
+    });
+    expect(answers).toEqual({ status: 200, csp: expect.stringMatching(/^default-src 'none'; script-src 'self'; style-src 'self';/), escape: 404 });
   });
 
   test('navigation away and new windows are refused', async () => {

@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-// Draws the app icon, build/icon.png (512×512 RGBA), with no dependencies: shapes are sampled
-// 4×4 per pixel for smooth edges and the PNG is written by hand with node:zlib.
-// The mark is a Pareto front: a quarter arc of optimal points over a few dominated ones, with the
-// point the λ slider picks highlighted. Run: node scripts/make-icon.mjs [out.png]
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Makes every platform's app icon from one drawing, at build time (npm run package runs it):
+//   build/icons/icon.png (1024), icon.ico (Windows: 16–256), icon.icns (macOS: 16–1024),
+//   linux/NxN.png (16–512).
+// The drawing is procedural (signed distances, sampled 4×4 per pixel), so every size is drawn
+// crisp at its own resolution rather than scaled down. No dependencies: PNG, ICO and ICNS are
+// written by hand with node:zlib. The mark is a Pareto front: a quarter arc of optimal points
+// over a few dominated ones, with the point the λ slider picks highlighted.
+//   node scripts/make-icon.mjs [out-dir]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
-const SIZE = 512;
-const SUB = 4; // samples per axis per pixel
-const out = resolve(process.argv[2] ?? new URL('../build/icon.png', import.meta.url).pathname);
+const SIZE = 512; // the drawing's own coordinate space
+// Samples per axis per pixel: small sizes need more to keep their edges smooth.
+const samplesFor = (size) => (size >= 512 ? 2 : 4);
+const outDir = resolve(process.argv[2] ?? new URL('../build/icons', import.meta.url).pathname);
 
-const hex = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+const colours = new Map();
+const hex = (h) => colours.get(h) ?? colours.set(h, [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16))).get(h);
 const mix = (a, b, t) => a.map((v, i) => v + (b[i] - v) * t);
 
 const origin = { x: 112, y: 398 }; // where the faint axes meet
@@ -62,26 +68,31 @@ function sample(x, y) {
   return [...color, 255];
 }
 
-const raw = Buffer.alloc(SIZE * (SIZE * 4 + 1));
-for (let py = 0; py < SIZE; py++) {
-  const row = py * (SIZE * 4 + 1);
-  raw[row] = 0; // filter: none
-  for (let px = 0; px < SIZE; px++) {
-    const sum = [0, 0, 0, 0];
-    for (let sy = 0; sy < SUB; sy++) {
-      for (let sx = 0; sx < SUB; sx++) {
-        const [r, g, b, a] = sample(px + (sx + 0.5) / SUB, py + (sy + 0.5) / SUB);
-        sum[0] += r * a;
-        sum[1] += g * a;
-        sum[2] += b * a;
-        sum[3] += a;
+/** The icon as RGBA pixels at `size`×`size`, each pixel the average of its samples. */
+function render(size) {
+  const SUB = samplesFor(size);
+  const scale = SIZE / size;
+  const raw = Buffer.alloc(size * (size * 4 + 1));
+  for (let py = 0; py < size; py++) {
+    const row = py * (size * 4 + 1);
+    raw[row] = 0; // filter: none
+    for (let px = 0; px < size; px++) {
+      const sum = [0, 0, 0, 0];
+      for (let sy = 0; sy < SUB; sy++) {
+        for (let sx = 0; sx < SUB; sx++) {
+          const [r, g, b, a] = sample((px + (sx + 0.5) / SUB) * scale, (py + (sy + 0.5) / SUB) * scale);
+          sum[0] += r * a;
+          sum[1] += g * a;
+          sum[2] += b * a;
+          sum[3] += a;
+        }
       }
+      const o = row + 1 + px * 4;
+      for (let c = 0; c < 3; c++) raw[o + c] = sum[3] === 0 ? 0 : Math.round(sum[c] / sum[3]);
+      raw[o + 3] = Math.round(sum[3] / (SUB * SUB));
     }
-    const o = row + 1 + px * 4;
-    const alpha = sum[3] / (SUB * SUB);
-    for (let c = 0; c < 3; c++) raw[o + c] = sum[3] === 0 ? 0 : Math.round(sum[c] / sum[3]);
-    raw[o + 3] = Math.round(alpha);
   }
+  return raw;
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -103,16 +114,60 @@ function chunk(type, data) {
   return Buffer.concat([length, body, crc]);
 }
 
-const header = Buffer.alloc(13);
-header.writeUInt32BE(SIZE, 0);
-header.writeUInt32BE(SIZE, 4);
-header[8] = 8; // bit depth
-header[9] = 6; // colour type: RGBA
-const png = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  chunk('IHDR', header),
-  chunk('IDAT', deflateSync(raw, { level: 9 })),
-  chunk('IEND', Buffer.alloc(0)),
-]);
-writeFileSync(out, png);
-console.log(`[make-icon] wrote ${out} (${SIZE}×${SIZE}, ${png.length} bytes)`);
+function png(size) {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8; // bit depth
+  header[9] = 6; // colour type: RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(render(size), { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Windows .ico holding PNG images (Vista and later read them), 256 stored as size byte 0. */
+function ico(images) {
+  const header = Buffer.alloc(6);
+  header.writeUInt16LE(1, 2); // type: icon
+  header.writeUInt16LE(images.length, 4);
+  let offset = 6 + 16 * images.length;
+  const entries = images.map(({ size, data }) => {
+    const entry = Buffer.alloc(16);
+    entry[0] = size >= 256 ? 0 : size;
+    entry[1] = size >= 256 ? 0 : size;
+    entry.writeUInt16LE(1, 4); // colour planes
+    entry.writeUInt16LE(32, 6); // bits per pixel
+    entry.writeUInt32LE(data.length, 8);
+    entry.writeUInt32LE(offset, 12);
+    offset += data.length;
+    return entry;
+  });
+  return Buffer.concat([header, ...entries, ...images.map((image) => image.data)]);
+}
+
+/** macOS .icns with PNG payloads under the types that take them. */
+function icns(images) {
+  const chunks = images.map(({ type, data }) => {
+    const head = Buffer.alloc(8);
+    head.write(type, 0, 'ascii');
+    head.writeUInt32BE(data.length + 8, 4);
+    return Buffer.concat([head, data]);
+  });
+  const head = Buffer.alloc(8);
+  head.write('icns', 0, 'ascii');
+  head.writeUInt32BE(8 + chunks.reduce((sum, c) => sum + c.length, 0), 4);
+  return Buffer.concat([head, ...chunks]);
+}
+
+const started = Date.now();
+const pngs = new Map([16, 32, 48, 64, 128, 256, 512, 1024].map((size) => [size, png(size)]));
+mkdirSync(join(outDir, 'linux'), { recursive: true });
+writeFileSync(join(outDir, 'icon.png'), pngs.get(1024));
+writeFileSync(join(outDir, 'icon.ico'), ico([16, 32, 48, 64, 128, 256].map((size) => ({ size, data: pngs.get(size) }))));
+const ICNS_TYPES = { icp4: 16, icp5: 32, icp6: 64, ic07: 128, ic08: 256, ic09: 512, ic10: 1024, ic11: 32, ic12: 64, ic13: 256, ic14: 512 };
+writeFileSync(join(outDir, 'icon.icns'), icns(Object.entries(ICNS_TYPES).map(([type, size]) => ({ type, data: pngs.get(size) }))));
+for (const size of [16, 32, 48, 64, 128, 256, 512]) writeFileSync(join(outDir, 'linux', `${size}x${size}.png`), pngs.get(size));
+console.log(`[make-icon] wrote icon.png, icon.ico, icon.icns and linux/*.png to ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { IPC_CHANNELS, type ApiMethod, type CallOutcome } from '../../native/contract';
+import { apiMethods, IPC_CHANNELS, type ApiMethod, type CallOutcome } from '../../native/contract';
 import { checkMethod, describeError, failure, type Logger } from '../../native/host/supervisor';
 
 export interface CallHandlerOptions {
@@ -9,10 +9,18 @@ export interface CallHandlerOptions {
   log: Logger;
 }
 
+/** The contract's check of a call's parameters, before anything crosses to the engine process. */
+export function checkParams(method: ApiMethod, params: unknown): CallOutcome | null {
+  const parsed = apiMethods[method].params.safeParse(params);
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0]!;
+  return failure('bad_request', `${method}: ${issue.path.length ? issue.path.join('.') : 'parameters'}: ${issue.message}`);
+}
+
 /**
  * Answers `window.pareto.call` from the preload. Always resolves with a CallOutcome envelope;
- * never throws across IPC, where an error would lose its code. Parameters are validated by the
- * host against the contract's schemas (one table for every transport).
+ * never throws across IPC, where an error would lose its code. Only our window's main frame may
+ * call, and only with a method and parameters the contract accepts.
  */
 export function registerCallHandler(options: CallHandlerOptions): () => void {
   ipcMain.handle(IPC_CHANNELS.call, async (event, method: unknown, params: unknown): Promise<CallOutcome> => {
@@ -22,6 +30,8 @@ export function registerCallHandler(options: CallHandlerOptions): () => void {
     }
     const checked = checkMethod(method);
     if (!checked.ok) return checked.outcome;
+    const refused = checkParams(checked.method, params);
+    if (refused) return refused;
     try {
       return await options.call(checked.method, params);
     } catch (error) {

@@ -1,43 +1,55 @@
 import type { MenuItemConstructorOptions } from 'electron';
 
-export interface MenuOptions {
+export interface MenuActions {
+  openOutputFolder(): void;
+  importModelFolder(): void;
+  restartEngine(): void;
+  showAbout(): void;
+  openLogsFolder(): void;
+}
+
+export interface MenuOptions extends MenuActions {
   appName: string;
   isPackaged: boolean;
   platform: NodeJS.Platform;
-  restartEngine(): void;
-  showAbout(): void;
 }
 
-/** The application menu. Dev tools appear only in an unpackaged (development) build. */
+const separator: MenuItemConstructorOptions = { type: 'separator' };
+
+/**
+ * The application menu: File (output folder, import a model folder, restart the engine), Edit,
+ * View (zoom, full screen; reload and dev tools only in development), Help (about, logs folder).
+ */
 export function menuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
   const mac = options.platform === 'darwin';
-  const restartEngine: MenuItemConstructorOptions = { label: 'Restart Engine', click: () => options.restartEngine() };
   const about: MenuItemConstructorOptions = { label: `About ${options.appName}`, click: () => options.showAbout() };
   const template: MenuItemConstructorOptions[] = [];
   if (mac) {
     template.push({
       label: options.appName,
-      submenu: [about, { type: 'separator' }, { role: 'services' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+      submenu: [about, separator, { role: 'services' }, separator, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, separator, { role: 'quit' }],
     });
   }
+  const development: MenuItemConstructorOptions[] = options.isPackaged ? [] : [{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, separator];
   template.push(
-    { label: 'File', submenu: mac ? [restartEngine, { type: 'separator' }, { role: 'close' }] : [restartEngine, { type: 'separator' }, { role: 'quit' }] },
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Output Folder', accelerator: 'CmdOrCtrl+Shift+O', click: () => options.openOutputFolder() },
+        { label: 'Import Model Folder…', accelerator: 'CmdOrCtrl+I', click: () => options.importModelFolder() },
+        separator,
+        { label: 'Restart Engine', click: () => options.restartEngine() },
+        separator,
+        mac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
     { role: 'editMenu' },
     {
       label: 'View',
-      submenu: [
-        { role: 'reload' },
-        ...(options.isPackaged ? [] : ([{ role: 'forceReload' }, { role: 'toggleDevTools' }] satisfies MenuItemConstructorOptions[])),
-        { type: 'separator' },
-        { role: 'resetZoom' },
-        { role: 'zoomIn' },
-        { role: 'zoomOut' },
-        { type: 'separator' },
-        { role: 'togglefullscreen' },
-      ],
+      submenu: [...development, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, separator, { role: 'togglefullscreen' }],
     },
   );
   if (mac) template.push({ role: 'windowMenu' });
-  template.push({ role: 'help', submenu: [about] });
+  template.push({ role: 'help', submenu: [...(mac ? [] : [about]), { label: 'Open Logs Folder', click: () => options.openLogsFolder() }] });
   return template;
 }

@@ -2,20 +2,26 @@ import { shell, type App, type Session, type WebContents } from 'electron';
 import type { Logger } from '../../native/host/supervisor';
 import { contentSecurityPolicy, isAllowedRequest, isAppPage, isExternalLink, type AppSource } from './common/url-policy';
 
+/** The one permission the app's own page gets: writing text to the clipboard (the API token's Copy button). */
+const GRANTED_TO_APP_PAGE = new Set(['clipboard-sanitized-write']);
+
 /**
- * Session-wide policy (SPEC §6): every permission denied, a strict CSP on app responses, and
- * every request that is not the app's own content cancelled.
+ * Session-wide policy (SPEC §6): every permission denied (but a clipboard write from our own
+ * page), a strict CSP on app responses, and every request that is not the app's own content cancelled.
  *
- * The CSP header reaches responses that go through the network stack (the dev server); pages
- * loaded from file:// get theirs from the meta tag in renderer/index.html.
+ * The CSP header here reaches responses that go through the network stack (the dev server);
+ * the `app://` protocol handler sets it on the built renderer's responses.
  */
 export function applySessionPolicy(session: Session, source: AppSource, log: Logger): void {
-  session.setPermissionRequestHandler((contents, permission, callback) => {
-    log.warn(`denied permission "${permission}" to ${contents.getURL()}`);
-    callback(false);
+  const granted = (permission: string, url: string) => GRANTED_TO_APP_PAGE.has(permission) && isAppPage(url, source);
+  session.setPermissionRequestHandler((contents, permission, callback, details) => {
+    const allowed = granted(permission, details.requestingUrl ?? contents.getURL());
+    if (!allowed) log.warn(`denied permission "${permission}" to ${contents.getURL()}`);
+    callback(allowed);
   });
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => granted(permission, `${requestingOrigin}/`));
   session.setDevicePermissionHandler(() => false);
+  session.setDisplayMediaRequestHandler((_request, callback) => callback({}));
 
   const csp = contentSecurityPolicy(source);
   session.webRequest.onHeadersReceived((details, callback) => {

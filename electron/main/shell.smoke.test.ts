@@ -2,7 +2,7 @@
 // host (out/native/host.js) as a real child process: the wiring between them — paths, env, IPC
 // handler, sender checks, event forwarding, crash and restart — is exercised for real, without an
 // Electron binary. Needs `npm run build` first; skipped (and says so) without it.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -62,7 +62,8 @@ describe.skipIf(!hasBuild)('the built shell with a stand-in Electron and the rea
       webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload: join(root, 'out/preload/index.cjs') },
     });
     await until('ready-to-show', () => window.shown);
-    expect(window.webContents.mainFrame.url).toBe(`file://${join(root, 'out/renderer/index.html')}`);
+    expect(window.webContents.mainFrame.url).toBe('app://studio/index.html');
+    expect(recorded.protocolHandlers.has('app')).toBe(true);
     const [engine] = recorded.children;
     expect(engine?.modulePath).toBe(join(root, 'out/native/host.js'));
     expect(engine?.options).toMatchObject({ serviceName: 'Pareto Engine', env: { PARETO_HOME: profile, PARETO_MODELS_DIR: join(root, 'models') } });
@@ -96,10 +97,11 @@ describe.skipIf(!hasBuild)('the built shell with a stand-in Electron and the rea
       return result?.cancel;
     };
     expect(cancel('https://cdn.example.com/x.js')).toBe(true);
-    expect(cancel(`file://${join(root, 'out/renderer/assets/app.js')}`)).toBe(false);
+    expect(cancel(`file://${join(root, 'out/renderer/assets/app.js')}`)).toBe(true);
+    expect(cancel('app://studio/assets/app.js')).toBe(false);
 
     let granted: boolean | undefined;
-    (recorded.session.permissionRequest as (c: unknown, p: string, cb: (ok: boolean) => void) => void)(window.webContents, 'media', (ok) => (granted = ok));
+    (recorded.session.permissionRequest as (c: unknown, p: string, cb: (ok: boolean) => void, d: object) => void)(window.webContents, 'media', (ok) => (granted = ok), { requestingUrl: window.webContents.mainFrame.url });
     expect(granted).toBe(false);
     expect((recorded.session.permissionCheck as () => boolean)()).toBe(false);
 
@@ -125,7 +127,16 @@ describe.skipIf(!hasBuild)('the built shell with a stand-in Electron and the rea
     });
     await until('a fresh engine', () => recorded.children.length === 2 && hostStatuses().filter((status) => status === 'ready').length === 2);
     expect(hostStatuses()).toEqual(['ready', 'crashed', 'restarting', 'ready']);
+    expect(events().filter((event) => event.type === 'host').at(-1)).toMatchObject({ message: 'The engine restarted; nothing was running, so no work was lost.' });
+    expect(readFileSync(join(profile, 'logs', 'main.log'), 'utf8')).toMatch(/ error \[pareto:engine\] The engine stopped unexpectedly \(exit code 137\)/);
     expect(await call('getSettings')).toMatchObject({ ok: true });
+  });
+
+  it('a second launch focuses the window instead of opening another', async () => {
+    const { app } = await import('./testing/fake-electron');
+    app.emit('second-instance');
+    expect(window.focused).toBe(true);
+    expect(recorded.windows).toHaveLength(1);
   });
 
   it('File > Restart Engine restarts it by hand', async () => {

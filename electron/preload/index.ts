@@ -1,6 +1,6 @@
 // The preload (sandboxed, CommonJS): exposes the contract's PreloadBridge as `window.pareto`.
 // Nothing from Electron or Node reaches the page: not ipcRenderer, not the IpcRendererEvent.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ApiMethod } from '../../native/contract/api';
 import { IPC_CHANNELS, type CallOutcome, type PreloadBridge } from '../../native/contract/channels';
 
@@ -24,6 +24,19 @@ const bridge: PreloadBridge = {
     return () => {
       ipcRenderer.removeListener(IPC_CHANNELS.event, forward);
     };
+  },
+  desktop: {
+    pathForFile: (file: File) => webUtils.getPathForFile(file),
+    onImportModelFolder(listener: (path: string) => void): () => void {
+      if (typeof listener !== 'function') throw new TypeError('onImportModelFolder needs a function');
+      const forward = (_event: IpcRendererEvent, path: unknown) => {
+        if (typeof path === 'string') listener(path);
+      };
+      ipcRenderer.on(IPC_CHANNELS.importModelFolder, forward);
+      return () => {
+        ipcRenderer.removeListener(IPC_CHANNELS.importModelFolder, forward);
+      };
+    },
   },
 };
 

@@ -16,6 +16,7 @@ import {
   type ApiErrorBody,
 } from './schemas';
 import { HistoryItemSchema, HistoryPageSchema, HistoryQuerySchema, HistoryRefSchema, ImageParametersReadingSchema, PngBytesSchema } from './history';
+import { ApiServerStatusSchema } from './api-server';
 import { CalibrateRequestSchema, CalibrationResultSchema, PlanPreviewRequestSchema, PlanPreviewSchema } from './plan';
 import { ExportReportRequestSchema, ReportFolderSchema, ReportRequestSchema } from './report';
 
@@ -50,6 +51,8 @@ export const apiMethods = {
   exportReport: { params: ExportReportRequestSchema, result: ReportFolderSchema },
   /** What the host found wrong with its data folder (a damaged file restored, a setting dropped, a save that failed), oldest first. */
   getDataNotices: { params: z.undefined(), result: z.array(z.string()) },
+  /** The local OpenAI-compatible API server that Settings turns on: its address and this launch's token. */
+  getApiServerStatus: { params: z.undefined(), result: ApiServerStatusSchema },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

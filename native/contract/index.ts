@@ -6,3 +6,4 @@ export * from './plan';
 export * from './report';
 export * from './report-figures';
 export * from './report-tables';
+export * from './api-server';

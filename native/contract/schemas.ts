@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExecutionProviderSchema } from './providers';
 import { ReportEventSchemas } from './report';
+import { ApiServerSettingsSchema } from './api-server';
 
 /** The longest generation one request may ask for, in new tokens. */
 export const MAX_NEW_TOKENS = 32_768;
@@ -358,6 +359,9 @@ export const SettingsSchema = z.object({
   energyController: EnergyControllerSettingsSchema,
   /** How images smaller than the stage are enlarged: nearest-neighbour (every pixel a square) or smooth interpolation. */
   imageScaling: z.enum(['crisp', 'smooth']),
+  apiServer: ApiServerSettingsSchema,
+  /** The desktop app checks GitHub releases for a signed update only while this is on. */
+  checkForUpdates: z.boolean(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = SettingsSchema.omit({ importedModels: true }).partial().strict();

@@ -3,8 +3,11 @@
 // parent and never imports electron.
 import { parseArgs } from 'node:util';
 import { ApiError, RpcRequestSchema, type RpcResponse, type StudioEvent } from '../contract';
+import { ELECTRON_SESSION_LIMITS, setSessionLimits } from '../engine/onnx/session-limits';
+import { openAiRoutes } from './openai-api';
 import { defaultDataDir, defaultModelsDir } from './paths';
 import { StudioHost } from './studio-host';
+import { startWebServer } from './web-server';
 
 type HostMessage = RpcResponse | { kind: 'event'; event: StudioEvent };
 
@@ -18,8 +21,10 @@ interface ElectronParentPort {
   postMessage(message: HostMessage): void;
 }
 
+const electronParentPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+
 function parentLink(): ParentLink {
-  const parentPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+  const parentPort = electronParentPort;
   if (parentPort) return { onMessage: (listener) => parentPort.on('message', ({ data }) => listener(data)), post: (message) => parentPort.postMessage(message) };
   const send = process.send?.bind(process);
   if (send) {
@@ -48,7 +53,15 @@ function errorBody(error: unknown) {
 
 const link = parentLink();
 const { values } = parseArgs({ options: { model: { type: 'string', multiple: true } }, strict: true });
-const host = new StudioHost({ dataDir: defaultDataDir(), bundledModelsDir: defaultModelsDir(), modelPaths: values.model ?? [] });
+// Chromium's allocator in Electron aborts on one allocation of 2 GiB or more (onnxruntime #29763).
+if (electronParentPort) setSessionLimits(ELECTRON_SESSION_LIMITS);
+const host: StudioHost = new StudioHost({
+  dataDir: defaultDataDir(),
+  bundledModelsDir: defaultModelsDir(),
+  modelPaths: values.model ?? [],
+  // Settings › Local API server: an API-only listener on loopback with its own token, in the desktop app and the web mode.
+  apiServer: (port) => startWebServer({ host, port, staticDir: null, extraRoutes: [openAiRoutes(host)] }),
+});
 host.onEvent((event) => link.post({ kind: 'event', event }));
 
 link.onMessage((message) => {

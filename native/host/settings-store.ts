@@ -24,6 +24,8 @@ export const DEFAULT_SETTINGS: Settings = {
   importedModels: [],
   energyController: { enabled: false, batteryLambdaShift: 0.3, latencyMsPerToken: null, latencySPerImage: null, energyJPerToken: null, energyJPerImage: null },
   imageScaling: 'crisp',
+  apiServer: { enabled: false, port: 5299 },
+  checkForUpdates: false,
 };
 
 /** A list field keeps its valid items; any other field is kept whole or falls back to its default. */

@@ -26,6 +26,7 @@ import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
 import { removeOrphanTempFiles } from './orphan-temp-files';
+import { ApiServerControl, type ApiServerStarter } from './api-server-control';
 import { SettingsStore } from './settings-store';
 import type { z } from 'zod';
 
@@ -36,6 +37,8 @@ export interface StudioHostOptions {
   modelPaths?: readonly string[];
   /** The energy meter; by default every reader this machine may have, best first. */
   energyMeter?: EnergyMeter;
+  /** Runs the local API server that Settings turns on; absent where this host cannot run one (the CLI). */
+  apiServer?: ApiServerStarter;
 }
 
 const MB = 1024 * 1024;
@@ -76,6 +79,7 @@ export class StudioHost {
   private readonly reports: ReportRunner;
   /** Saves that failed after their output was delivered, for the UI and the log. */
   private readonly saveProblems: string[] = [];
+  private readonly apiServer: ApiServerControl;
 
   constructor(options: StudioHostOptions) {
     const orphans = removeOrphanTempFiles(options.dataDir);
@@ -99,6 +103,8 @@ export class StudioHost {
       run: this.runReportPoint,
       providerAvailable: (ep) => listProviders().some((provider) => provider.id === ep && provider.available),
     });
+    this.apiServer = new ApiServerControl(options.apiServer ?? null);
+    void this.apiServer.apply(this.settings.get().apiServer);
   }
 
   /** The one event stream: text and image job events alike, for every transport. */
@@ -137,6 +143,7 @@ export class StudioHost {
       const settings = this.settings.update(patch);
       this.sessions.setBudget(settings.sessionCacheMb * MB);
       this.history.trim();
+      await this.apiServer.apply(settings.apiServer);
       // Only what the sessions are built with retires the warm generators: moving the slider must not
       // make the next run pay a cold start that its calibrated prediction never saw.
       if (settings.threads !== before.threads || settings.graphOptimizationLevel !== before.graphOptimizationLevel) {
@@ -151,6 +158,7 @@ export class StudioHost {
     cancelJob: async ({ jobId }) => ({ cancelled: this.cancel(jobId) }),
     listHistory: async (query) => this.history.list(query),
     getHistoryEntry: async ({ id }) => this.history.get(id),
+    getApiServerStatus: async () => this.apiServer.status(),
     deleteHistoryEntry: async ({ id }) => {
       this.history.delete(id);
       return { deleted: true as const };
@@ -173,6 +181,7 @@ export class StudioHost {
   async dispose(): Promise<void> {
     this.comparisons.cancelAll();
     this.reports.cancelAll();
+    await this.apiServer.close();
     for (const controller of this.running.values()) controller.abort();
     this.generators.clear();
     this.imageGenerators.clear();

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { ApiError, HTTP_ROUTES, type ApiErrorBody } from '../contract';
+import { ApiError, HTTP_ROUTES, RENDERER_CONTENT_TYPES, type ApiErrorBody } from '../contract';
 import { ClientJobLimit } from './client-job-limit';
 import type { HostConnection } from './host-connection';
 import { SseStream } from './sse-stream';
@@ -50,17 +50,6 @@ const STATUS_BY_CODE: Record<ApiErrorBody['code'], number> = {
   invalid_model: 422,
   busy: 429,
   internal: 500,
-};
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
 };
 
 const SECURITY_HEADERS = {
@@ -204,7 +193,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       response.end('Not found');
       return;
     }
-    const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+    const type = RENDERER_CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
     response.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
     fs.createReadStream(file).pipe(response);
   };

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useStudioConnection } from './api/StudioApiContext';
 import { DataNotices } from './components/DataNotices';
 import { HostBanner } from './components/HostBanner';
+import { useModelFolderImport } from './components/ModelFolderImport';
 import { PngDropZone } from './components/PngDropZone';
 import { Sidebar, type View } from './components/Sidebar';
 import { TokenPage } from './components/TokenPage';
@@ -26,6 +27,8 @@ export function App() {
   const live = useStudioEvents();
   const { transport } = useStudioConnection();
   const models = useModels();
+  const { desktop } = transport;
+  const folderImport = useModelFolderImport(desktop, () => setView('models'));
 
   if (models.error?.code === 'unauthorized') return <TokenPage reason="refused" />;
 
@@ -37,11 +40,12 @@ export function App() {
 
   // Views stay mounted while hidden, so a prompt and a running job survive a visit to Settings.
   return (
-    <PngDropZone className="app" onParameters={reopen}>
+    <PngDropZone className="app" onParameters={reopen} onModelFolder={desktop && ((folder) => folderImport.importFolder(desktop.pathForFile(folder)))}>
       <Sidebar view={view} onNavigate={setView} transportKind={transport.kind} live={live} />
       <main className="workspace">
         <HostBanner live={live} />
         <DataNotices />
+        {folderImport.banner}
         <div className="view" hidden={view !== 'generate'}>
           <GenerateView restores={restores} shortcuts={shortcuts('generate')} />
         </div>

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { appSource, contentSecurityPolicy, isAllowedRequest, isAppPage, isExternalLink } from './url-policy';
+import { APP_INDEX_URL, appSource, contentSecurityPolicy, isAllowedRequest, isAppPage, isExternalLink } from './url-policy';
 
-const prod = appSource('/opt/Pareto Studio/resources/app.asar/out/renderer/index.html', undefined, 'linux');
-const dev = appSource('/repo/out/renderer/index.html', 'http://localhost:5173/', 'linux');
+const prod = appSource(undefined);
+const dev = appSource('http://localhost:5173/');
 
 describe('isAppPage (where the window may navigate)', () => {
-  it('allows only the built index.html in production, with any query or fragment', () => {
-    const index = 'file:///opt/Pareto%20Studio/resources/app.asar/out/renderer/index.html';
-    expect(isAppPage(index, prod)).toBe(true);
-    expect(isAppPage(`${index}#/history`, prod)).toBe(true);
-    expect(isAppPage(`${index}?view=compare`, prod)).toBe(true);
-    expect(isAppPage('file:///opt/Pareto%20Studio/resources/app.asar/out/renderer/other.html', prod)).toBe(false);
-    expect(isAppPage('file:///etc/passwd', prod)).toBe(false);
-    expect(isAppPage('file://evil-host/opt/Pareto%20Studio/resources/app.asar/out/renderer/index.html', prod)).toBe(false);
+  it('allows only app://studio/index.html in production, with any query or fragment', () => {
+    expect(isAppPage(APP_INDEX_URL, prod)).toBe(true);
+    expect(isAppPage(`${APP_INDEX_URL}#/history`, prod)).toBe(true);
+    expect(isAppPage(`${APP_INDEX_URL}?view=compare`, prod)).toBe(true);
+    expect(isAppPage('app://studio/', prod)).toBe(true);
+    expect(isAppPage('app://studio/other.html', prod)).toBe(false);
+    expect(isAppPage('app://evil/index.html', prod)).toBe(false);
+    expect(isAppPage('app://user:pw@studio/index.html', prod)).toBe(false);
+    expect(isAppPage('file:///opt/Pareto%20Studio/resources/app.asar/out/renderer/index.html', prod)).toBe(false);
     expect(isAppPage('https://example.com/', prod)).toBe(false);
     expect(isAppPage('not a url', prod)).toBe(false);
   });
@@ -22,37 +23,30 @@ describe('isAppPage (where the window may navigate)', () => {
     expect(isAppPage('http://localhost:5173/index.html#x', dev)).toBe(true);
     expect(isAppPage('http://localhost:5174/', dev)).toBe(false);
     expect(isAppPage('https://localhost:5173/', dev)).toBe(false);
-    expect(isAppPage('file:///repo/out/renderer/index.html', dev)).toBe(false);
-  });
-
-  it('compares paths without case on Windows only', () => {
-    const index = '/c/Users/Me/Pareto/out/renderer/index.html';
-    const shouted = 'file:///C/USERS/ME/Pareto/out/renderer/INDEX.html';
-    expect(isAppPage(shouted, appSource(index, undefined, 'win32'))).toBe(true);
-    expect(isAppPage(shouted, appSource(index, undefined, 'linux'))).toBe(false);
+    expect(isAppPage(APP_INDEX_URL, dev)).toBe(false);
   });
 
   it('refuses a dev server that is not local http', () => {
-    expect(() => appSource('/x/index.html', 'https://example.com/')).toThrow(/localhost/);
-    expect(() => appSource('/x/index.html', 'http://192.168.1.5:5173/')).toThrow(/localhost/);
+    expect(() => appSource('https://example.com/')).toThrow(/localhost/);
+    expect(() => appSource('http://192.168.1.5:5173/')).toThrow(/localhost/);
   });
 });
 
 describe('isAllowedRequest (no remote content)', () => {
-  it('allows the renderer folder, inline data and dev tools in production', () => {
-    expect(isAllowedRequest('file:///opt/Pareto%20Studio/resources/app.asar/out/renderer/assets/index-abc.js', prod)).toBe(true);
+  it('allows the app protocol, inline data and dev tools in production', () => {
+    expect(isAllowedRequest('app://studio/assets/index-abc.js', prod)).toBe(true);
     expect(isAllowedRequest('data:image/png;base64,AAAA', prod)).toBe(true);
-    expect(isAllowedRequest('blob:file:///1234', prod)).toBe(true);
+    expect(isAllowedRequest('blob:app://studio/1234', prod)).toBe(true);
     expect(isAllowedRequest('devtools://devtools/bundled/inspector.html', prod)).toBe(true);
   });
 
-  it('blocks anything remote and any file outside the renderer', () => {
+  it('blocks anything remote and every file:// URL', () => {
     expect(isAllowedRequest('https://cdn.example.com/lib.js', prod)).toBe(false);
     expect(isAllowedRequest('http://localhost:5173/', prod)).toBe(false);
     expect(isAllowedRequest('wss://example.com/socket', prod)).toBe(false);
     expect(isAllowedRequest('file:///home/user/.ssh/id_rsa', prod)).toBe(false);
-    expect(isAllowedRequest('file:///opt/Pareto%20Studio/resources/app.asar/out/renderer/../main/index.js', prod)).toBe(false);
-    expect(isAllowedRequest('file:///opt/Pareto%20Studio/resources/app.asar/out/renderer-evil/x.js', prod)).toBe(false);
+    expect(isAllowedRequest('file:///opt/Pareto%20Studio/resources/app.asar/out/renderer/assets/x.js', prod)).toBe(false);
+    expect(isAllowedRequest('app://other/x.js', prod)).toBe(false);
     expect(isAllowedRequest('ftp://example.com/x', prod)).toBe(false);
     expect(isAllowedRequest('::', prod)).toBe(false);
   });
@@ -62,7 +56,7 @@ describe('isAllowedRequest (no remote content)', () => {
     expect(isAllowedRequest('ws://localhost:5173/', dev)).toBe(true);
     expect(isAllowedRequest('ws://localhost:9999/', dev)).toBe(false);
     expect(isAllowedRequest('https://example.com/', dev)).toBe(false);
-    expect(isAllowedRequest('file:///repo/out/renderer/index.html', dev)).toBe(false);
+    expect(isAllowedRequest(APP_INDEX_URL, dev)).toBe(false);
   });
 });
 

@@ -1,18 +1,16 @@
-import { pathToFileURL } from 'node:url';
-
 /**
- * Where the app's own pages come from: the built renderer on disk (production), or the
- * electron-vite dev server (`ELECTRON_RENDERER_URL`, development only).
+ * Where the app's own pages come from: the built renderer served by the shell's `app://studio/`
+ * protocol (production), or the electron-vite dev server (`ELECTRON_RENDERER_URL`, development only).
+ * Pages never come from file://, which would give them every file the user can read.
  */
-export type AppSource =
-  | { kind: 'file'; indexUrl: URL; rendererDirUrl: URL; caseInsensitive: boolean }
-  | { kind: 'dev'; url: URL };
+export type AppSource = { kind: 'app'; indexUrl: URL } | { kind: 'dev'; url: URL };
 
-/**
- * @param rendererIndex absolute path of `out/renderer/index.html`
- * @param devServerUrl the dev server's URL, or undefined in production
- */
-export function appSource(rendererIndex: string, devServerUrl: string | undefined, platform: NodeJS.Platform = process.platform): AppSource {
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'studio';
+export const APP_INDEX_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+/** @param devServerUrl the dev server's URL, or undefined in production */
+export function appSource(devServerUrl: string | undefined): AppSource {
   if (devServerUrl) {
     const url = new URL(devServerUrl);
     if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname)) {
@@ -20,8 +18,7 @@ export function appSource(rendererIndex: string, devServerUrl: string | undefine
     }
     return { kind: 'dev', url };
   }
-  const indexUrl = pathToFileURL(rendererIndex);
-  return { kind: 'file', indexUrl, rendererDirUrl: new URL('.', indexUrl), caseInsensitive: platform === 'win32' };
+  return { kind: 'app', indexUrl: new URL(APP_INDEX_URL) };
 }
 
 function isLoopbackHost(hostname: string): boolean {
@@ -36,8 +33,9 @@ function parse(url: string): URL | null {
   }
 }
 
-function samePath(a: string, b: string, caseInsensitive: boolean): boolean {
-  return caseInsensitive ? a.toLowerCase() === b.toLowerCase() : a === b;
+/** True for a URL on the app's own protocol and host (`app://studio/…`). */
+export function isAppProtocolUrl(url: URL): boolean {
+  return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST && url.username === '' && url.password === '';
 }
 
 /** True for the app's own page (query and fragment aside): the only place the window may navigate to. */
@@ -45,12 +43,12 @@ export function isAppPage(url: string, source: AppSource): boolean {
   const parsed = parse(url);
   if (!parsed) return false;
   if (source.kind === 'dev') return parsed.origin === source.url.origin;
-  return parsed.protocol === 'file:' && parsed.host === '' && samePath(parsed.pathname, source.indexUrl.pathname, source.caseInsensitive);
+  return isAppProtocolUrl(parsed) && (parsed.pathname === source.indexUrl.pathname || parsed.pathname === '/');
 }
 
 /**
  * True for a request the app's pages may make. Everything else — any remote http(s)/ws(s), any
- * file outside the built renderer — is cancelled (no remote content, SPEC §6).
+ * file:// at all — is cancelled (no remote content, SPEC §6).
  */
 export function isAllowedRequest(url: string, source: AppSource): boolean {
   const parsed = parse(url);
@@ -61,13 +59,8 @@ export function isAllowedRequest(url: string, source: AppSource): boolean {
     case 'devtools:':
     case 'chrome-extension:':
       return true;
-    case 'file:':
-      return (
-        source.kind === 'file' &&
-        parsed.host === '' &&
-        !parsed.pathname.split('/').includes('..') &&
-        samePath(parsed.pathname.slice(0, source.rendererDirUrl.pathname.length), source.rendererDirUrl.pathname, source.caseInsensitive)
-      );
+    case `${APP_SCHEME}:`:
+      return source.kind === 'app' && isAppProtocolUrl(parsed);
     case 'http:':
     case 'https:':
       return source.kind === 'dev' && parsed.origin === source.url.origin;

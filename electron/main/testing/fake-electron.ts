@@ -15,12 +15,15 @@ export const recorded = {
   ipcHandlers: new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>(),
   windows: [] as BrowserWindow[],
   menu: null as { template: unknown[] } | null,
+  privilegedSchemes: [] as unknown[],
+  protocolHandlers: new Map<string, (request: Request) => Promise<Response>>(),
   opened: [] as string[],
   children: [] as UtilityProcess[],
   session: {
     permissionRequest: null as Handler | null,
     permissionCheck: null as Handler | null,
     devicePermission: null as Handler | null,
+    displayMedia: null as Handler | null,
     headersReceived: null as Handler | null,
     beforeRequest: null as Handler | null,
   },
@@ -48,6 +51,7 @@ export class BrowserWindow extends EventEmitter {
   readonly webContents = new WebContents();
   destroyed = false;
   shown = false;
+  maximized = false;
   constructor(readonly options: Record<string, unknown>) {
     super();
     recorded.windows.push(this);
@@ -73,8 +77,21 @@ export class BrowserWindow extends EventEmitter {
   isMinimized() {
     return false;
   }
+  maximize() {
+    this.maximized = true;
+  }
+  isMaximized() {
+    return this.maximized;
+  }
+  getNormalBounds() {
+    const { x = 0, y = 0, width, height } = this.options as { x?: number; y?: number; width: number; height: number };
+    return { x, y, width, height };
+  }
   restore() {}
-  focus() {}
+  focused = false;
+  focus() {
+    this.focused = true;
+  }
 }
 
 class App extends EventEmitter {
@@ -85,6 +102,9 @@ class App extends EventEmitter {
   }
   setPath(name: string, value: string) {
     recorded.paths.set(name, value);
+  }
+  setAppLogsPath(path: string) {
+    recorded.paths.set('logs', path);
   }
   getPath(name: string) {
     const path = recorded.paths.get(name);
@@ -116,6 +136,10 @@ export const session = {
     setPermissionRequestHandler: (handler: Handler) => void (recorded.session.permissionRequest = handler),
     setPermissionCheckHandler: (handler: Handler) => void (recorded.session.permissionCheck = handler),
     setDevicePermissionHandler: (handler: Handler) => void (recorded.session.devicePermission = handler),
+    setDisplayMediaRequestHandler: (handler: Handler) => void (recorded.session.displayMedia = handler),
+    protocol: {
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => void recorded.protocolHandlers.set(scheme, handler),
+    },
     webRequest: {
       onHeadersReceived: (handler: Handler) => void (recorded.session.headersReceived = handler),
       onBeforeRequest: (handler: Handler) => void (recorded.session.beforeRequest = handler),
@@ -139,6 +163,20 @@ export const Menu = {
 
 export const shell = {
   openExternal: async (url: string) => void recorded.opened.push(url),
+  openPath: async (path: string) => (recorded.opened.push(path), ''),
+};
+
+export const protocol = {
+  registerSchemesAsPrivileged: (schemes: unknown[]) => void recorded.privilegedSchemes.push(...schemes),
+};
+
+export const screen = {
+  getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
+};
+
+export const dialog = {
+  showOpenDialog: async () => ({ canceled: true, filePaths: [] as string[] }),
+  showMessageBox: async () => ({ response: 1 }),
 };
 
 // Gives the child what Electron gives a utility process: parentPort with MessageEvent-shaped messages.
@@ -158,7 +196,7 @@ export class UtilityProcess extends EventEmitter {
     readonly options: { env?: Record<string, string | undefined>; serviceName?: string },
   ) {
     super();
-    this.child = fork(modulePath, [], { env: options.env, execArgv: ['--import', PARENT_PORT_SHIM], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(modulePath, [], { env: options.env, execArgv: ['--import', PARENT_PORT_SHIM], serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     this.child.on('message', (message) => this.emit('message', message));
     this.child.on('exit', (code, signal) => {
       this.exited = true;
@@ -167,6 +205,12 @@ export class UtilityProcess extends EventEmitter {
   }
   get pid() {
     return this.child.pid;
+  }
+  get stdout() {
+    return this.child.stdout;
+  }
+  get stderr() {
+    return this.child.stderr;
   }
   postMessage(message: unknown) {
     if (this.child.connected) this.child.send(message as never);

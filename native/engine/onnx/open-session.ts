@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { providerLabel, providerSessionOptions, unavailableReason } from './providers';
 import { createSession, defaultThreadCount, type OrtSession, type OrtSessionOptions } from './runtime';
+import { checkInitializerLimit, sessionLimits } from './session-limits';
 
 export interface OpenedSession {
   session: OrtSession;
@@ -57,8 +58,11 @@ function firstLine(message: string): string {
 /** Opens an ONNX file on the requested provider, falling back to CPU with the reason. */
 export async function openSession(modelPath: string, options: OpenSessionOptions): Promise<OpenedSession> {
   if (!fs.existsSync(modelPath)) throw new ApiError('invalid_model', `Model file ${options.displayName} is missing.`);
-  const threads = options.threads ?? autoThreadCount(modelFileBytes(modelPath));
+  const totalBytes = modelFileBytes(modelPath);
+  checkInitializerLimit(modelPath, options.displayName, totalBytes);
+  const threads = options.threads ?? autoThreadCount(totalBytes);
   const base: OrtSessionOptions = {
+    enableCpuMemArena: sessionLimits().cpuMemArena,
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     intraOpNumThreads: threads,
     // Sessions run their graph sequentially, so a pool of inter-op threads only adds scheduling cost (~10% per token here).

@@ -5,6 +5,7 @@ import type { Transport } from './transport';
 export function createIpcTransport(bridge: PreloadBridge): Transport {
   return {
     kind: 'ipc',
+    desktop: bridge.desktop,
     async call(method, params) {
       let outcome;
       try {

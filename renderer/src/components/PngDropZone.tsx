@@ -24,11 +24,14 @@ function refusal(file: File): string | null {
   return null;
 }
 
+const FOLDERS_NEED_THE_APP = 'A dropped folder cannot be read from the browser: add it in Models › Add a model folder by its path, or drop it on the desktop app.';
+
 /**
  * The whole window as a drop target: a PNG dropped anywhere restores the settings it was made with
- * (ours, or A1111's `parameters` text) in the Images view; anything else gets a sentence saying why not.
+ * (ours, or A1111's `parameters` text) in the Images view; a folder dropped on the desktop app is
+ * imported as a model (`onModelFolder`, with its path); anything else gets a sentence saying why not.
  */
-export function PngDropZone({ className, onParameters, children }: { className: string; onParameters: (restore: Restore) => void; children: ReactNode }) {
+export function PngDropZone({ className, onParameters, onModelFolder, children }: { className: string; onParameters: (restore: Restore) => void; onModelFolder?: (file: File) => void; children: ReactNode }) {
   const [dragging, setDragging] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const read = useReadImageParameters();
@@ -39,6 +42,11 @@ export function PngDropZone({ className, onParameters, children }: { className: 
     setDragging(false);
     const file = event.dataTransfer.files[0];
     if (!file) return;
+    if (event.dataTransfer.items[0]?.webkitGetAsEntry()?.isDirectory) {
+      setProblem(onModelFolder ? null : FOLDERS_NEED_THE_APP);
+      onModelFolder?.(file);
+      return;
+    }
     const refused = refusal(file);
     setProblem(refused);
     if (refused) return;
@@ -66,7 +74,7 @@ export function PngDropZone({ className, onParameters, children }: { className: 
       {children}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
-          Drop a PNG to restore the settings it was made with
+          {onModelFolder ? 'Drop a PNG to restore the settings it was made with, or a model folder to add it' : 'Drop a PNG to restore the settings it was made with'}
         </div>
       )}
       {problem && (

@@ -4,6 +4,8 @@ import { EXPERT_DEFAULTS, buildTextRequest, countOverrides, fitFormToKnobs, form
 
 const settings: Settings = { defaultModel: null, lambda: 0.5, lambdaPresets: [], ep: 'cpu', maxNewTokens: 64, temperature: 0.8, topK: 40, topP: 0.95, threads: null, graphOptimizationLevel: 'all', sessionCacheMb: 1024, historyLimit: 100, importedModels: [],
   energyController: { enabled: false, batteryLambdaShift: 0.3, latencyMsPerToken: null, latencySPerImage: null, energyJPerToken: null, energyJPerImage: null }, imageScaling: 'crisp',
+  apiServer: { enabled: false, port: 5299 },
+  checkForUpdates: false,
 };
 const form = (patch: Partial<GenerationForm> = {}): GenerationForm => ({ ...formFromSettings(settings), ...patch });
 const tiny = { model: 'tiny' };

@@ -1,5 +1,5 @@
 import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, CalibrationResult, ReportFolder, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
+import type { ApiError, ApiParams, ApiServerStatus, CalibrationResult, ReportFolder, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import type { CompareState } from './compareState';
 import type { ReportState } from './reportState';
@@ -12,6 +12,7 @@ export const queryKeys = {
   energy: ['energy'] as const,
   settings: ['settings'] as const,
   dataNotices: ['data-notices'] as const,
+  apiServer: ['api-server'] as const,
   jobs: ['job'] as const,
   job: (jobId: string) => ['job', jobId] as const,
   imageJobs: ['image-job'] as const,
@@ -59,6 +60,12 @@ export function useSettings() {
 export function useDataNotices() {
   const api = useStudioApi();
   return useQuery<string[], ApiError>({ queryKey: queryKeys.dataNotices, queryFn: () => api.getDataNotices(), refetchInterval: 15_000 });
+}
+
+/** The local API server's address and this launch's token, as the host runs it now. */
+export function useApiServerStatus() {
+  const api = useStudioApi();
+  return useQuery<ApiServerStatus, ApiError>({ queryKey: queryKeys.apiServer, queryFn: () => api.getApiServerStatus() });
 }
 
 /** A job's state lives only in the cache, written by the event stream; there is nothing to fetch. */
@@ -133,6 +140,7 @@ export function useUpdateSettings() {
       queryClient.setQueryData(queryKeys.settings, settings);
       // A lower limit drops the oldest outputs at once.
       if (patch.historyLimit !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.history });
+      if (patch.apiServer !== undefined) void queryClient.invalidateQueries({ queryKey: queryKeys.apiServer });
     },
   });
 }

@@ -1,6 +1,9 @@
 import { useState, type CSSProperties, type FormEvent } from 'react';
 import { SettingsPatchSchema, type EnergyControllerSettings, type ExecutionProvider, type Settings, type SettingsPatch } from '../../../native/contract';
+import { useStudioConnection } from '../api/StudioApiContext';
+import { ApiServerCard } from '../components/ApiServerCard';
 import { CalibrationLine, useLambdaPreview } from '../components/LambdaPreview';
+import { UpdatesCard } from '../components/UpdatesCard';
 import { EnergyReadersList } from '../components/EnergyReadersList';
 import { ProviderSelect } from '../components/ProviderSelect';
 import { fieldLabel, formatLambda, lambdaWord } from '../format';
@@ -11,6 +14,7 @@ import { ViewStatus } from './ViewStatus';
 export function SettingsView() {
   const settings = useSettings();
   const update = useUpdateSettings();
+  const { transport } = useStudioConnection();
   return (
     <div className="page">
       <header className="page-header">
@@ -24,6 +28,8 @@ export function SettingsView() {
       {/* Keyed on the saved values so the form restarts from whatever the host now holds. */}
       {settings.isSuccess && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} update={update} />}
       {settings.isSuccess && <CalibrationCard settings={settings.data} />}
+      {settings.isSuccess && <ApiServerCard settings={settings.data} />}
+      {settings.isSuccess && transport.kind === 'ipc' && <UpdatesCard settings={settings.data} />}
     </div>
   );
 }
