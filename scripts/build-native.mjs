@@ -8,6 +8,16 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const NATIVE_OUT_DIR = path.join(root, 'out', 'native');
 
+/** Every bare import stays external except those `bundled` names. */
+function externalPackagesExcept(bundled) {
+  return {
+    name: 'external-packages',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, (args) => (bundled.test(args.path) ? undefined : { path: args.path, external: true }));
+    },
+  };
+}
+
 export async function buildNative({ logLevel = 'warning' } = {}) {
   await build({
     absWorkingDir: root,
@@ -18,8 +28,9 @@ export async function buildNative({ logLevel = 'warning' } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20.19',
-    // onnxruntime-node, zod, tokenizers …: loaded from node_modules as they are, never bundled.
-    packages: 'external',
+    // onnxruntime-node, zod, tokenizers …: loaded from node_modules as they are, never bundled. ECharts (the
+    // report's figures) is the exception: the renderer bundles it too, so the package ships no second copy.
+    plugins: [externalPackagesExcept(/^(echarts|zrender|tslib)(\/|$)/)],
     // Chunks sit beside the entries: native/host/paths.ts finds the project root two folders up, as from its source.
     chunkNames: '[name]-[hash]',
     logLevel,

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IpcMainInvokeEvent, Session } from 'electron';
 import { IPC_CHANNELS, type CallOutcome } from '../../native/contract';
 import { appProtocolHandler, registerAppScheme } from './app-protocol';
-import { createLogger } from './common/log';
+import { createLogger } from '../../native/host/supervisor';
 import { APP_INDEX_URL, appSource, contentSecurityPolicy } from './common/url-policy';
 import { registerCallHandler } from './ipc';
 import { applySessionPolicy, guardAllWebContents } from './security';

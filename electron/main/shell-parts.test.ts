@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StudioEvent } from '../../native/contract';
-import { createLogger } from './common/log';
+import { createLogger } from '../../native/host/supervisor';
 import { consoleAndFileSink, RotatingLogFile } from './log-file';
 import { RestartReport } from './restart-report';
 import { UpdateController, type Updater } from './updates';

@@ -1,4 +1,4 @@
-import type { Logger } from './common/log';
+import type { Logger } from '../../native/host/supervisor';
 
 /** The part of electron-updater's autoUpdater the shell uses. */
 export interface Updater {

@@ -104,15 +104,16 @@ function sameSecret(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-/** The request's URL; a malformed one (bad percent-encoding included) is the client's error, on every route. */
+/** The request's URL; a malformed one (a bad %-escape included) is the client's error, on every route. */
 function requestUrl(raw: string | undefined, hostHeader: string): URL {
+  let url: URL;
   try {
-    const url = new URL(raw ?? '/', `http://${hostHeader}`);
-    decodeURIComponent(url.pathname);
-    return url;
+    url = new URL(raw ?? '/', `http://${hostHeader}`);
   } catch {
-    throw new ApiError('bad_request', 'The request URL is malformed (bad percent-encoding).');
+    throw new ApiError('bad_request', 'The request URL is malformed.');
   }
+  decodedPath(url);
+  return url;
 }
 
 /** A file of the static folder, following links only where they stay inside it; null when there is none. */

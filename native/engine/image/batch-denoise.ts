@@ -1,7 +1,7 @@
 import { ApiError, type ImageResult } from '../../contract';
 import type { GraphSession } from './graph-session';
 import { floatData, floatTensorFor, timestepTensorFor } from './graph-session';
-import type { ImageStepInfo, PreparedImageRun, UnetLayout } from './image-generator';
+import type { ImageStepInfo, PreparedImageRun, UnetLayout } from './image-run';
 import { NoiseGenerator } from './noise';
 import type { Scheduler } from './schedulers';
 
