@@ -3,7 +3,7 @@ import { StudioHost } from '../host/studio-host';
 import { ApiError } from '../contract';
 import { parseOptions, UsageError } from './args';
 
-export const MODELS_USAGE = 'pareto models list|import DIR|verify ID [--json]';
+export const MODELS_USAGE = 'pareto models list|import DIR|verify ID|remove ID [--json]';
 
 export async function models(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } });
@@ -20,6 +20,12 @@ export async function models(args: string[]): Promise<number> {
     if (!folder) throw new UsageError('pareto models import needs a model folder.');
     const model = await host.invoke('importModel', { path: folder });
     process.stdout.write(values.json ? JSON.stringify(model) + '\n' : `Imported ${model.id} (${model.path})\n`);
+    return 0;
+  }
+  if (action === 'remove') {
+    if (!folder) throw new UsageError('pareto models remove needs a model id or folder.');
+    const { removed } = await host.invoke('removeModel', { model: folder });
+    process.stdout.write(values.json ? JSON.stringify({ removed }) + '\n' : `Removed ${folder} from the studio (its folder ${removed} is still on disk)\n`);
     return 0;
   }
   if (action === 'verify') {

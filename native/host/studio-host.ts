@@ -105,6 +105,7 @@ export class StudioHost {
   readonly handlers: Handlers = {
     listModels: async () => this.registry.list(),
     importModel: async ({ path }) => this.registry.import(path),
+    removeModel: async ({ model }) => ({ removed: this.registry.remove(model) }),
     verifyModel: async ({ model }) => {
       const { info, manifest } = this.registry.resolvePackage(model);
       if (!manifest) return { model: info.id, ok: true, files: null };

@@ -5,6 +5,7 @@ import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, emptyTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
+import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
 import { argmax } from './teacher-forcing';
 
@@ -39,38 +40,54 @@ export interface DecoderLayout {
   hasSequenceLengths: boolean;
   /** An additive mask input: the fused graph of a model trained on local + global attention. */
   hasAttentionBias: boolean;
+  idTypes: Record<IdInput, 'int64' | 'int32'>;
   kvType: 'float32' | 'float16';
   kvHeads: number;
   headDim: number;
 }
 
+/** The integer inputs a graph may declare as int64 or int32; each is fed as its graph declares it. */
+const ID_INPUTS = ['input_ids', 'attention_mask', 'position_ids'] as const;
+export type IdInput = (typeof ID_INPUTS)[number];
+
+/** The cache slots a graph takes, in layer order, under the folder's cache names (the first layer may be other than 0). */
+export function kvSlots(inputNames: readonly string[], outputNames: readonly string[], names: KvNameTemplates, file: string): KvSlot[] {
+  const outputs = new Set(outputNames);
+  const layers = inputNames.map((name) => kvLayer(names.pastKey, name)).filter((layer): layer is number => layer !== null).sort((a, b) => a - b);
+  return layers.map((layer) => {
+    const slot = {
+      pastKey: kvName(names.pastKey, layer),
+      pastValue: kvName(names.pastValue, layer),
+      presentKey: kvName(names.presentKey, layer),
+      presentValue: kvName(names.presentValue, layer),
+    };
+    if (!inputNames.includes(slot.pastValue)) throw new ApiError('invalid_model', `${file} takes ${slot.pastKey} but not ${slot.pastValue}.`);
+    if (!outputs.has(slot.presentKey) || !outputs.has(slot.presentValue)) {
+      throw new ApiError('invalid_model', `${file} takes ${slot.pastKey} but does not return ${slot.presentKey} and ${slot.presentValue}.`);
+    }
+    return slot;
+  });
+}
+
 function detectLayout(session: OrtSession, folder: TextModelFolder, file: string): DecoderLayout {
   const inputs = new Set(session.inputNames);
-  const outputs = new Set(session.outputNames);
-  if (!inputs.has('input_ids') || !outputs.has('logits')) {
+  if (!inputs.has('input_ids') || !session.outputNames.includes('logits')) {
     throw new ApiError(
       'invalid_model',
       `${file} is not a text decoder: it needs input 'input_ids' and output 'logits' (it has inputs ${session.inputNames.join(', ')}).`,
     );
   }
-  const slots: KvSlot[] = [];
-  for (let layer = 0; inputs.has(`past_key_values.${layer}.key`); layer++) {
-    const slot = {
-      pastKey: `past_key_values.${layer}.key`,
-      pastValue: `past_key_values.${layer}.value`,
-      presentKey: `present.${layer}.key`,
-      presentValue: `present.${layer}.value`,
-    };
-    if (!outputs.has(slot.presentKey) || !outputs.has(slot.presentValue)) {
-      throw new ApiError('invalid_model', `${file} takes ${slot.pastKey} but does not return ${slot.presentKey}.`);
-    }
-    slots.push(slot);
-  }
-  if (slots.length === 0) throw new ApiError('invalid_model', `${file} has no past_key_values inputs: the engine needs a KV-cache export.`);
+  const slots = kvSlots(session.inputNames, session.outputNames, folder.kvNames, file);
+  if (slots.length === 0) throw new ApiError('invalid_model', `${file} has no ${kvName(folder.kvNames.pastKey, 0)} inputs: the engine needs a decoder exported with its KV cache.`);
 
-  const keyMeta = session.inputMetadata.find((meta) => meta.name === slots[0]!.pastKey);
+  const metadata = (name: string) => session.inputMetadata.find((meta) => meta.name === name);
+  const keyMeta = metadata(slots[0]!.pastKey);
   const shape = keyMeta?.isTensor ? keyMeta.shape : [];
   const fixed = (value: unknown, fallback: number) => (typeof value === 'number' && value > 0 ? value : fallback);
+  const idType = (name: IdInput) => {
+    const meta = metadata(name);
+    return meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
+  };
   return {
     slots,
     hasPositionIds: inputs.has('position_ids'),
@@ -78,16 +95,20 @@ function detectLayout(session: OrtSession, folder: TextModelFolder, file: string
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     hasSequenceLengths: inputs.has('seqlens_k') && inputs.has('total_sequence_length'),
     hasAttentionBias: inputs.has('attention_bias'),
+    idTypes: Object.fromEntries(ID_INPUTS.map((name) => [name, idType(name)])) as DecoderLayout['idTypes'],
     kvType: keyMeta?.isTensor && keyMeta.type === 'float16' ? 'float16' : 'float32',
     kvHeads: fixed(shape[1], folder.config.numKvHeads),
     headDim: fixed(shape[3], folder.config.headDim),
   };
 }
 
-function int64Range(start: number, count: number): BigInt64Array {
-  const values = new BigInt64Array(count);
-  for (let i = 0; i < count; i++) values[i] = BigInt(start + i);
-  return values;
+/** Integer ids as the tensor type the graph declares for that input. */
+function idTensor(type: 'int64' | 'int32', values: ArrayLike<number>, dims: readonly number[]): Tensor {
+  return type === 'int32' ? int32Tensor(Int32Array.from(values), dims) : int64Tensor(BigInt64Array.from(values, (v) => BigInt(v)), dims);
+}
+
+function positionRange(start: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + i);
 }
 
 /**
@@ -267,9 +288,10 @@ export class DecoderSession implements DecoderStep {
   tokenFeeds(ids: readonly number[], pastLength: number, positionOffset = 0): TensorMap {
     const count = ids.length;
     const total = pastLength + count;
-    const feeds: TensorMap = { input_ids: int64Tensor(BigInt64Array.from(ids, BigInt), [1, count]) };
-    if (this.layout.hasAttentionMask) feeds.attention_mask = int64Tensor(new BigInt64Array(total).fill(1n), [1, total]);
-    if (this.layout.hasPositionIds) feeds.position_ids = int64Tensor(int64Range(pastLength + positionOffset, count), [1, count]);
+    const { idTypes } = this.layout;
+    const feeds: TensorMap = { input_ids: idTensor(idTypes.input_ids, ids, [1, count]) };
+    if (this.layout.hasAttentionMask) feeds.attention_mask = idTensor(idTypes.attention_mask, new Array<number>(total).fill(1), [1, total]);
+    if (this.layout.hasPositionIds) feeds.position_ids = idTensor(idTypes.position_ids, positionRange(pastLength + positionOffset, count), [1, count]);
     if (this.layout.hasUseCacheBranch) feeds.use_cache_branch = boolTensor([pastLength > 0], [1]);
     if (this.layout.hasSequenceLengths) {
       feeds.seqlens_k = int32Tensor(Int32Array.of(total - 1), [1]);
