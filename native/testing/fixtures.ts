@@ -41,18 +41,18 @@ export function copyModel(source: string): string {
 }
 
 /**
- * A folder that a script of scripts/ builds into the temporary folder, once per machine: it is built
- * under a per-process name and renamed into place, so no one sees it half made and test processes
- * that build it at once do not clash. `what` and `needs` say, on failure, what it is and what it takes.
+ * A folder built into the temporary folder once per machine: it is built under a per-process name and
+ * renamed into place, so no one sees it half made and test processes that build it at once do not clash.
  */
-function builtOnce(name: string, script: string, args: string[], what: string, needs: string): string {
+export function buildOnce(name: string, build: (staging: string) => void): string {
   const target = path.join(os.tmpdir(), name);
   if (fs.existsSync(target)) return target;
   const staging = `${target}.${process.pid}`;
-  const result = spawnSync('/usr/bin/python3', [path.join(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
-  if (result.status !== 0) {
+  try {
+    build(staging);
+  } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${result.stderr || result.error}`);
+    throw error;
   }
   try {
     fs.renameSync(staging, target);
@@ -60,6 +60,14 @@ function builtOnce(name: string, script: string, args: string[], what: string, n
     fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
   }
   return target;
+}
+
+/** A folder that a script of scripts/ builds once per machine; `what` and `needs` say, on failure, what it is and what it takes. */
+function builtOnce(name: string, script: string, args: string[], what: string, needs: string): string {
+  return buildOnce(name, (staging) => {
+    const result = spawnSync('/usr/bin/python3', [path.join(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${result.stderr || result.error}`);
+  });
 }
 
 /**
