@@ -30,6 +30,32 @@ export const ImageModelDefaultsSchema = z.object({
 });
 export type ImageModelDefaults = z.infer<typeof ImageModelDefaultsSchema>;
 
+/** One operating point a package offers, with the quality it declares (pareto.json) where it declares one. */
+export const ModelCardPointSchema = z.object({
+  precision: z.string(),
+  depth: z.number().int().positive().nullable(),
+  steps: z.number().int().positive().nullable(),
+  /** The file it runs, relative to the model folder. */
+  file: z.string(),
+  bitsPerByte: z.number().nullable(),
+  frechetDistance: z.number().nullable(),
+});
+
+/** What a creator needs to know about a model before picking it (the Models view's card). */
+export const ModelCardSchema = z.object({
+  /** The layout the folder was read as. */
+  layout: z.enum(['pareto', 'transformers.js', 'onnxruntime-genai', 'diffusers']),
+  parameters: z.number().int().positive().nullable(),
+  /** Where it comes from: pareto.json's provenance, or a Hugging Face README's front matter. */
+  origin: z.string().nullable(),
+  data: z.array(z.string()),
+  licence: z.string().nullable(),
+  points: z.array(ModelCardPointSchema),
+  /** Whether pareto.json lists sha256 checksums to verify the files against. */
+  hasChecksums: z.boolean(),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+
 export const ModelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -47,6 +73,7 @@ export const ModelInfoSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   /** For image models: their default size, scheduler and steps. */
   image: ImageModelDefaultsSchema.nullable().optional(),
+  card: ModelCardSchema.optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 

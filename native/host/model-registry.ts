@@ -6,6 +6,7 @@ import { findUnetPoint, imagePrecisions, isImageModelFolder, loadImageModelFolde
 import { defaultSchedulerName } from '../engine/image/schedulers';
 import { checkTextModel } from '../engine/text/model-check';
 import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
+import { imageModelCard, textModelCard } from './model-card';
 import { ModelFolderCache } from './model-folder-cache';
 import type { SettingsStore } from './settings-store';
 
@@ -28,6 +29,7 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
     variants: folderPrecisions(folder),
     depths: [...new Set(folder.points.map((point) => point.depth))].sort((a, b) => a - b),
     sizeBytes: folder.sizeBytes,
+    card: textModelCard(folder),
   };
 }
 
@@ -53,6 +55,7 @@ function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['
     depths: [],
     sizeBytes: folder.sizeBytes,
     image: imageDefaults(folder),
+    card: imageModelCard(folder),
   };
 }
 

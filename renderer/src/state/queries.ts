@@ -1,5 +1,5 @@
 import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
+import type { ApiError, ApiParams, ApiResult, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import type { CompareState } from './compareState';
 import { seedImageJob, type ImageJobState } from './imageJobState';
@@ -113,6 +113,23 @@ export function useImportModel() {
       void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
     },
   });
+}
+
+export function useRemoveModel() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<{ removed: string }, ApiError, string>({
+    mutationFn: (model) => api.removeModel({ model }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.models });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
+    },
+  });
+}
+
+export function useVerifyModel() {
+  const api = useStudioApi();
+  return useMutation<ApiResult<'verifyModel'>, ApiError, string>({ mutationFn: (model) => api.verifyModel({ model }) });
 }
 
 export function useUpdateSettings() {
