@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { ApiError, apiMethods, isApiMethod, type ApiMethod, type ApiParams, type ApiResult, type BudgetDecision, type ResolvedTextGenerationRequest, type StudioEvent, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
 import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import type { GraphSession } from '../engine/image/graph-session';
 import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
-import { listProviders } from '../engine/onnx/providers';
+import { keepProviderProbesIn, listProviders } from '../engine/onnx/provider-probe';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
@@ -70,6 +71,7 @@ export class StudioHost {
   constructor(options: StudioHostOptions) {
     this.energy = options.energyMeter ?? createEnergyMeter();
     this.settings = new SettingsStore(options.dataDir);
+    keepProviderProbesIn(path.join(options.dataDir, 'providers.json'));
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
@@ -112,7 +114,7 @@ export class StudioHost {
       const files = await verifyPackage(info.path, manifest);
       return { model: info.id, ok: files.every((file) => file.ok), files };
     },
-    listProviders: async () => listProviders(),
+    listProviders: () => listProviders(),
     getSettings: async () => this.settings.get(),
     updateSettings: async (patch) => {
       const before = this.settings.get();

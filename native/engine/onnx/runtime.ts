@@ -44,3 +44,7 @@ export function defaultThreadCount(): number {
 export async function createSession(model: string | Uint8Array, options: OrtSessionOptions): Promise<OrtSession> {
   return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }
+
+export function onnxRuntimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}

@@ -115,7 +115,7 @@ async function checkFile(folder: TextModelFolder, point: OperatingPointFile): Pr
   try {
     summary = readGraphSummary(point.path);
   } catch (error) {
-    if (error instanceof NotAnOnnxGraph) throw new Refusal(`${relative} is not an ONNX model: ${error.message}.`);
+    if (error instanceof NotAnOnnxGraph) throw new Refusal(`${relative} is not an ONNX model: it is truncated, corrupt or another kind of file (${error.message}).`);
     throw error;
   }
   await checkExternalData(summary, point.path, folder, relative);
