@@ -1,7 +1,11 @@
 import { DataType } from './onnx-model';
-import { attribute, readGraphSummary, type GraphSummary } from './graph-summary';
+import { attribute, readGraphSummary, type GraphSummary, type InitializerHeader } from './graph-summary';
 
 const BYTES_PER_ELEMENT: Record<number, number> = { [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.INT8]: 1, [DataType.UINT8]: 1 };
+function initializerBytes(initializer: InitializerHeader): number {
+  return initializer.dims.reduce((product, dim) => product * dim, 1) * (BYTES_PER_ELEMENT[initializer.dataType] ?? 0);
+}
+
 const QUANTISED_TYPES: readonly number[] = [DataType.INT8, DataType.UINT8];
 
 /**
@@ -13,7 +17,7 @@ export function weightPrecision(summary: GraphSummary): string {
   if (packed) return `int${attribute(packed, 'bits')?.i ?? 4}`;
   const bytes = new Map<number, number>();
   for (const initializer of summary.initializers) {
-    const size = initializer.dims.reduce((product, dim) => product * dim, 1) * (BYTES_PER_ELEMENT[initializer.dataType] ?? 0);
+    const size = initializerBytes(initializer);
     const type = QUANTISED_TYPES.includes(initializer.dataType) ? DataType.INT8 : initializer.dataType;
     bytes.set(type, (bytes.get(type) ?? 0) + size);
   }
@@ -33,4 +37,20 @@ export function filePrecision(file: string, named: string): string {
   } catch {
     return named;
   }
+}
+
+/**
+ * The weight bytes one decode step reads: every initializer, except tables only gathered from (an
+ * embedding lookup reads one row per token).
+ */
+export function weightBytesPerToken(summary: GraphSummary): number {
+  const gatheredOnly = new Set(summary.initializers.map((initializer) => initializer.name));
+  for (const node of summary.nodes) {
+    node.input.forEach((input, slot) => {
+      if (node.op_type !== 'Gather' || slot !== 0) gatheredOnly.delete(input);
+    });
+  }
+  return summary.initializers
+    .filter((initializer) => !gatheredOnly.has(initializer.name))
+    .reduce((sum, initializer) => sum + initializerBytes(initializer), 0);
 }
