@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,4 +18,13 @@ export function defaultModelsDir(): string {
 /** The built renderer that the web mode serves. */
 export function defaultRendererDir(): string {
   return path.join(projectRoot, 'out', 'renderer');
+}
+
+/** The studio's version (package.json), which keys what the engine caches on disk. */
+export function studioVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -7,6 +7,8 @@ import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
 import { keepProviderProbesIn, listProviders } from '../engine/onnx/provider-probe';
+import { keepFusedRewritesIn } from '../engine/text/fused/rewrite-cache';
+import { studioVersion } from './paths';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import type { DecoderSession } from '../engine/text/decoder-session';
@@ -72,6 +74,7 @@ export class StudioHost {
     this.energy = options.energyMeter ?? createEnergyMeter();
     this.settings = new SettingsStore(options.dataDir);
     keepProviderProbesIn(path.join(options.dataDir, 'providers.json'));
+    keepFusedRewritesIn(path.join(options.dataDir, 'fused-rewrites'), studioVersion());
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);

@@ -5,6 +5,7 @@ import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, emptyTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
+import { cachedRewrite, storeRewrite } from './fused/rewrite-cache';
 import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
 import { argmax } from './teacher-forcing';
@@ -216,6 +217,11 @@ export class DecoderSession implements DecoderStep {
   }
 
   static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<DecoderSession> {
+    const cached = tuning.fuseGraph !== false && ep === 'cpu' ? cachedRewrite(point.path, folder.config) : null;
+    if (cached) {
+      const opened = await openSession(cached.model, { ep: 'cpu', displayName: `the stored fused rewrite of onnx/${path.basename(point.path)}`, ...tuning });
+      return new DecoderSession(opened.session, detectLayout(opened.session, folder, 'the fused graph'), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
+    }
     const displayName = `onnx/${path.basename(point.path)}`;
     const opened = await openSession(point.path, { ep, displayName, ...tuning });
     let exported: DecoderSession;
@@ -257,6 +263,7 @@ export class DecoderSession implements DecoderStep {
       const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0);
       if (disagreement === null) {
         await this.release();
+        storeRewrite(this.point.path, folder.config, rewrite.bytes, rewrite.graph);
         return fused;
       }
       await fused.release();
