@@ -8,6 +8,7 @@ import type { DecoderGraph } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
+import { measureColdStart } from './cold-start';
 import { measureCopyBandwidth } from './memory-bandwidth';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { shapeModel, type ModelShape } from './synthetic-model';
@@ -50,6 +51,8 @@ export interface ShapeBenchReport {
   memoryBandwidth: { gbPerSecond: number; copyMegabytes: number };
   precisions: Partial<Record<PrecisionName, PrecisionResult>>;
   ratios: { vsTransformersJs: Partial<Record<PrecisionName, number>>; int4VsFp32?: number; int4AccuracyLevel4VsDefault?: number };
+  /** Time to the first token of the int4 variant from a cold process: first load (rewrite, probe, store) against second (the stored rewrite). */
+  coldStart?: ReturnType<typeof measureColdStart>;
   skipped: Record<string, string>;
 }
 
@@ -141,6 +144,11 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     const ms = (name: PrecisionName) => report.precisions[name]!.studio.msPerTokenMedian;
     report.ratios.int4VsFp32 = ms('fp32') / ms('int4');
     report.ratios.int4AccuracyLevel4VsDefault = ms('int4-accuracy0') / ms('int4');
+    try {
+      report.coldStart = measureColdStart(folder.dir, 'q4');
+    } catch (error) {
+      report.skipped.coldStart = String((error as Error).message);
+    }
     return report;
   } finally {
     await Promise.all(peers.map((peer) => peer.dispose()));

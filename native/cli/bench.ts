@@ -105,6 +105,9 @@ async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: 
       `copy bandwidth ${report.memoryBandwidth.gbPerSecond.toFixed(1)} GB/s\n` +
       rows.join('') +
       (report.ratios.int4VsFp32 === undefined ? '' : `  int4VsFp32 ${report.ratios.int4VsFp32.toFixed(2)}×, int4 accuracy level 4 vs default ${report.ratios.int4AccuracyLevel4VsDefault!.toFixed(2)}×\n`) +
+      (report.coldStart
+        ? `  cold start, int4: first load ${(report.coldStart.firstLoadMs / 1000).toFixed(2)} s to the first token, second ${(report.coldStart.secondLoadMs / 1000).toFixed(2)} s (${report.coldStart.ratio.toFixed(2)}×)\n`
+        : '') +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;

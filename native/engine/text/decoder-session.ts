@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { halfArrayToFloat } from '../onnx/float16';
+import { readGraphSummary } from '../onnx/graph-summary';
 import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, emptyTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
@@ -153,8 +154,31 @@ function lastRow(logits: Tensor): Float32Array {
  */
 const PROBE_TOLERANCE = 2e-2;
 
+/**
+ * Graphs whose products quantise their activations (int8, and int4 at accuracy level 4) round a few inputs the
+ * other way wherever the fused kernels' float results differ in the last bit, and on a deep model those steps
+ * add up past PROBE_TOLERANCE in single logits (4–6 % on 30 random-weight layers); the two distributions still
+ * point the same way. Float graphs get no such allowance, so a wrong rotary table cannot hide in it.
+ */
+const QUANTISED_PROBE_MIN_COSINE = 0.995;
+
+/** Whether a graph's weight products quantise their activations: int8 weights (DequantizeLinear, which onnxruntime fuses into MatMulNBits) or MatMulNBits. */
+function quantisesActivations(file: string): boolean {
+  return readGraphSummary(file).nodes.some((n) => n.op_type === 'DequantizeLinear' || n.op_type === 'MatMulNBits');
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let [dot, normA, normB] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    normA += a[i]! * a[i]!;
+    normB += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(normA * normB);
+}
+
 /** Runs a short prompt and two cached steps through both decoders; says how they differ, or null. */
-async function probeDisagreement(reference: DecoderStep, candidate: DecoderStep, vocabSize: number, firstId: number): Promise<string | null> {
+async function probeDisagreement(reference: DecoderStep, candidate: DecoderStep, vocabSize: number, firstId: number, quantised: boolean): Promise<string | null> {
   let ids = [firstId, ...Array.from({ length: 7 }, (_, i) => (i * 7919 + 13) % vocabSize)];
   let [expected, actual] = [reference.emptyCache(), candidate.emptyCache()];
   for (let step = 0; step < 3; step++) {
@@ -165,7 +189,8 @@ async function probeDisagreement(reference: DecoderStep, candidate: DecoderStep,
       scale = Math.max(scale, Math.abs(a.logits[i]!));
       worst = Math.max(worst, Math.abs(a.logits[i]! - b.logits[i]!));
     }
-    if (!(worst <= PROBE_TOLERANCE * scale) || argmax(a.logits) !== argmax(b.logits)) {
+    const close = worst <= PROBE_TOLERANCE * scale || (quantised && cosine(a.logits, b.logits) >= QUANTISED_PROBE_MIN_COSINE);
+    if (!close || argmax(a.logits) !== argmax(b.logits)) {
       return `the fused graph's logits differ from the export's by ${worst.toPrecision(3)} at probe step ${step}`;
     }
     [expected, actual, ids] = [a.cache, b.cache, [argmax(a.logits)]];
@@ -260,7 +285,7 @@ export class DecoderSession implements DecoderStep {
       const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `fused onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
       const layout = detectLayout(opened.session, folder, 'the fused graph');
       fused = new DecoderSession(opened.session, layout, this.point, this.ep, this.fallbackReason, rewrite.graph, folder.config.trainedAttention);
-      const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0);
+      const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0, quantisesActivations(this.point.path));
       if (disagreement === null) {
         await this.release();
         storeRewrite(this.point.path, folder.config, rewrite.bytes, rewrite.graph);
