@@ -436,6 +436,15 @@ def export_onnx(model, c, path):
 
 # --------------------------------------------------------------------------- int8
 
+def replace_nodes(gr, new_nodes, removed):
+    """Puts `new_nodes` in the graph's place and drops the initializers named in `removed`."""
+    kept = [t for t in gr.initializer if t.name not in removed]
+    del gr.initializer[:]
+    gr.initializer.extend(kept)
+    del gr.node[:]
+    gr.node.extend(new_nodes)
+
+
 def quantize_int8(src, dst):
     """Rewrite every MatMul whose B input is a 2-D float initializer: store it as int8 with a
     per-output-channel scale (symmetric, zero point 0) and put DequantizeLinear(axis=1) in
@@ -476,11 +485,7 @@ def quantize_int8(src, dst):
                 node.input[1] = dn
                 n_q += 1
         new_nodes.append(node)
-    kept = [t for t in gr.initializer if t.name not in removed]
-    del gr.initializer[:]
-    gr.initializer.extend(kept)
-    del gr.node[:]
-    gr.node.extend(new_nodes)
+    replace_nodes(gr, new_nodes, removed)
     # drop stale value_info for removed initializers
     vi = [v for v in gr.value_info if v.name not in removed]
     del gr.value_info[:]
@@ -532,11 +537,7 @@ def quantize_int4(src, dst, accuracy_level):
             n_q += 1
         else:
             new_nodes.append(node)
-    kept = [t for t in gr.initializer if t.name not in removed]
-    del gr.initializer[:]
-    gr.initializer.extend(kept)
-    del gr.node[:]
-    gr.node.extend(new_nodes)
+    replace_nodes(gr, new_nodes, removed)
     if not any(o.domain == "com.microsoft" for o in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(m, dst)

@@ -1,4 +1,4 @@
-import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { ApiError, ApiParams, ApiResult, CalibrationResult, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import type { CompareState } from './compareState';
@@ -103,28 +103,22 @@ export function useCancelJob() {
   return useMutation<{ cancelled: boolean }, ApiError, string>({ mutationFn: (jobId) => api.cancelJob({ jobId }) });
 }
 
+/** The model list and the settings that hold the imported folders, after a folder was added or removed. */
+function refetchModelList(queryClient: QueryClient): void {
+  void queryClient.invalidateQueries({ queryKey: queryKeys.models });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
+}
+
 export function useImportModel() {
   const api = useStudioApi();
   const queryClient = useQueryClient();
-  return useMutation<ModelInfo, ApiError, string>({
-    mutationFn: (path) => api.importModel({ path }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.models });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
-    },
-  });
+  return useMutation<ModelInfo, ApiError, string>({ mutationFn: (path) => api.importModel({ path }), onSuccess: () => refetchModelList(queryClient) });
 }
 
 export function useRemoveModel() {
   const api = useStudioApi();
   const queryClient = useQueryClient();
-  return useMutation<{ removed: string }, ApiError, string>({
-    mutationFn: (model) => api.removeModel({ model }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.models });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
-    },
-  });
+  return useMutation<{ removed: string }, ApiError, string>({ mutationFn: (model) => api.removeModel({ model }), onSuccess: () => refetchModelList(queryClient) });
 }
 
 export function useVerifyModel() {
