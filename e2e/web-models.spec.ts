@@ -31,6 +31,9 @@ test.describe('the Models view as a model manager', () => {
     // Launch-path models (the fixture) can be copied but not removed; the imported one can.
     await expect(page.getByTestId('model-card-tinystories-656k-onnx')).toBeVisible();
     await expect(page.getByTestId('model-remove-tinystories-656k-onnx')).toHaveCount(0);
+    // A bundled package's files are checked against the sha256 sums its pareto.json lists.
+    await page.getByTestId('model-verify-pareto-stories-student-s').click();
+    await expect(page.getByTestId('model-verify-result-pareto-stories-student-s')).toHaveText(/^All \d+ files match their checksums\.$/);
     await page.screenshot({ path: screenshotPath('web-models.png'), fullPage: true });
 
     await page.getByTestId(`model-remove-${id}`).click();
