@@ -79,11 +79,11 @@ export function fixtureVariants(): string {
 }
 
 /**
- * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32 and int8; its graph masks
- * attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
+ * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32, int8 and int4 MatMulNBits; its graph
+ * masks attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
  */
 export function syntheticTinyLlama(): string {
-  return builtOnce('pareto-synthetic-tiny-llama-v1', 'make_synthetic_llama.py', ['--preset', 'tiny', '--int8'], 'the synthetic Llama', 'torch, onnx and numpy');
+  return builtOnce('pareto-synthetic-tiny-llama-v2', 'make_synthetic_llama.py', ['--preset', 'tiny', '--int8', '--int4'], 'the synthetic Llama', 'torch, onnx and numpy');
 }
 
 /** The fp32 graph of the 656K fixture in another layout the engine reads (scripts/make_variants.py flags). */

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../contract';
 import { DataType } from '../onnx/onnx-model';
 import { SessionPool } from '../onnx/session-pool';
-import { copyModel, fixtureLayout, fixtureVariants, referenceGreedy, tinyStoriesOnnx } from '../../testing/fixtures';
+import { copyModel, fixtureLayout, fixtureVariants, referenceGreedy, syntheticTinyLlama, tinyStoriesOnnx } from '../../testing/fixtures';
 import { addInput, editedFixture, GIT_LFS_POINTER, int32IdInputs, shiftKvLayers } from '../../testing/graph-surgery';
 import type { DecoderSession } from './decoder-session';
 import { checkTextModel } from './model-check';
@@ -113,5 +113,24 @@ describe('layouts import accepts and runs as declared', () => {
     fs.copyFileSync(path.join(fixtureVariants(), 'onnx', 'model_fp16.onnx'), path.join(dir, 'onnx', 'model.onnx'));
     expect(loadTextModelFolder(dir).points.map((point) => point.precision)).toEqual(['fp16']);
     expect(loadTextModelFolder(tinyStoriesOnnx()).points.map((point) => point.precision)).toEqual(['fp32']);
+  });
+
+  it('int4 MatMulNBits weights under the plain name: listed as int4, accepted, and run fused like the export', async () => {
+    const dir = copyModel(syntheticTinyLlama());
+    const onnxDir = path.join(dir, 'onnx');
+    fs.copyFileSync(path.join(onnxDir, 'model_q4.onnx'), path.join(onnxDir, 'model.onnx'));
+    for (const name of ['model_int8.onnx', 'model_q4.onnx', 'model_q4_accuracy0.onnx']) fs.rmSync(path.join(onnxDir, name));
+    const folder = loadTextModelFolder(dir);
+    expect(folder.points.map((point) => point.precision)).toEqual(['int4']);
+    await expect(checkTextModel(folder)).resolves.toBeUndefined();
+    const pool = new SessionPool<DecoderSession>(Infinity);
+    pools.push(pool);
+    const request = TextGenerationRequestSchema.parse({ model: 'x', prompt: 'Once upon a time', maxNewTokens: 24, doSample: false });
+    const fused = new TextGenerator(folder, pool);
+    const prepared = await fused.prepare(request);
+    expect(prepared.primary.graph.kind).toBe('fused');
+    prepared.leases.forEach((lease) => lease.release());
+    const exported = new TextGenerator(folder, pool, { fuseGraph: false });
+    expect((await fused.generate(request)).generatedIds).toEqual((await exported.generate(request)).generatedIds);
   });
 });
