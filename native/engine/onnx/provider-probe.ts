@@ -1,12 +1,13 @@
 // Whether an execution provider really starts on this machine: a one-node session on it, asked once and
 // remembered (in memory, and in a file the host keeps) so the studio offers only what works here.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderInfo } from '../../contract';
 import { DataType, encodeModel, node, tensorValueInfo } from './onnx-model';
 import { providerLabel, providerSessionOptions, unavailableReason } from './providers';
-import { createSession, onnxRuntimeVersion } from './runtime';
+import { onnxRuntimeEntry, onnxRuntimeVersion } from './runtime';
 
 const PROBE_MODEL = encodeModel({
   ir_version: 8,
@@ -23,16 +24,32 @@ export function startFailureReason(ep: ExecutionProvider, message: string): stri
   return `${label} could not start on this machine.`;
 }
 
+/** Opens the probe model on a provider and prints why it failed, if it did; run by `node -e` in a child process. */
+const PROBE_SCRIPT = `
+const ort = require(process.argv[1]);
+ort.InferenceSession.create(Buffer.from(process.argv[2], 'base64'), JSON.parse(process.argv[3]))
+  .then((session) => session.release())
+  .then(() => process.exit(0), (error) => { process.stdout.write(String(error && error.message)); process.exit(1); });
+`;
+
+const PROBE_TIMEOUT_MS = 30_000;
+
+/**
+ * A one-node session on `ep`, in a child process: a GPU driver that hangs or crashes takes only the child
+ * with it, and what the backend prints on its own (Dawn's Vulkan warnings) stays out of the studio's output.
+ */
 async function probe(ep: ExecutionProvider): Promise<string | null> {
   const staticReason = unavailableReason(ep);
   if (staticReason !== null || ep === 'cpu') return staticReason;
-  try {
-    const session = await createSession(PROBE_MODEL, { ...providerSessionOptions(ep), logSeverityLevel: 4 });
-    await session.release();
-    return null;
-  } catch (error) {
-    return startFailureReason(ep, String((error as Error).message));
-  }
+  const options = JSON.stringify({ ...providerSessionOptions(ep), logSeverityLevel: 4 });
+  const args = ['-e', PROBE_SCRIPT, onnxRuntimeEntry(), Buffer.from(PROBE_MODEL).toString('base64'), options];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
+      if (!error) resolve(null);
+      else if (error.killed) resolve(`${providerLabel(ep)} did not start within ${PROBE_TIMEOUT_MS / 1000} s on this machine.`);
+      else resolve(startFailureReason(ep, stdout || error.message));
+    });
+  });
 }
 
 /** What every probe on this machine found, valid while onnxruntime, the platform and the machine are the same. */

@@ -1,4 +1,5 @@
 // The only module that imports onnxruntime-node: sessions, tensors and the backends it was built with.
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 
@@ -47,4 +48,9 @@ export async function createSession(model: string | Uint8Array, options: OrtSess
 
 export function onnxRuntimeVersion(): string {
   return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}
+
+/** Where onnxruntime-node's entry lies, for a child process that must load it on its own (provider probes). */
+export function onnxRuntimeEntry(): string {
+  return createRequire(import.meta.url).resolve('onnxruntime-node');
 }
