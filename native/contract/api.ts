@@ -30,6 +30,8 @@ export const apiMethods = {
   verifyModel: { params: ModelRefSchema, result: ModelVerificationSchema },
   /** Forgets an imported model (its folder stays on disk); `removed` is the folder's path. */
   removeModel: { params: ModelRefSchema, result: z.object({ removed: z.string() }) },
+  /** Shows a known model's folder in the desktop's file manager. */
+  revealModel: { params: ModelRefSchema, result: z.object({ path: z.string() }) },
   listProviders: { params: z.undefined(), result: z.array(ProviderInfoSchema) },
   getSettings: { params: z.undefined(), result: SettingsSchema },
   updateSettings: { params: SettingsPatchSchema, result: SettingsSchema },

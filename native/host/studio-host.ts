@@ -28,6 +28,7 @@ import { meterJob } from './job-energy';
 import { JobEventBuffer } from './job-event-buffer';
 import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
+import { openFolderInFileManager } from './open-folder';
 import { SettingsStore } from './settings-store';
 import type { z } from 'zod';
 
@@ -38,6 +39,8 @@ export interface StudioHostOptions {
   modelPaths?: readonly string[];
   /** The energy meter; by default every reader this machine may have, best first. */
   energyMeter?: EnergyMeter;
+  /** Shows a folder in the desktop's file manager (the Models view's Reveal); by default the platform's opener. */
+  openFolder?: (dir: string) => Promise<void>;
 }
 
 const MB = 1024 * 1024;
@@ -69,8 +72,10 @@ export class StudioHost {
   private readonly energy: EnergyMeter;
   private readonly budget = new EnergyController();
   private readonly comparisons: CompareRunner;
+  private readonly openFolder: (dir: string) => Promise<void>;
 
   constructor(options: StudioHostOptions) {
+    this.openFolder = options.openFolder ?? openFolderInFileManager;
     this.energy = options.energyMeter ?? createEnergyMeter();
     this.settings = new SettingsStore(options.dataDir);
     keepProviderProbesIn(path.join(options.dataDir, 'providers.json'));
@@ -111,6 +116,12 @@ export class StudioHost {
     listModels: async () => this.registry.list(),
     importModel: async ({ path }) => this.registry.import(path),
     removeModel: async ({ model }) => ({ removed: this.registry.remove(model) }),
+    revealModel: async ({ model }) => {
+      const known = this.registry.list().find((info) => info.id === model);
+      if (!known) throw new ApiError('not_found', `No model "${model}" to show. Known models: ${this.registry.list().map((info) => info.id).join(', ')}.`);
+      await this.openFolder(known.path);
+      return { path: known.path };
+    },
     verifyModel: async ({ model }) => {
       const { info, manifest } = this.registry.resolvePackage(model);
       if (!manifest) return { model: info.id, ok: true, files: null };

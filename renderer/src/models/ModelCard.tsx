@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { ModelCard as ModelCardData, ModelInfo, PlanPoint } from '../../../native/contract';
 import { CopyButton } from '../components/CopyButton';
 import { formatBytes, formatNumber, formatTokens } from '../format';
-import { usePlanPreview, useRemoveModel, useVerifyModel } from '../state/queries';
+import { usePlanPreview, useRemoveModel, useRevealModel, useVerifyModel } from '../state/queries';
 
 const LAYOUT_NAMES: Record<ModelCardData['layout'], string> = {
   pareto: 'Pareto package (pareto.json)',
@@ -71,6 +71,7 @@ function OperatingPoints({ model, card }: { model: ModelInfo; card: ModelCardDat
 export function ModelCard({ model }: { model: ModelInfo }) {
   const remove = useRemoveModel();
   const verify = useVerifyModel();
+  const reveal = useRevealModel();
   const card = model.card;
   return (
     <article className="card model-card" data-testid={`model-card-${model.id}`} aria-label={model.name}>
@@ -94,7 +95,10 @@ export function ModelCard({ model }: { model: ModelInfo }) {
               {verify.isPending ? 'Verifying…' : 'Verify checksums'}
             </button>
           )}
-          <CopyButton text={model.path} label="Copy folder path" title={`Copy ${model.path}`} testId={`model-copy-path-${model.id}`} />
+          <button type="button" className="button" data-testid={`model-reveal-${model.id}`} title={`Show ${model.path} in the file manager`} onClick={() => reveal.mutate(model.id)}>
+            Show folder
+          </button>
+          <CopyButton text={model.path} label="Copy path" title={`Copy ${model.path}`} testId={`model-copy-path-${model.id}`} />
           {model.source === 'imported' && (
             <button type="button" className="button button-danger" data-testid={`model-remove-${model.id}`} disabled={remove.isPending} onClick={() => remove.mutate(model.id)}>
               Remove
@@ -122,9 +126,9 @@ export function ModelCard({ model }: { model: ModelInfo }) {
           {verify.data.ok ? `All ${verify.data.files?.length ?? 0} files match their checksums.` : `Changed or missing: ${verify.data.files!.filter((file) => !file.ok).map((file) => file.file).join(', ')}.`}
         </p>
       )}
-      {(verify.isError || remove.isError) && (
+      {(verify.isError || remove.isError || reveal.isError) && (
         <p className="inline-error" role="alert">
-          {(verify.error ?? remove.error)!.message}
+          {(verify.error ?? remove.error ?? reveal.error)!.message}
         </p>
       )}
     </article>

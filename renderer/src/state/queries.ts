@@ -121,6 +121,11 @@ export function useRemoveModel() {
   return useMutation<{ removed: string }, ApiError, string>({ mutationFn: (model) => api.removeModel({ model }), onSuccess: () => refetchModelList(queryClient) });
 }
 
+export function useRevealModel() {
+  const api = useStudioApi();
+  return useMutation<{ path: string }, ApiError, string>({ mutationFn: (model) => api.revealModel({ model }) });
+}
+
 export function useVerifyModel() {
   const api = useStudioApi();
   return useMutation<ApiResult<'verifyModel'>, ApiError, string>({ mutationFn: (model) => api.verifyModel({ model }) });
