@@ -58,6 +58,14 @@ PRESETS = {
     "bench": dict(hidden_size=1024, intermediate_size=4096, num_hidden_layers=2,
                   num_attention_heads=16, num_key_value_heads=4, vocab_size=4096,
                   max_position_embeddings=2048, tie_word_embeddings=False, init_gain=(1.0, 1.0, 2.0)),
+    # The shapes of real small models users run (random weights): decode at these sizes is bound by
+    # memory bandwidth, which `pareto bench text --model-shape` measures against.
+    "smollm2-135m": dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                         num_attention_heads=9, num_key_value_heads=3, vocab_size=49152,
+                         max_position_embeddings=8192, tie_word_embeddings=True, init_gain=(1.0, 1.0, 2.0)),
+    "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
+                         num_attention_heads=14, num_key_value_heads=2, vocab_size=151936,
+                         max_position_embeddings=32768, tie_word_embeddings=True, init_gain=(1.0, 1.0, 2.0)),
 }
 
 # Used only when the TinyStories sample is not there, so the script still runs alone.
@@ -428,6 +436,15 @@ def export_onnx(model, c, path):
 
 # --------------------------------------------------------------------------- int8
 
+def replace_nodes(gr, new_nodes, removed):
+    """Puts `new_nodes` in the graph's place and drops the initializers named in `removed`."""
+    kept = [t for t in gr.initializer if t.name not in removed]
+    del gr.initializer[:]
+    gr.initializer.extend(kept)
+    del gr.node[:]
+    gr.node.extend(new_nodes)
+
+
 def quantize_int8(src, dst):
     """Rewrite every MatMul whose B input is a 2-D float initializer: store it as int8 with a
     per-output-channel scale (symmetric, zero point 0) and put DequantizeLinear(axis=1) in
@@ -468,16 +485,61 @@ def quantize_int8(src, dst):
                 node.input[1] = dn
                 n_q += 1
         new_nodes.append(node)
-    kept = [t for t in gr.initializer if t.name not in removed]
-    del gr.initializer[:]
-    gr.initializer.extend(kept)
-    del gr.node[:]
-    gr.node.extend(new_nodes)
+    replace_nodes(gr, new_nodes, removed)
     # drop stale value_info for removed initializers
     vi = [v for v in gr.value_info if v.name not in removed]
     del gr.value_info[:]
     gr.value_info.extend(vi)
     onnx.checker.check_model(m)
+    onnx.save(m, dst)
+    return n_q
+
+
+# --------------------------------------------------------------------------- int4
+
+INT4_BLOCK = 32
+
+
+def quantize_int4(src, dst, accuracy_level):
+    """Rewrite every MatMul whose B input is a 2-D float initializer [K, N] as onnxruntime's
+    MatMulNBits: 4-bit weights in blocks of 32 along K, symmetric (the default zero point 8),
+    one fp32 scale per block. `accuracy_level` 4 computes with int8 activations; 0 (the
+    default) dequantizes to fp32 first."""
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+
+    m = onnx.load(src)
+    gr = m.graph
+    inits = {t.name: t for t in gr.initializer}
+    uses = Counter(i for n in gr.node for i in n.input)
+    packed = {}
+    removed, new_nodes, n_q = set(), [], 0
+    for node in gr.node:
+        t = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) > 1 else None
+        if t is not None and t.data_type == TensorProto.FLOAT and len(t.dims) == 2 and t.dims[0] % INT4_BLOCK == 0:
+            k, n = t.dims
+            if t.name not in packed:
+                w = numpy_helper.to_array(t).astype(np.float32).T.reshape(n, k // INT4_BLOCK, INT4_BLOCK)
+                scale = np.abs(w).max(axis=2) / 7.0
+                scale[scale == 0] = 1.0
+                q = (np.clip(np.rint(w / scale[:, :, None]), -8, 7) + 8).astype(np.uint8)
+                blob = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)
+                names = (t.name + "_q4", t.name + "_q4_scales")
+                gr.initializer.extend([numpy_helper.from_array(blob, names[0]),
+                                       numpy_helper.from_array(scale.astype(np.float32).reshape(-1), names[1])])
+                packed[t.name] = names
+            uses[t.name] -= 1
+            if uses[t.name] == 0:
+                removed.add(t.name)
+            new_nodes.append(helper.make_node("MatMulNBits", [node.input[0], *packed[t.name]], list(node.output),
+                                              name=(node.name or "matmul_%d" % n_q) + "_q4", domain="com.microsoft",
+                                              K=k, N=n, bits=4, block_size=INT4_BLOCK, accuracy_level=accuracy_level))
+            n_q += 1
+        else:
+            new_nodes.append(node)
+    replace_nodes(gr, new_nodes, removed)
+    if not any(o.domain == "com.microsoft" for o in m.opset_import):
+        m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(m, dst)
     return n_q
 
@@ -688,6 +750,9 @@ def main():
     ap.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--int8", action="store_true", help="also write onnx/model_int8.onnx")
+    ap.add_argument("--int4", action="store_true",
+                    help="also write onnx/model_q4.onnx (MatMulNBits, block 32, accuracy level 4) and "
+                         "onnx/model_q4_accuracy0.onnx (the default accuracy level)")
     ap.add_argument("--corpus", default=DEFAULT_CORPUS, help="text the BPE merges are learned on")
     ap.add_argument("--verify", action="store_true", help="check the export with onnxruntime-node")
     ap.add_argument("--bench", type=int, default=0, metavar="N",
@@ -763,11 +828,16 @@ def main():
         n_q = quantize_int8(fp32_path, int8_path)
     elif os.path.exists(int8_path):
         os.remove(int8_path)
+    int4_files = []
+    if args.int4:
+        for level, name in ((4, "model_q4.onnx"), (0, "model_q4_accuracy0.onnx")):
+            quantize_int4(fp32_path, os.path.join(args.out, "onnx", name), level)
+            int4_files.append("onnx/" + name)
     t_build = time.time() - t0
 
     files = {}
     for rel in ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                "special_tokens_map.json", "onnx/model.onnx"] + (["onnx/model_int8.onnx"] if args.int8 else []):
+                "special_tokens_map.json", "onnx/model.onnx"] + (["onnx/model_int8.onnx"] if args.int8 else []) + int4_files:
         p = os.path.join(args.out, rel)
         with open(p, "rb") as f:
             files[rel] = {"bytes": os.path.getsize(p), "sha256": hashlib.sha256(f.read()).hexdigest()}

@@ -14,3 +14,24 @@ export function syntheticBenchModel(): string {
   if (result.status !== 0) throw new Error(`Building the synthetic model failed: ${(result.stderr || String(result.error)).trim().split('\n').at(-1)}`);
   return dir;
 }
+
+/** The real small models whose shapes (not weights) the speed benchmark reproduces. */
+export const MODEL_SHAPES = ['smollm2-135m', 'qwen2.5-0.5b'] as const;
+export type ModelShape = (typeof MODEL_SHAPES)[number];
+
+/**
+ * A random-weight decoder with a real model's shape, in fp32, int8 and int4 (MatMulNBits, block 32, accuracy
+ * levels 4 and 0), built once into the user's cache (minutes and hundreds of MB, so never into the project).
+ */
+export function shapeModel(shape: ModelShape): string {
+  const dir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'pareto-studio', `shape-${shape}-v1`);
+  if (fs.existsSync(dir)) return dir;
+  const staging = `${dir}.building-${process.pid}`;
+  const result = spawnSync('/usr/bin/python3', [SCRIPT, '--out', staging, '--preset', shape, '--int8', '--int4'], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`Building the ${shape} shape failed: ${(result.stderr || String(result.error)).trim().split('\n').at(-1)}`);
+  }
+  fs.renameSync(staging, dir);
+  return dir;
+}

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../contract';
 import { benchImage } from '../bench/image-bench';
+import { benchShape } from '../bench/shape-bench';
+import { MODEL_SHAPES } from '../bench/synthetic-model';
 import { benchText } from '../bench/text-bench';
 import { TEXT_PEERS, type TextPeer } from '../bench/text-peers';
 import { defaultModelsDir, defaultRecipesDir } from '../host/paths';
@@ -29,10 +31,12 @@ export async function bench(args: string[]): Promise<number> {
     repeats: { type: 'string' },
     prompt: { type: 'string' },
     ep: { type: 'string' },
+    'model-shape': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (positionals[0] === 'image') return benchImages(values);
   if (positionals[0] !== 'text') throw new UsageError(`Unknown bench "${positionals[0] ?? ''}". Usage: ${BENCH_USAGE}`);
+  if (values['model-shape'] !== undefined) return benchModelShape(values);
   const modelDir = values.model ?? FIXTURE_MODEL;
   if (!values.model && !fs.existsSync(modelDir)) throw new UsageError(`No --model given and the reference fixture ${modelDir} is missing.`);
   const report = await benchText({
@@ -69,6 +73,38 @@ export async function bench(args: string[]): Promise<number> {
       (report.meter
         ? `  meter: ${report.meter.source}, ${report.meter.cpuMicrosPerSample.toFixed(1)} µs CPU a sample = ${report.meter.percentOfCoreAtRate.toFixed(4)}% of a core (target < 1%); ` +
           `${report.meter.samples} samples during the runs took ${report.meter.busyMs.toFixed(1)} ms of wall time in ${(report.meter.spanMs / 1000).toFixed(1)} s (waits on a busy machine included)\n`
+        : '') +
+      Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
+  );
+  return 0;
+}
+
+async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: string; repeats?: string; prompt?: string; peers?: string; ep?: string; json?: boolean }): Promise<number> {
+  if (values.peers !== undefined && values.peers !== 'none' && values.peers !== 'transformersJs') throw new UsageError('--peers with --model-shape is transformersJs or none.');
+  const report = await benchShape({
+    shape: choiceOption('model-shape', values['model-shape'], MODEL_SHAPES)!,
+    prompt: values.prompt ?? 'Once upon a time',
+    newTokens: integerOption('new-tokens', values['new-tokens'], 2, 4096) ?? 64,
+    repeats: integerOption('repeats', values.repeats, 1, 100) ?? 5,
+    ep: choiceOption('ep', values.ep, EXECUTION_PROVIDERS) ?? 'cpu',
+    transformersJs: values.peers !== 'none',
+  });
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return 0;
+  }
+  const rows = Object.entries(report.precisions).map(([name, result]) => {
+    const peer = result.transformersJs ? `, transformers.js ${result.transformersJs.msPerTokenMedian.toFixed(2)} ms/token (${report.ratios.vsTransformersJs[name as keyof typeof report.ratios.vsTransformersJs]!.toFixed(2)}×)` : '';
+    const graph = result.graph.kind === 'fused' ? 'fused' : `export (${result.graph.reason})`;
+    return `  ${name.padEnd(15)} ${result.studio.msPerTokenMedian.toFixed(2)} ms/token${peer}; ${(result.weightBytesPerToken / 1e6).toFixed(0)} MB/token, roofline ${(result.rooflineFraction * 100).toFixed(0)}%; ${graph}\n`;
+  });
+  process.stdout.write(
+    `${report.shape} shape (random weights): ${report.newTokens} new tokens after ${report.promptTokens}, median of ${report.repeats} interleaved runs, ${report.ep}; ` +
+      `copy bandwidth ${report.memoryBandwidth.gbPerSecond.toFixed(1)} GB/s\n` +
+      rows.join('') +
+      (report.ratios.int4VsFp32 === undefined ? '' : `  int4VsFp32 ${report.ratios.int4VsFp32.toFixed(2)}×, int4 accuracy level 4 vs default ${report.ratios.int4AccuracyLevel4VsDefault!.toFixed(2)}×\n`) +
+      (report.coldStart
+        ? `  cold start, int4: first load ${(report.coldStart.firstLoadMs / 1000).toFixed(2)} s to the first token, second ${(report.coldStart.secondLoadMs / 1000).toFixed(2)} s (${report.coldStart.ratio.toFixed(2)}×)\n`
         : '') +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );

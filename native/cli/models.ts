@@ -22,6 +22,12 @@ export async function models(args: string[]): Promise<number> {
     process.stdout.write(values.json ? JSON.stringify(model) + '\n' : `Imported ${model.id} (${model.path})\n`);
     return 0;
   }
+  if (action === 'remove') {
+    if (!folder) throw new UsageError('pareto models remove needs a model id or folder.');
+    const { removed } = await host.invoke('removeModel', { model: folder });
+    process.stdout.write(values.json ? JSON.stringify({ removed }) + '\n' : `Removed ${folder} from the studio (its folder ${removed} is still on disk)\n`);
+    return 0;
+  }
   if (action === 'verify') {
     if (!folder) throw new UsageError('pareto models verify needs a model id or folder.');
     const report = await host.invoke('verifyModel', { model: folder });

@@ -1,5 +1,6 @@
 // Every subcommand's usage, apart from its code, so `pareto help` prints them without loading the engine.
 import { EXECUTION_PROVIDERS, HISTORY_KINDS, IMAGE_SCHEDULERS, ImageGenerationRequestSchema, TextGenerationRequestSchema } from '../contract';
+import { MODEL_SHAPES } from '../bench/synthetic-model';
 import { TEXT_PEERS } from '../bench/text-peers';
 import { flagHint } from './schema-flags';
 
@@ -20,7 +21,7 @@ export const GENERATE_IMAGE_USAGE = `pareto generate image [--model DIR|ID] [--l
 export const COMPARE_USAGE = `pareto compare text|image --prompt S [--seed N] [--lambda L1,L2,…] [--point MODEL[:PRECISION[:DEPTH|STEPS]] …]
     [--max-new-tokens N --temperature T --top-k K --top-p P] [--negative-prompt S --guidance G] [--ep ${EXECUTION_PROVIDERS.join('|')}]
     [--out GRID.png] [--json]`;
-export const MODELS_USAGE = 'pareto models list|import DIR|verify ID [--json]';
+export const MODELS_USAGE = 'pareto models list|import DIR|verify ID|remove ID [--json]';
 export const HISTORY_USAGE = `pareto history list [--search WORDS] [--kind ${HISTORY_KINDS.join('|')}] [--model ID] [--limit N] [--offset N] [--json]
   pareto history show ID [--json]
   pareto history delete ID [--json]`;
@@ -28,6 +29,7 @@ export const CALIBRATE_USAGE = `pareto calibrate [--family ID] [--kind text|imag
 export const REPORT_USAGE = `pareto report [--family ID …] [--out DIR] [--quick] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--json]`;
 export const BENCH_USAGE = `pareto bench text [--model DIR --safetensors DIR] [--new-tokens N] [--repeats R] [--prompt S]
     [--peers ${TEXT_PEERS.join(',')}|none] [--ep EP] [--json]
+  pareto bench text --model-shape ${MODEL_SHAPES.join('|')} [--new-tokens N] [--repeats R] [--peers transformersJs|none] [--json]
   pareto bench image [--repeats R] [--ep EP] [--json]`;
 export const ENERGY_USAGE = `pareto energy [--json]
   pareto energy controller [--on|--off] [--battery-shift L] [--latency-ms-per-token N|off] [--latency-s-per-image N|off]

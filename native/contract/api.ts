@@ -26,8 +26,13 @@ import { ExportReportRequestSchema, ReportFolderSchema, ReportRequestSchema } fr
  */
 export const apiMethods = {
   listModels: { params: z.undefined(), result: z.array(ModelInfoSchema) },
+  /** Validates the folder (graphs, data files, a 2-token run) and adds it, or refuses in one sentence naming the file. */
   importModel: { params: ImportModelSchema, result: ModelInfoSchema },
   verifyModel: { params: ModelRefSchema, result: ModelVerificationSchema },
+  /** Forgets an imported model (its folder stays on disk); `removed` is the folder's path. */
+  removeModel: { params: ModelRefSchema, result: z.object({ removed: z.string() }) },
+  /** Shows a known model's folder in the desktop's file manager. */
+  revealModel: { params: ModelRefSchema, result: z.object({ path: z.string() }) },
   listProviders: { params: z.undefined(), result: z.array(ProviderInfoSchema) },
   getSettings: { params: z.undefined(), result: SettingsSchema },
   updateSettings: { params: SettingsPatchSchema, result: SettingsSchema },

@@ -57,6 +57,24 @@ export const ModelPointSchema = z.object({
 });
 export type ModelPoint = z.infer<typeof ModelPointSchema>;
 
+/** A point as the Models view's card shows it: with the file it runs, relative to the model folder. */
+export const ModelCardPointSchema = ModelPointSchema.extend({ file: z.string() });
+
+/** What a creator needs to know about a model before picking it (the Models view's card). */
+export const ModelCardSchema = z.object({
+  /** The layout the folder was read as. */
+  layout: z.enum(['pareto', 'transformers.js', 'onnxruntime-genai', 'diffusers']),
+  parameters: z.number().int().positive().nullable(),
+  /** Where it comes from: pareto.json's provenance, or a Hugging Face README's front matter. */
+  origin: z.string().nullable(),
+  data: z.array(z.string()),
+  licence: z.string().nullable(),
+  points: z.array(ModelCardPointSchema),
+  /** Whether pareto.json lists sha256 checksums to verify the files against. */
+  hasChecksums: z.boolean(),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+
 export const ModelInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -78,6 +96,7 @@ export const ModelInfoSchema = z.object({
   image: ImageModelDefaultsSchema.nullable().optional(),
   /** Why this package was taken out of its family (a file of it would not load); absent while it is fine. */
   excludedReason: z.string().optional(),
+  card: ModelCardSchema.optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 

@@ -4,7 +4,9 @@ import { ApiError, type ModelInfo } from '../contract';
 import type { ParetoManifest } from '../engine/package/pareto-manifest';
 import { findUnetPoint, imagePrecisions, isImageModelFolder, loadImageModelFolder, type ImageModelFolder } from '../engine/image/model-folder';
 import { defaultSchedulerName } from '../engine/image/schedulers';
+import { checkTextModel } from '../engine/text/model-check';
 import { folderPrecisions, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
+import { imageModelCard, textModelCard } from './model-card';
 import { ModelFolderCache } from './model-folder-cache';
 import type { SettingsStore } from './settings-store';
 
@@ -28,6 +30,7 @@ function describe(folder: TextModelFolder, id: string, source: ModelInfo['source
     depths: [...new Set(folder.points.map((point) => point.depth))].sort((a, b) => a - b),
     points: folder.points.map((point) => ({ precision: point.precision, depth: point.depth, steps: null, bitsPerByte: point.quality?.bitsPerByte ?? null, frechetDistance: null })),
     sizeBytes: folder.sizeBytes,
+    card: textModelCard(folder),
   };
 }
 
@@ -54,6 +57,7 @@ function describeImage(folder: ImageModelFolder, id: string, source: ModelInfo['
     points: folder.unetPoints.map((point) => ({ precision: point.precision, depth: null, steps: point.steps, bitsPerByte: null, frechetDistance: point.quality?.frechetDistance ?? null })),
     sizeBytes: folder.sizeBytes,
     image: imageDefaults(folder),
+    card: imageModelCard(folder),
   };
 }
 
@@ -152,12 +156,34 @@ export class ModelRegistry {
     throw new ApiError('not_found', `No image model "${idOrPath}". ${ids.length ? `Known image models: ${ids.join(', ')}.` : 'No image models are installed.'} Pass a folder path to use another.`);
   }
 
-  import(folderPath: string): ModelInfo {
-    const folder = isImageModelFolder(folderPath) ? loadImageModelFolder(folderPath) : loadTextModelFolder(folderPath);
-    this.excluded.delete(folder.dir);
+  /** Adds a folder once it has passed validation (a text model's graphs, data files and a 2-token run). */
+  async import(folderPath: string): Promise<ModelInfo> {
+    const loaded = loadFolder(folderPath);
+    if (loaded.folder) await checkTextModel(loaded.folder);
+    const dir = loaded.folder?.dir ?? loaded.image!.dir;
+    this.excluded.delete(dir);
     const imported = this.settings.get().importedModels;
-    if (!imported.includes(folder.dir)) this.settings.update({ importedModels: [...imported, folder.dir] });
-    return this.list().find((model) => model.path === folder.dir)!;
+    if (!imported.includes(dir)) this.settings.update({ importedModels: [...imported, dir] });
+    return this.list().find((model) => model.path === dir)!;
+  }
+
+  /**
+   * Forgets an imported model (by id, or by path for a folder that no longer loads); its folder stays on
+   * disk. Bundled models and folders named at launch are not the registry's to drop. Returns the folder.
+   */
+  remove(idOrPath: string): string {
+    const model = this.list().find((info) => info.id === idOrPath || info.path === path.resolve(idOrPath));
+    if (model && model.source !== 'imported') {
+      throw new ApiError(
+        'bad_request',
+        model.source === 'bundled' ? `${model.id} is bundled with the studio and cannot be removed.` : `${model.id} was named at launch (--model); start the studio without it instead.`,
+      );
+    }
+    const dir = model?.path ?? path.resolve(idOrPath);
+    const imported = this.settings.get().importedModels;
+    if (!imported.includes(dir)) throw new ApiError('not_found', `No imported model "${idOrPath}" to remove. Imported: ${imported.join(', ') || 'none'}.`);
+    this.settings.update({ importedModels: imported.filter((entry) => entry !== dir) });
+    return dir;
   }
 
   private candidates(): Candidate[] {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,4 +30,13 @@ export function defaultRendererDir(): string {
 /** The host's process entry beside this module: the built `out/native/host.js`, or its source when run through tsx. */
 export function hostEntryPath(): string {
   return here.endsWith('.ts') ? path.join(path.dirname(here), 'host-entry.ts') : path.join(path.dirname(here), 'host.js');
+}
+
+/** The studio's version (package.json), which keys what the engine caches on disk. */
+export function studioVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

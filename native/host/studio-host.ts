@@ -5,7 +5,9 @@ import type { HistoryEntry, ResolvedImageGenerationRequest } from '../contract';
 import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
-import { listProviders } from '../engine/onnx/providers';
+import { keepProviderProbesIn, listProviders } from '../engine/onnx/provider-probe';
+import { keepFusedRewritesIn } from '../engine/text/fused/rewrite-cache';
+import { studioVersion } from './paths';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import { SessionPool, type Lease } from '../engine/onnx/session-pool';
@@ -27,6 +29,7 @@ import { KeyedJobQueue } from './job-queue';
 import { ModelRegistry } from './model-registry';
 import { removeOrphanTempFiles } from './orphan-temp-files';
 import { ApiServerControl, type ApiServerStarter } from './api-server-control';
+import { openFolderInFileManager } from './open-folder';
 import { SettingsStore } from './settings-store';
 import type { z } from 'zod';
 
@@ -39,6 +42,8 @@ export interface StudioHostOptions {
   energyMeter?: EnergyMeter;
   /** Runs the local API server that Settings turns on; absent where this host cannot run one (the CLI). */
   apiServer?: ApiServerStarter;
+  /** Shows a folder in the desktop's file manager (the Models view's Reveal); by default the platform's opener. */
+  openFolder?: (dir: string) => Promise<void>;
 }
 
 const MB = 1024 * 1024;
@@ -81,11 +86,16 @@ export class StudioHost {
   private readonly saveProblems: string[] = [];
   private readonly apiServer: ApiServerControl;
 
+  private readonly openFolder: (dir: string) => Promise<void>;
+
   constructor(options: StudioHostOptions) {
+    this.openFolder = options.openFolder ?? openFolderInFileManager;
     const orphans = removeOrphanTempFiles(options.dataDir);
     if (orphans > 0) console.warn(`[host/data] removed ${orphans} temporary ${orphans === 1 ? 'file' : 'files'} left by an interrupted write.`);
     this.energy = options.energyMeter ?? createEnergyMeter();
     this.settings = new SettingsStore(options.dataDir);
+    keepProviderProbesIn(path.join(options.dataDir, 'providers.json'));
+    keepFusedRewritesIn(path.join(options.dataDir, 'fused-rewrites'), studioVersion());
     this.history = new HistoryStore(options.dataDir, () => this.settings.get().historyLimit);
     this.registry = new ModelRegistry(this.settings, options.bundledModelsDir ?? null, options.modelPaths);
     this.sessions = new SessionPool(this.settings.get().sessionCacheMb * MB);
@@ -101,7 +111,7 @@ export class StudioHost {
       reportsDir: path.join(options.dataDir, 'reports'),
       device,
       run: this.runReportPoint,
-      providerAvailable: (ep) => listProviders().some((provider) => provider.id === ep && provider.available),
+      providerAvailable: async (ep) => (await listProviders()).some((provider) => provider.id === ep && provider.available),
     });
     this.apiServer = new ApiServerControl(options.apiServer ?? null);
     void this.apiServer.apply(this.settings.get().apiServer);
@@ -130,13 +140,20 @@ export class StudioHost {
   readonly handlers: Handlers = {
     listModels: async () => this.registry.list(),
     importModel: async ({ path }) => this.registry.import(path),
+    removeModel: async ({ model }) => ({ removed: this.registry.remove(model) }),
+    revealModel: async ({ model }) => {
+      const known = this.registry.list().find((info) => info.id === model);
+      if (!known) throw new ApiError('not_found', `No model "${model}" to show. Known models: ${this.registry.list().map((info) => info.id).join(', ')}.`);
+      await this.openFolder(known.path);
+      return { path: known.path };
+    },
     verifyModel: async ({ model }) => {
       const { info, manifest } = this.registry.resolvePackage(model);
       if (!manifest) return { model: info.id, ok: true, files: null };
       const files = await verifyPackage(info.path, manifest);
       return { model: info.id, ok: files.every((file) => file.ok), files };
     },
-    listProviders: async () => listProviders(),
+    listProviders: () => listProviders(),
     getSettings: async () => this.settings.get(),
     updateSettings: async (patch) => {
       const before = this.settings.get();

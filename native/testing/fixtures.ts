@@ -42,18 +42,18 @@ export function copyModel(source: string): string {
 }
 
 /**
- * A folder that a script of scripts/ builds into the temporary folder, once per machine: it is built
- * under a per-process name and renamed into place, so no one sees it half made and test processes
- * that build it at once do not clash. `what` and `needs` say, on failure, what it is and what it takes.
+ * A folder built into the temporary folder once per machine: it is built under a per-process name and
+ * renamed into place, so no one sees it half made and test processes that build it at once do not clash.
  */
-function builtOnce(name: string, script: string, args: string[], what: string, needs: string): string {
+export function buildOnce(name: string, build: (staging: string) => void): string {
   const target = path.join(os.tmpdir(), name);
   if (fs.existsSync(target)) return target;
   const staging = `${target}.${process.pid}`;
-  const result = spawnSync('/usr/bin/python3', [path.resolve(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
-  if (result.status !== 0) {
+  try {
+    build(staging);
+  } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${(result.stderr || result.stdout).slice(-2000) || result.error}`);
+    throw error;
   }
   try {
     fs.renameSync(staging, target);
@@ -61,6 +61,14 @@ function builtOnce(name: string, script: string, args: string[], what: string, n
     fs.rmSync(staging, { recursive: true, force: true }); // Another test process made it first.
   }
   return target;
+}
+
+/** A folder that a script of scripts/ builds once per machine; `what` and `needs` say, on failure, what it is and what it takes. */
+function builtOnce(name: string, script: string, args: string[], what: string, needs: string): string {
+  return buildOnce(name, (staging) => {
+    const result = spawnSync('/usr/bin/python3', [path.resolve(SCRIPTS, script), '--out', staging, ...args], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`Making ${what} needs /usr/bin/python3 with ${needs} (bash scripts/install.sh): ${(result.stderr || result.stdout).slice(-2000) || result.error}`);
+  });
 }
 
 /**
@@ -72,11 +80,11 @@ export function fixtureVariants(): string {
 }
 
 /**
- * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32 and int8; its graph masks
- * attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
+ * The `tiny` random-weight Llama of scripts/make_synthetic_llama.py (fp32, int8 and int4 MatMulNBits; its graph
+ * masks attention with Where(mask, −∞, scores) where the fixture adds a mask), made once per machine.
  */
 export function syntheticTinyLlama(): string {
-  return builtOnce('pareto-synthetic-tiny-llama-v1', 'make_synthetic_llama.py', ['--preset', 'tiny', '--int8'], 'the synthetic Llama', 'torch, onnx and numpy');
+  return builtOnce('pareto-synthetic-tiny-llama-v2', 'make_synthetic_llama.py', ['--preset', 'tiny', '--int8', '--int4'], 'the synthetic Llama', 'torch, onnx and numpy');
 }
 
 /** The fp32 graph of the 656K fixture in another layout the engine reads (scripts/make_variants.py flags). */

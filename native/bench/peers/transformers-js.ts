@@ -7,15 +7,15 @@ export interface TransformersJsPeer {
 }
 
 /**
- * The transformers.js peer: `@huggingface/transformers` in Node on the same ONNX file, greedy,
+ * The transformers.js peer: `@huggingface/transformers` in Node on the same ONNX file (`dtype` picks the variant), greedy,
  * with a streamer that timestamps every token. A dev dependency, loaded only by the benchmark.
  */
-export async function loadTransformersJs(modelDir: string, promptIds: readonly number[]): Promise<TransformersJsPeer> {
+export async function loadTransformersJs(modelDir: string, promptIds: readonly number[], dtype: 'fp32' | 'int8' | 'q4' = 'fp32'): Promise<TransformersJsPeer> {
   const transformers = await import('@huggingface/transformers');
   const { env, AutoModelForCausalLM, Tensor } = transformers;
   env.allowRemoteModels = false;
   env.localModelPath = path.dirname(path.resolve(modelDir));
-  const model = await AutoModelForCausalLM.from_pretrained(path.basename(modelDir), { dtype: 'fp32', device: 'cpu', local_files_only: true });
+  const model = await AutoModelForCausalLM.from_pretrained(path.basename(modelDir), { dtype, device: 'cpu', local_files_only: true });
   const inputIds = new Tensor('int64', BigInt64Array.from(promptIds, BigInt), [1, promptIds.length]);
   const attentionMask = new Tensor('int64', new BigInt64Array(promptIds.length).fill(1n), [1, promptIds.length]);
 

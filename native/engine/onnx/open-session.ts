@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
-import { providerLabel, providerSessionOptions, unavailableReason } from './providers';
+import { providerProbeReason, startFailureReason } from './provider-probe';
+import { providerSessionOptions } from './providers';
 import { createSession, defaultThreadCount, type OrtSession, type OrtSessionOptions } from './runtime';
 import { checkInitializerLimit, sessionLimits } from './session-limits';
 
@@ -74,15 +75,15 @@ export async function openSession(modelPath: string, options: OpenSessionOptions
 
   let fallbackReason: string | null = null;
   if (options.ep !== 'cpu') {
-    const reason = unavailableReason(options.ep);
+    const reason = await providerProbeReason(options.ep);
     if (reason === null) {
       try {
         return { session: await open(options.ep), ep: options.ep, fallbackReason: null };
       } catch (error) {
-        fallbackReason = `${providerLabel(options.ep)} could not start (${firstLine(String((error as Error).message))}); running on CPU.`;
+        fallbackReason = `${startFailureReason(options.ep, String((error as Error).message)).replace(/\.$/, '')} for ${options.displayName}, so it runs on CPU.`;
       }
     } else {
-      fallbackReason = `${reason} Running on CPU.`;
+      fallbackReason = `${reason.replace(/\.$/, '')}, so this runs on CPU.`;
     }
   }
   try {

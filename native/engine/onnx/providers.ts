@@ -1,4 +1,4 @@
-import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderInfo } from '../../contract';
+import type { ExecutionProvider } from '../../contract';
 import { supportedBackends, type OrtExecutionProvider, type OrtSessionOptions } from './runtime';
 
 interface ProviderSpec {
@@ -54,13 +54,6 @@ export function unavailableReason(ep: ExecutionProvider, platform: NodeJS.Platfo
     return 'The CUDA add-on of onnxruntime-node is not installed (it is fetched at install time, which was skipped).';
   }
   return null;
-}
-
-export function listProviders(): ProviderInfo[] {
-  return EXECUTION_PROVIDERS.map((id) => {
-    const reason = unavailableReason(id);
-    return { id, available: reason === null, reason };
-  });
 }
 
 export function providerSessionOptions(ep: ExecutionProvider): { executionProviders: OrtExecutionProvider[] } & Partial<OrtSessionOptions> {

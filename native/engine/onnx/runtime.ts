@@ -1,4 +1,5 @@
 // The only module that imports onnxruntime-node: sessions, tensors and the backends it was built with.
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 
@@ -43,4 +44,13 @@ export function defaultThreadCount(): number {
 
 export async function createSession(model: string | Uint8Array, options: OrtSessionOptions): Promise<OrtSession> {
   return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
+}
+
+export function onnxRuntimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}
+
+/** Where onnxruntime-node's entry lies, for a child process that must load it on its own (provider probes). */
+export function onnxRuntimeEntry(): string {
+  return createRequire(import.meta.url).resolve('onnxruntime-node');
 }

@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { ApiError } from '../../contract';
 import { modelFileInside, parseModelJson, readModelJson } from '../package/model-json';
 import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
+import { filePrecision } from '../onnx/weight-precision';
+import { asIdList, DEFAULT_CONTEXT, dim, tokenIdsJson } from './config-values';
+import { isGenaiFolder, readGenaiLayout } from './genai-folder';
+import { OPTIMUM_KV_NAMES, type KvNameTemplates } from './kv-names';
 
-const dim = (max: number) => z.number().int().positive().max(max);
-const tokenIds = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).nullish();
 
 /** The fields of a transformers `config.json` the engine uses, with bounds that reject absurd sizes. */
 const DecoderConfigJson = z.looseObject({
@@ -27,8 +29,8 @@ const DecoderConfigJson = z.looseObject({
   sliding_window: z.number().int().positive().nullish(),
   /** The studio's recipe trains local + global attention: the last `window` positions plus the first `sinks`. */
   pareto_attention: z.looseObject({ window: z.number().int().positive(), sinks: z.number().int().nonnegative() }).optional(),
-  bos_token_id: tokenIds,
-  eos_token_id: tokenIds,
+  bos_token_id: tokenIdsJson,
+  eos_token_id: tokenIdsJson,
 });
 
 const GenerationConfigJson = z.looseObject({
@@ -37,8 +39,8 @@ const GenerationConfigJson = z.looseObject({
   top_k: z.number().int().nonnegative().optional(),
   top_p: z.number().positive().max(1).optional(),
   max_new_tokens: z.number().int().positive().optional(),
-  bos_token_id: tokenIds,
-  eos_token_id: tokenIds,
+  bos_token_id: tokenIdsJson,
+  eos_token_id: tokenIdsJson,
 });
 export type GenerationDefaults = z.infer<typeof GenerationConfigJson>;
 
@@ -82,16 +84,25 @@ export interface OperatingPointFile {
   quality: ManifestOperatingPoint['quality'] | null;
 }
 
-export interface TextModelFolder {
-  dir: string;
-  name: string;
+/** The layout a folder was read as: our own package, Hugging Face's transformers.js layout, or ONNX Runtime GenAI's. */
+export type TextFolderLayout = 'pareto' | 'transformers.js' | 'onnxruntime-genai';
+
+/** What each layout reads from its own files. */
+export interface FolderLayoutParts {
+  layout: TextFolderLayout;
   config: DecoderConfig;
   generationDefaults: GenerationDefaults;
+  points: OperatingPointFile[];
+  kvNames: KvNameTemplates;
+  sizeBytes: number;
+}
+
+export interface TextModelFolder extends FolderLayoutParts {
+  dir: string;
+  name: string;
   tokenizerJson: object;
   tokenizerConfig: object;
   manifest: ParetoManifest | null;
-  points: OperatingPointFile[];
-  sizeBytes: number;
 }
 
 /** The distinct precisions a folder offers, in the order they were found. */
@@ -113,21 +124,17 @@ export function findOperatingPoint(folder: TextModelFolder, precision?: string, 
   throw new ApiError('bad_request', `${folder.name} has no ${wantedPrecision} exit at depth ${wantedDepth}; its depths are ${depths.join(', ')}.`);
 }
 
-const DEFAULT_CONTEXT = 2048;
-
-function asIdList(value: number | number[] | null | undefined): number[] {
-  if (value === null || value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
 
 /** Operating points named by file (third-party folders): every precision variant at full depth. */
 function pointsFromFileNames(onnxDir: string, numLayers: number): OperatingPointFile[] {
   const points: OperatingPointFile[] = [];
-  for (const [precision, suffixes] of Object.entries(VARIANT_SUFFIXES)) {
+  for (const [named, suffixes] of Object.entries(VARIANT_SUFFIXES)) {
     const names = FILE_PREFIXES.flatMap((prefix) => suffixes.map((suffix) => `${prefix}${suffix}.onnx`));
     // A dangling link counts as found, so the checks that follow name it rather than skip it.
     const found = names.map((name) => path.join(onnxDir, name)).find((file) => fs.lstatSync(file, { throwIfNoEntry: false }));
-    if (found) points.push({ precision, depth: numLayers, path: found, quality: null });
+    if (!found) continue;
+    const precision = filePrecision(found, named);
+    if (!points.some((point) => point.precision === precision)) points.push({ precision, depth: numLayers, path: found, quality: null });
   }
   return points;
 }
@@ -146,55 +153,71 @@ function folderSize(onnxDir: string): number {
   return fs.readdirSync(onnxDir).reduce((sum, name) => sum + (fs.statSync(path.join(onnxDir, name), { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
-/** Reads and checks a text model folder in the transformers.js decoder layout (SPEC §2). */
+function decoderConfig(json: z.infer<typeof DecoderConfigJson>, eosTokenIds: number[]): DecoderConfig {
+  return {
+    architecture: json.architectures?.[0] ?? json.model_type ?? null,
+    modelType: json.model_type ?? null,
+    numLayers: json.num_hidden_layers,
+    hiddenSize: json.hidden_size,
+    numHeads: json.num_attention_heads,
+    numKvHeads: json.num_key_value_heads ?? json.num_attention_heads,
+    headDim: json.head_dim ?? json.hidden_size / json.num_attention_heads,
+    vocabSize: json.vocab_size,
+    contextLength: json.max_position_embeddings ?? DEFAULT_CONTEXT,
+    bosTokenId: asIdList(json.bos_token_id)[0] ?? null,
+    eosTokenIds,
+    hiddenAct: json.hidden_act ?? null,
+    rmsNormEps: json.rms_norm_eps ?? null,
+    ropeTheta: json.rope_theta ?? 10_000,
+    ropeScaling: json.rope_scaling ? (json.rope_scaling.rope_type ?? json.rope_scaling.type ?? 'unknown') : null,
+    partialRotaryFactor: json.partial_rotary_factor ?? 1,
+    slidingWindow: json.sliding_window ?? null,
+    trainedAttention: json.pareto_attention ? { window: json.pareto_attention.window, sinks: json.pareto_attention.sinks } : null,
+  };
+}
+
+/** The transformers.js decoder layout: config.json, generation_config.json and onnx/ with its precision variants. */
+function readTransformersJsLayout(dir: string, folder: string, manifest: ParetoManifest | null): FolderLayoutParts {
+  const onnxDir = path.join(dir, 'onnx');
+  if (!fs.existsSync(onnxDir)) {
+    throw new ApiError('invalid_model', `${folder} has no onnx/ folder: a text model needs onnx/model.onnx (transformers.js layout) or genai_config.json (ONNX Runtime GenAI).`);
+  }
+  const configJson = parseModelJson(DecoderConfigJson, readModelJson(dir, 'config.json', true), 'config.json', dir);
+  const generationDefaults = parseModelJson(GenerationConfigJson, readModelJson(dir, 'generation_config.json', false) ?? {}, 'generation_config.json', dir);
+  const points = manifest ? pointsFromManifest(manifest, dir, configJson.num_hidden_layers) : pointsFromFileNames(onnxDir, configJson.num_hidden_layers);
+  if (points.length === 0) throw new ApiError('invalid_model', `${folder}/onnx has no model.onnx (nor any precision variant of it).`);
+  return {
+    layout: manifest ? 'pareto' : 'transformers.js',
+    config: decoderConfig(configJson, asIdList(generationDefaults.eos_token_id ?? configJson.eos_token_id)),
+    generationDefaults,
+    points,
+    kvNames: OPTIMUM_KV_NAMES,
+    sizeBytes: folderSize(onnxDir),
+  };
+}
+
+/** Reads and checks a text model folder: the transformers.js decoder layout or an ONNX Runtime GenAI folder (SPEC §2). */
 export function loadTextModelFolder(folder: string): TextModelFolder {
   const dir = path.resolve(folder);
   if (!fs.existsSync(dir)) throw new ApiError('not_found', `Model folder not found: ${folder}`);
   if (!fs.statSync(dir).isDirectory()) throw new ApiError('invalid_model', `${folder} is a file, not a model folder.`);
-  const onnxDir = path.join(dir, 'onnx');
-  if (!fs.existsSync(onnxDir)) {
-    throw new ApiError('invalid_model', `${folder} has no onnx/ folder: a text model needs onnx/model.onnx (transformers.js layout).`);
-  }
-  const configJson = parseModelJson(DecoderConfigJson, readModelJson(dir, 'config.json', true), 'config.json', dir);
-  const generationDefaults = parseModelJson(GenerationConfigJson, readModelJson(dir, 'generation_config.json', false) ?? {}, 'generation_config.json', dir);
-  const tokenizerJson = readModelJson(dir, 'tokenizer.json', true) as object;
-  const tokenizerConfig = (readModelJson(dir, 'tokenizer_config.json', false) ?? {}) as object;
-
   const manifest = readParetoManifest(dir);
-  const points = manifest ? pointsFromManifest(manifest, dir, configJson.num_hidden_layers) : pointsFromFileNames(onnxDir, configJson.num_hidden_layers);
-  if (points.length === 0) throw new ApiError('invalid_model', `${folder}/onnx has no model.onnx (nor any precision variant of it).`);
-  for (const point of points) modelFileInside(dir, path.relative(dir, point.path));
-
-  const numKvHeads = configJson.num_key_value_heads ?? configJson.num_attention_heads;
-  const eosTokenIds = asIdList(generationDefaults.eos_token_id ?? configJson.eos_token_id);
+  const parts = isGenaiFolder(dir) ? readGenaiLayout(dir) : readTransformersJsLayout(dir, folder, manifest);
+  for (const point of parts.points) modelFileInside(dir, path.relative(dir, point.path));
   return {
     dir,
     name: path.basename(dir),
-    config: {
-      architecture: configJson.architectures?.[0] ?? configJson.model_type ?? null,
-      modelType: configJson.model_type ?? null,
-      numLayers: configJson.num_hidden_layers,
-      hiddenSize: configJson.hidden_size,
-      numHeads: configJson.num_attention_heads,
-      numKvHeads,
-      headDim: configJson.head_dim ?? configJson.hidden_size / configJson.num_attention_heads,
-      vocabSize: configJson.vocab_size,
-      contextLength: configJson.max_position_embeddings ?? DEFAULT_CONTEXT,
-      bosTokenId: asIdList(configJson.bos_token_id)[0] ?? null,
-      eosTokenIds,
-      hiddenAct: configJson.hidden_act ?? null,
-      rmsNormEps: configJson.rms_norm_eps ?? null,
-      ropeTheta: configJson.rope_theta ?? 10_000,
-      ropeScaling: configJson.rope_scaling ? (configJson.rope_scaling.rope_type ?? configJson.rope_scaling.type ?? 'unknown') : null,
-      partialRotaryFactor: configJson.partial_rotary_factor ?? 1,
-      slidingWindow: configJson.sliding_window ?? null,
-      trainedAttention: configJson.pareto_attention ? { window: configJson.pareto_attention.window, sinks: configJson.pareto_attention.sinks } : null,
-    },
-    generationDefaults,
-    tokenizerJson,
-    tokenizerConfig,
+    ...parts,
+    tokenizerJson: withOptionalTokenizerKeys(readModelJson(dir, 'tokenizer.json', true) as object),
+    tokenizerConfig: (readModelJson(dir, 'tokenizer_config.json', false) ?? {}) as object,
     manifest,
-    points,
-    sizeBytes: folderSize(onnxDir),
   };
+}
+
+/**
+ * tokenizer.json files written by other tools leave out the keys that have no value (no decoder, no
+ * post-processor); tokenizers.js wants every key, so the absent ones are given as null, which means none.
+ */
+function withOptionalTokenizerKeys(json: object): object {
+  return { truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...json };
 }

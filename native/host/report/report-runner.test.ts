@@ -27,7 +27,7 @@ const runs: PointRunners = {
   },
 };
 
-const runnerFor = (events: StudioEvent[] = []) => new ReportRunner({ registry: registryWithFamily(), emit: (event) => events.push(event), reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: () => true });
+const runnerFor = (events: StudioEvent[] = []) => new ReportRunner({ registry: registryWithFamily(), emit: (event) => events.push(event), reportsDir: temporaryDir(), device: 'Test CPU', run: runs, providerAvailable: async () => true });
 
 describe('the report runner', () => {
   it('keeps the points that ran when one fails, says which failed and why, and writes the folder', async () => {

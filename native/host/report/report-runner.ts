@@ -23,7 +23,7 @@ export interface ReportHost {
   reportsDir: string;
   device: string;
   run: PointRunners;
-  providerAvailable(ep: ExecutionProvider): boolean;
+  providerAvailable(ep: ExecutionProvider): Promise<boolean>;
 }
 
 /** Rounds and tokens per mode: quick is a first look in about a minute, the full run tightens the spread. */
@@ -148,7 +148,7 @@ export class ReportRunner {
     const mode = request.quick ? MODES.quick : MODES.full;
     const plans = families.map(({ kind, family }) => this.plan(kind, family, mode.tokens));
     const total = plans.reduce((sum, plan) => sum + plan.points.length * (mode.repeats + 1), 0) + 1;
-    const device = { memoryMb: os.totalmem() / MB, providerAvailable: this.host.providerAvailable(request.ep) };
+    const device = { memoryMb: os.totalmem() / MB, providerAvailable: await this.host.providerAvailable(request.ep) };
     const report: Report = { schemaVersion: 1, createdAt: new Date().toISOString(), device: this.host.device, ep: request.ep, quick: request.quick, memoryMb: device.memoryMb, families: [], problems: [] };
     let offset = 0;
     for (const plan of plans) {

@@ -1,5 +1,5 @@
-import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ApiError, ApiParams, ApiServerStatus, CalibrationResult, ReportFolder, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
+import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { ApiError, ApiParams, ApiResult, ApiServerStatus, CalibrationResult, ReportFolder, EnergyStatus, HistoryItem, HistoryPage, HistoryQuery, ImageParametersReading, ModelInfo, PlanPreview, ProviderInfo, Settings, StudioEvent } from '../../../native/contract';
 import { useStudioApi } from '../api/StudioApiContext';
 import type { CompareState } from './compareState';
 import type { ReportState } from './reportState';
@@ -119,16 +119,32 @@ export function useCancelJob() {
   return useMutation<{ cancelled: boolean }, ApiError, string>({ mutationFn: (jobId) => api.cancelJob({ jobId }) });
 }
 
+/** The model list and the settings that hold the imported folders, after a folder was added or removed. */
+function refetchModelList(queryClient: QueryClient): void {
+  void queryClient.invalidateQueries({ queryKey: queryKeys.models });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
+}
+
 export function useImportModel() {
   const api = useStudioApi();
   const queryClient = useQueryClient();
-  return useMutation<ModelInfo, ApiError, string>({
-    mutationFn: (path) => api.importModel({ path }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.models });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.settings });
-    },
-  });
+  return useMutation<ModelInfo, ApiError, string>({ mutationFn: (path) => api.importModel({ path }), onSuccess: () => refetchModelList(queryClient) });
+}
+
+export function useRemoveModel() {
+  const api = useStudioApi();
+  const queryClient = useQueryClient();
+  return useMutation<{ removed: string }, ApiError, string>({ mutationFn: (model) => api.removeModel({ model }), onSuccess: () => refetchModelList(queryClient) });
+}
+
+export function useRevealModel() {
+  const api = useStudioApi();
+  return useMutation<{ path: string }, ApiError, string>({ mutationFn: (model) => api.revealModel({ model }) });
+}
+
+export function useVerifyModel() {
+  const api = useStudioApi();
+  return useMutation<ApiResult<'verifyModel'>, ApiError, string>({ mutationFn: (model) => api.verifyModel({ model }) });
 }
 
 export function useUpdateSettings() {

@@ -14,6 +14,9 @@ export type DecoderGraph = { kind: 'fused'; nodes: number; sourceNodes: number }
 /** The rewrite is one protobuf in memory, whose format caps it at 2 GB; leave room for the rotary tables. */
 const MAX_REWRITE_BYTES = 1.8 * 1024 ** 3;
 
+/** Contrib kernels that already compute a whole attention block: a graph on them has nothing left to fuse. */
+const FUSED_ATTENTION_OPS = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attention', 'PackedMultiHeadAttention']);
+
 /** Model types whose decoder layer is the Llama one (RMS norm, RoPE, grouped-query attention, SiLU-gated MLP). */
 const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2']);
 
@@ -38,7 +41,10 @@ export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: 
   const source = readModel(file);
   const { graph } = source;
   if (graph.node.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) throw new UnfusableGraph('the graph branches (a merged decoder)');
+  const fusedAttention = graph.node.find((n) => FUSED_ATTENTION_OPS.has(n.op_type));
+  if (fusedAttention) throw new UnfusableGraph(`its attention already runs on onnxruntime's ${fusedAttention.op_type} kernel`);
   const input = (name: string) => graph.input.find((info) => info.name === name);
+  if (!input('past_key_values.0.key')) throw new UnfusableGraph('its cache is not named past_key_values.N.key/value');
   const layers = graph.input.filter((info) => /^past_key_values\.\d+\.key$/.test(info.name)).length;
   if (elemType(input('past_key_values.0.key')) !== DataType.FLOAT) throw new UnfusableGraph('its KV cache is not float32');
   if (elemType(graph.output.find((info) => info.name === 'logits')) !== DataType.FLOAT) throw new UnfusableGraph('its logits are not float32');

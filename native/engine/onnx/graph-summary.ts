@@ -1,0 +1,190 @@
+// Reads what an ONNX file declares (inputs, outputs, operators, weight types, external data) without
+// loading its weights: the protobuf is walked field by field and tensor payloads are skipped by offset.
+import fs from 'node:fs';
+import protobuf from 'protobufjs/light.js';
+import { ONNX_PROTO_DESCRIPTOR } from './onnx-proto';
+import type { AttributeProto, NodeProto, StringEntry, ValueInfoProto } from './onnx-model';
+
+const root = protobuf.Root.fromJSON(ONNX_PROTO_DESCRIPTOR);
+const ValueInfoType = root.lookupType('onnx.ValueInfoProto');
+const NodeType = root.lookupType('onnx.NodeProto');
+const EntryType = root.lookupType('onnx.StringStringEntryProto');
+
+/** One initializer as declared: its type, shape and where its bytes live. */
+export interface InitializerHeader {
+  name: string;
+  dataType: number;
+  dims: number[];
+  externalLocation: string | null;
+  /** The end of its bytes in the external file (offset + length), when declared. */
+  externalEnd: number | null;
+}
+
+export interface GraphSummary {
+  inputs: ValueInfoProto[];
+  outputs: ValueInfoProto[];
+  nodes: NodeProto[];
+  initializers: InitializerHeader[];
+}
+
+/** The file is not an ONNX model: protobuf that does not parse, or a graph with nothing in it. */
+export class NotAnOnnxGraph extends Error {}
+
+const CHUNK = 64 * 1024;
+
+/** Random access to a file's bytes through a small window, so skipping a 100 MB tensor reads nothing. */
+class FileBytes {
+  private window = Buffer.alloc(0);
+  private windowStart = 0;
+
+  private constructor(
+    private readonly handle: number,
+    readonly size: number,
+  ) {}
+
+  static open(file: string): FileBytes {
+    const handle = fs.openSync(file, 'r');
+    return new FileBytes(handle, fs.fstatSync(handle).size);
+  }
+
+  byte(position: number): number {
+    if (position < this.windowStart || position >= this.windowStart + this.window.length) this.fill(position, CHUNK);
+    if (position >= this.size) throw new NotAnOnnxGraph('it ends in the middle of a field');
+    return this.window[position - this.windowStart]!;
+  }
+
+  slice(start: number, length: number): Uint8Array {
+    if (start + length > this.size) throw new NotAnOnnxGraph('a field runs past the end of the file');
+    const bytes = Buffer.alloc(length);
+    fs.readSync(this.handle, bytes, 0, length, start);
+    return bytes;
+  }
+
+  private fill(position: number, length: number): void {
+    this.window = Buffer.alloc(Math.min(length, Math.max(0, this.size - position)));
+    this.windowStart = position;
+    fs.readSync(this.handle, this.window, 0, this.window.length, position);
+  }
+
+  close(): void {
+    fs.closeSync(this.handle);
+  }
+}
+
+interface Field {
+  number: number;
+  wire: number;
+  /** A varint field's value, or a length-delimited field's payload length. */
+  value: number;
+  /** Where a length-delimited payload starts. */
+  start: number;
+}
+
+function varint(bytes: FileBytes, position: number): { value: number; next: number } {
+  let value = 0;
+  for (let shift = 0, at = position; shift < 64; shift += 7, at++) {
+    const byte = bytes.byte(at);
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return { value, next: at + 1 };
+  }
+  throw new NotAnOnnxGraph('a varint runs over 10 bytes');
+}
+
+/** Every field of the message in [start, end), its payload not read. */
+function* fields(bytes: FileBytes, start: number, end: number): Generator<Field> {
+  let position = start;
+  while (position < end) {
+    const tag = varint(bytes, position);
+    const [number, wire] = [Math.floor(tag.value / 8), tag.value % 8];
+    if (number === 0) throw new NotAnOnnxGraph('a field has number 0');
+    if (wire === 0) {
+      const field = varint(bytes, tag.next);
+      yield { number, wire, value: field.value, start: tag.next };
+      position = field.next;
+    } else if (wire === 2) {
+      const length = varint(bytes, tag.next);
+      if (length.next + length.value > end) throw new NotAnOnnxGraph('a field runs past the end of its message');
+      yield { number, wire, value: length.value, start: length.next };
+      position = length.next + length.value;
+    } else if (wire === 1 || wire === 5) {
+      position = tag.next + (wire === 1 ? 8 : 4);
+    } else {
+      throw new NotAnOnnxGraph(`a field has wire type ${wire}, which ONNX does not use`);
+    }
+  }
+  if (position !== end) throw new NotAnOnnxGraph('a message runs past its end');
+}
+
+function decodeField<T>(bytes: FileBytes, field: Field, type: protobuf.Type): T {
+  const message = type.decode(bytes.slice(field.start, field.value));
+  return type.toObject(message, { longs: Number, arrays: true, defaults: false }) as T;
+}
+
+function packedOrSingleInts(bytes: FileBytes, field: Field, into: number[]): void {
+  if (field.wire === 0) {
+    into.push(field.value);
+    return;
+  }
+  for (let at = field.start; at < field.start + field.value; ) {
+    const next = varint(bytes, at);
+    into.push(next.value);
+    at = next.next;
+  }
+}
+
+// TensorProto field numbers.
+const TENSOR = { dims: 1, dataType: 2, name: 8, externalData: 13 } as const;
+
+function initializerHeader(bytes: FileBytes, field: Field): InitializerHeader {
+  const header: InitializerHeader = { name: '', dataType: 0, dims: [], externalLocation: null, externalEnd: null };
+  const external: StringEntry[] = [];
+  for (const inner of fields(bytes, field.start, field.start + field.value)) {
+    if (inner.number === TENSOR.dims) packedOrSingleInts(bytes, inner, header.dims);
+    else if (inner.number === TENSOR.dataType) header.dataType = inner.value;
+    else if (inner.number === TENSOR.name) header.name = Buffer.from(bytes.slice(inner.start, inner.value)).toString('utf8');
+    else if (inner.number === TENSOR.externalData) external.push(decodeField<StringEntry>(bytes, inner, EntryType));
+  }
+  const entry = (key: string) => external.find((item) => item.key === key)?.value;
+  header.externalLocation = entry('location') ?? null;
+  const length = entry('length');
+  if (length !== undefined) header.externalEnd = Number(entry('offset') ?? 0) + Number(length);
+  return header;
+}
+
+// ModelProto.graph, and GraphProto's node, initializer, input and output.
+const MODEL_GRAPH = 7;
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
+
+function graphSummary(bytes: FileBytes, graph: Field): GraphSummary {
+  const summary: GraphSummary = { inputs: [], outputs: [], nodes: [], initializers: [] };
+  for (const field of fields(bytes, graph.start, graph.start + graph.value)) {
+    if (field.wire !== 2) continue;
+    if (field.number === GRAPH.node) summary.nodes.push(decodeField<NodeProto>(bytes, field, NodeType));
+    else if (field.number === GRAPH.initializer) summary.initializers.push(initializerHeader(bytes, field));
+    else if (field.number === GRAPH.input) summary.inputs.push(decodeField<ValueInfoProto>(bytes, field, ValueInfoType));
+    else if (field.number === GRAPH.output) summary.outputs.push(decodeField<ValueInfoProto>(bytes, field, ValueInfoType));
+  }
+  return summary;
+}
+
+/** What an ONNX file declares; throws `NotAnOnnxGraph` when it is not one. */
+export function readGraphSummary(file: string): GraphSummary {
+  const bytes = FileBytes.open(file);
+  try {
+    let graph: Field | null = null;
+    for (const field of fields(bytes, 0, bytes.size)) if (field.number === MODEL_GRAPH && field.wire === 2) graph = field;
+    if (!graph) throw new NotAnOnnxGraph('it holds no graph');
+    const summary = graphSummary(bytes, graph);
+    if (summary.nodes.length === 0 || summary.inputs.length === 0 || summary.outputs.length === 0) throw new NotAnOnnxGraph('its graph has no nodes, inputs or outputs');
+    return summary;
+  } catch (error) {
+    if (error instanceof NotAnOnnxGraph) throw error;
+    throw new NotAnOnnxGraph(String((error as Error).message));
+  } finally {
+    bytes.close();
+  }
+}
+
+export function attribute(node: NodeProto, name: string): AttributeProto | undefined {
+  return node.attribute.find((item) => item.name === name);
+}

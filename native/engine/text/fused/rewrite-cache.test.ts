@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { copyModel, referenceGreedy, temporaryDir, tinyStoriesOnnx } from '../../../testing/fixtures';
+import { DecoderSession } from '../decoder-session';
+import { findOperatingPoint, loadTextModelFolder } from '../model-folder';
+import { cachedRewrite, keepFusedRewritesIn } from './rewrite-cache';
+
+async function greedyIds(decoder: DecoderSession): Promise<number[]> {
+  const { input_ids: prompt, output_ids: expected } = referenceGreedy();
+  let step = await decoder.forward(prompt, decoder.emptyCache());
+  const ids: number[] = [];
+  while (ids.length < expected.length - prompt.length) {
+    const next = step.logits.indexOf(Math.max(...step.logits));
+    ids.push(next);
+    step = await decoder.forward([next], step.cache);
+  }
+  return ids;
+}
+
+describe('the fused rewrite kept on disk', () => {
+  it('is stored once verified, opened directly on the next load, and decodes the reference tokens', async () => {
+    const cacheDir = temporaryDir();
+    keepFusedRewritesIn(cacheDir, 'test-version');
+    const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
+    const point = findOperatingPoint(folder);
+    expect(cachedRewrite(point.path, folder.config)).toBeNull();
+
+    const first = await DecoderSession.open(folder, point, 'cpu');
+    expect(first.graph.kind).toBe('fused');
+    await first.release();
+    const stored = cachedRewrite(point.path, folder.config);
+    expect(stored).toEqual({ model: expect.stringMatching(/\.onnx$/), graph: first.graph });
+
+    const second = await DecoderSession.open(folder, point, 'cpu');
+    expect(second.graph).toEqual(first.graph);
+    expect(await greedyIds(second)).toEqual(referenceGreedy().output_ids.slice(referenceGreedy().input_ids.length));
+    await second.release();
+  });
+
+  it('is not used once the source file, the config or the studio version changes', async () => {
+    const cacheDir = temporaryDir();
+    keepFusedRewritesIn(cacheDir, 'test-version');
+    const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
+    const point = findOperatingPoint(folder);
+    await (await DecoderSession.open(folder, point, 'cpu')).release();
+    expect(cachedRewrite(point.path, folder.config)).not.toBeNull();
+    expect(cachedRewrite(point.path, { ...folder.config, ropeTheta: 500_000 })).toBeNull();
+    keepFusedRewritesIn(cacheDir, 'another-version');
+    expect(cachedRewrite(point.path, folder.config)).toBeNull();
+    keepFusedRewritesIn(cacheDir, 'test-version');
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(point.path, later, later);
+    expect(cachedRewrite(point.path, folder.config)).toBeNull();
+  });
+});

@@ -1,0 +1,91 @@
+// Fused rewrites that passed their probe, kept on disk so that the next load of the same file opens the
+// rewrite directly: no export session, no rewrite, no probe. An entry is keyed by the source file's identity
+// (path, size and modification time of it and of its external data), the model's config, the studio's version
+// and onnxruntime's, so any change to one of them means rewriting and probing again.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { onnxRuntimeVersion } from '../../onnx/runtime';
+import type { DecoderConfig } from '../model-folder';
+import type { DecoderGraph } from './fused-decoder';
+
+interface CacheSettings {
+  dir: string;
+  studioVersion: string;
+  maxBytes: number;
+}
+
+let settings: CacheSettings | null = null;
+
+/** Keeps verified rewrites in `dir` from now on (the host passes a folder of its data folder), up to `maxBytes` in all. */
+export function keepFusedRewritesIn(dir: string, studioVersion: string, maxBytes = 4 * 1024 ** 3): void {
+  settings = { dir, studioVersion, maxBytes };
+}
+
+function sourceIdentity(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const files = [base, ...fs.readdirSync(dir).filter((name) => name !== base && name.startsWith(base)).sort()];
+  return files.map((name) => {
+    const stat = fs.statSync(path.join(dir, name));
+    return `${fs.realpathSync(path.join(dir, name))}:${stat.size}:${stat.mtimeMs}`;
+  });
+}
+
+function entryPaths(cache: CacheSettings, file: string, config: DecoderConfig): { model: string; meta: string } {
+  const key = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ source: sourceIdentity(file), config, studio: cache.studioVersion, onnxruntime: onnxRuntimeVersion() }))
+    .digest('hex')
+    .slice(0, 32);
+  return { model: path.join(cache.dir, `${key}.onnx`), meta: path.join(cache.dir, `${key}.json`) };
+}
+
+/** The stored rewrite of `file`: the path of its graph and what it is, or null when there is none for this exact source. */
+export function cachedRewrite(file: string, config: DecoderConfig): { model: string; graph: DecoderGraph } | null {
+  if (!settings) return null;
+  const entry = entryPaths(settings, file, config);
+  try {
+    const graph = JSON.parse(fs.readFileSync(entry.meta, 'utf8')) as DecoderGraph;
+    if (graph.kind !== 'fused' || !fs.existsSync(entry.model)) return null;
+    return { model: entry.model, graph };
+  } catch {
+    return null;
+  }
+}
+
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, data);
+  fs.renameSync(temporary, file);
+}
+
+/** Drops the least recently written entries until the cache fits its bound. */
+function trim(cache: CacheSettings): void {
+  const models = fs
+    .readdirSync(cache.dir)
+    .filter((name) => name.endsWith('.onnx'))
+    .map((name) => ({ file: path.join(cache.dir, name), stat: fs.statSync(path.join(cache.dir, name)) }))
+    .sort((a, b) => b.stat.mtimeMs - a.stat.mtimeMs);
+  let total = 0;
+  for (const { file, stat } of models) {
+    total += stat.size;
+    if (total <= cache.maxBytes) continue;
+    fs.rmSync(file, { force: true });
+    fs.rmSync(file.replace(/\.onnx$/, '.json'), { force: true });
+  }
+}
+
+/** Keeps a rewrite that passed its probe; a cache that cannot be written only costs the next load its rewrite. */
+export function storeRewrite(file: string, config: DecoderConfig, bytes: Uint8Array, graph: DecoderGraph): void {
+  if (!settings) return;
+  try {
+    fs.mkdirSync(settings.dir, { recursive: true });
+    const entry = entryPaths(settings, file, config);
+    writeAtomically(entry.model, bytes);
+    writeAtomically(entry.meta, JSON.stringify(graph));
+    trim(settings);
+  } catch {
+    // A full disk or a read-only data folder: the rewrite is still used in memory.
+  }
+}
