@@ -30,10 +30,10 @@ function fillDisk(dir: string): void {
 
 const filesUnder = (dir: string) => fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name);
 
-describe.skipIf(!isRoot)('a full disk, on a real 4 MB tmpfs (finding 5)', () => {
+describe.skipIf(!isRoot)('a full disk, on a real 32 MB tmpfs (finding 5)', () => {
   const mount = temporaryDir('pareto-disk-full-');
   const family = storyFamily();
-  beforeAll(() => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mount]));
+  beforeAll(() => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', mount]));
   afterAll(() => execFileSync('umount', ['--lazy', mount]));
   const api = apiServerForTests(() => ({ dataDir: mount, bundledModelsDir: family }));
 

@@ -9,7 +9,7 @@ import { parseModelJson, readModelJson } from '../package/model-json';
 import { filePrecision } from '../onnx/weight-precision';
 import { asIdList, DEFAULT_CONTEXT, dim, tokenIdsJson } from './config-values';
 import { OPTIMUM_KV_NAMES } from './kv-names';
-import type { FolderLayoutParts } from './model-folder';
+import type { FolderLayoutParts } from './folder-layout';
 
 const GENAI_CONFIG = 'genai_config.json';
 

@@ -3,11 +3,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../contract';
 import { modelFileInside, parseModelJson, readModelJson } from '../package/model-json';
-import { packageFile, readParetoManifest, type ManifestOperatingPoint, type ParetoManifest } from '../package/pareto-manifest';
+import { packageFile, readParetoManifest, type ParetoManifest } from '../package/pareto-manifest';
 import { filePrecision } from '../onnx/weight-precision';
 import { asIdList, DEFAULT_CONTEXT, dim, tokenIdsJson } from './config-values';
 import { isGenaiFolder, readGenaiLayout } from './genai-folder';
-import { OPTIMUM_KV_NAMES, type KvNameTemplates } from './kv-names';
+import { OPTIMUM_KV_NAMES } from './kv-names';
+import { GenerationConfigJson, type DecoderConfig, type FolderLayoutParts, type OperatingPointFile } from './folder-layout';
+
+export type { DecoderConfig, FolderLayoutParts, GenerationDefaults, OperatingPointFile, TextFolderLayout } from './folder-layout';
 
 
 /** The fields of a transformers `config.json` the engine uses, with bounds that reject absurd sizes. */
@@ -33,39 +36,6 @@ const DecoderConfigJson = z.looseObject({
   eos_token_id: tokenIdsJson,
 });
 
-const GenerationConfigJson = z.looseObject({
-  do_sample: z.boolean().optional(),
-  temperature: z.number().positive().optional(),
-  top_k: z.number().int().nonnegative().optional(),
-  top_p: z.number().positive().max(1).optional(),
-  max_new_tokens: z.number().int().positive().optional(),
-  bos_token_id: tokenIdsJson,
-  eos_token_id: tokenIdsJson,
-});
-export type GenerationDefaults = z.infer<typeof GenerationConfigJson>;
-
-export interface DecoderConfig {
-  architecture: string | null;
-  modelType: string | null;
-  numLayers: number;
-  hiddenSize: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  contextLength: number;
-  bosTokenId: number | null;
-  eosTokenIds: number[];
-  /** What a graph rewrite must reproduce: the MLP activation, norm epsilon and rotary embedding. */
-  hiddenAct: string | null;
-  rmsNormEps: number | null;
-  ropeTheta: number;
-  ropeScaling: string | null;
-  partialRotaryFactor: number;
-  slidingWindow: number | null;
-  trainedAttention: { window: number; sinks: number } | null;
-}
-
 /** Precision variants of the transformers.js layout, by the file-name suffixes that carry them. */
 const VARIANT_SUFFIXES: Record<string, readonly string[]> = {
   fp32: [''],
@@ -75,27 +45,6 @@ const VARIANT_SUFFIXES: Record<string, readonly string[]> = {
   q4f16: ['_q4f16'],
 };
 const FILE_PREFIXES = ['model', 'decoder_model_merged'];
-
-/** One runnable file of a model: a precision at a depth. */
-export interface OperatingPointFile {
-  precision: string;
-  depth: number;
-  path: string;
-  quality: ManifestOperatingPoint['quality'] | null;
-}
-
-/** The layout a folder was read as: our own package, Hugging Face's transformers.js layout, or ONNX Runtime GenAI's. */
-export type TextFolderLayout = 'pareto' | 'transformers.js' | 'onnxruntime-genai';
-
-/** What each layout reads from its own files. */
-export interface FolderLayoutParts {
-  layout: TextFolderLayout;
-  config: DecoderConfig;
-  generationDefaults: GenerationDefaults;
-  points: OperatingPointFile[];
-  kvNames: KvNameTemplates;
-  sizeBytes: number;
-}
 
 export interface TextModelFolder extends FolderLayoutParts {
   dir: string;
