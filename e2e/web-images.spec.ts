@@ -6,6 +6,9 @@ import { expect, screenshotPath, test } from './studio-server';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const SD_MODEL_ID = path.basename(sdFixture());
+// Enough steps of the tiny SD fixture that the run outlasts the start request's reply (the engine runs in a
+// child process, so its events can reach the page before the job's id), and its previews show while it runs.
+const PREVIEW_RUN_STEPS = 240;
 
 /** Records, from inside the page, whether progress and a preview ever showed: a small model can finish between two polls. */
 async function watchRun(page: Page, options: { stopAtStep?: number } = {}) {
@@ -41,8 +44,7 @@ test.describe('images in web mode', () => {
     await page.getByTestId('image-model-select').selectOption(SD_MODEL_ID);
 
     await page.getByTestId('image-prompt-input').fill('a red circle on a blue square');
-    // Enough steps that the run outlasts the start request's reply, so its previews reach the page while it runs.
-    await page.getByTestId('image-steps-input').fill('60');
+    await page.getByTestId('image-steps-input').fill(String(PREVIEW_RUN_STEPS));
     await page.getByTestId('image-seed-input').fill('1');
     await page.getByTestId('image-negative-input').fill('blurry');
     await watchRun(page);
@@ -51,14 +53,14 @@ test.describe('images in web mode', () => {
     await expect(page.getByTestId('image-result')).toBeVisible();
     const record = await runRecord(page);
     expect(record.progressSteps.length).toBeGreaterThanOrEqual(1);
-    expect(record.progressSteps.at(-1)).toBe(60);
+    expect(record.progressSteps.at(-1)).toBe(PREVIEW_RUN_STEPS);
     expect(record.previews).toBeGreaterThan(0);
     await expect(page.getByTestId('image-progress')).toHaveAttribute('data-state', 'done');
-    await expect(page.getByTestId('image-progress-text')).toContainText('Done · 60 steps');
+    await expect(page.getByTestId('image-progress-text')).toContainText(`Done · ${PREVIEW_RUN_STEPS} steps`);
 
     const parameters = page.getByTestId('image-parameters');
     await expect(parameters.getByTestId('param-seed')).toHaveText('1');
-    await expect(parameters.getByTestId('param-steps')).toHaveText('60');
+    await expect(parameters.getByTestId('param-steps')).toHaveText(String(PREVIEW_RUN_STEPS));
     await expect(parameters.getByTestId('param-prompt')).toHaveText('a red circle on a blue square');
     // The 64 px fixture is drawn scaled up with hard pixel edges.
     await expect(page.getByTestId('image-result')).toHaveCSS('image-rendering', 'pixelated');
@@ -81,7 +83,7 @@ test.describe('images in web mode', () => {
     expect([...bytes.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     const text = bytes.toString('latin1');
     expect(text).toContain('parameters\0a red circle on a blue square');
-    expect(text).toMatch(/Negative prompt: blurry\nSteps: 60, Sampler: DDIM, CFG scale: 7\.5, Seed: 1, Size: 64x64/);
+    expect(text).toMatch(/Negative prompt: blurry\nSteps: 240, Sampler: DDIM, CFG scale: 7\.5, Seed: 1, Size: 64x64/);
     await page.screenshot({ path: screenshotPath('web-images.png') });
 
     // A second image joins the gallery; clicking the first restores its parameters into the form.
@@ -95,7 +97,7 @@ test.describe('images in web mode', () => {
     await page.getByTestId('gallery-item').nth(1).click();
     await expect(page.getByTestId('image-prompt-input')).toHaveValue('a red circle on a blue square');
     await expect(page.getByTestId('image-seed-input')).toHaveValue('1');
-    await expect(page.getByTestId('image-steps-input')).toHaveValue('60');
+    await expect(page.getByTestId('image-steps-input')).toHaveValue(String(PREVIEW_RUN_STEPS));
     await expect(page.getByTestId('param-seed')).toHaveText('1');
     await expect(page.getByTestId('image-negative-input')).toHaveValue('blurry');
   });

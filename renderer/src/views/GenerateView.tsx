@@ -13,6 +13,7 @@ import { AUTO_MODEL, bundledFamily, lambdaFamily, lambdaOffReason, offeredKnobs,
 import { isJobActive } from '../state/jobState';
 import { useCancelJob, useJob, useModels, useProviders, useSettings, useStartTextJob } from '../state/queries';
 import { useLambda } from '../state/useLambda';
+import { useEarlyStop } from '../state/useEarlyStop';
 import { useRestores, type RestoreChannel } from '../state/restore';
 import { useShortcuts, type ShortcutScope } from '../state/useShortcuts';
 import { ViewStatus } from './ViewStatus';
@@ -48,6 +49,7 @@ function GenerateWorkspace({ settings, restores, shortcuts }: ViewProps & { sett
   const [formError, setFormError] = useState<string | null>(null);
   const startJob = useStartTextJob();
   const cancelJob = useCancelJob();
+  const earlyStop = useEarlyStop();
   const job = useJob(run?.jobId ?? null);
   const active = startJob.isPending || isJobActive(job);
 
@@ -58,13 +60,20 @@ function GenerateWorkspace({ settings, restores, shortcuts }: ViewProps & { sett
     setFormError(built.ok ? null : built.message);
     if (!built.ok) return;
     cancelJob.reset();
+    earlyStop.reset();
     const submitted: Run = { jobId: null, prompt, requestedEp: form.ep, lambda: target?.lambda ?? null };
     setRun(submitted);
-    startJob.mutate(built.request, { onSuccess: ({ jobId }) => setRun({ ...submitted, jobId }) });
+    startJob.mutate(built.request, {
+      onSuccess: ({ jobId }) => {
+        setRun({ ...submitted, jobId });
+        if (earlyStop.arrived()) cancelJob.mutate(jobId);
+      },
+    });
   }
 
   function stop() {
     if (run?.jobId) cancelJob.mutate(run.jobId);
+    else if (startJob.isPending) earlyStop.request();
   }
 
   useShortcuts(shortcuts, { generate, stop: () => active && stop() });
@@ -124,7 +133,7 @@ function GenerateWorkspace({ settings, restores, shortcuts }: ViewProps & { sett
               <span className="shortcut-hint">
                 <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate
               </span>
-              <button type="button" className="button button-danger" data-testid="stop-button" title="Stop the running generation" onClick={stop} disabled={!active || !run?.jobId || cancelJob.isPending}>
+              <button type="button" className="button button-danger" data-testid="stop-button" title="Stop the running generation" onClick={stop} disabled={!active || cancelJob.isPending || earlyStop.pending}>
                 <StopIcon />
                 Stop
               </button>

@@ -13,6 +13,7 @@ import { bundledFamily, lambdaFamily, lambdaOffReason, resolveModelChoice } from
 import { buildImageRequest, fitImageForm, formFromParameters, imageTarget, initialImageForm, type ImageForm, type KnownParameters } from '../images/imageForm';
 import { isImageJobActive, requestImageStop, type ImageJobState } from '../state/imageJobState';
 import { queryKeys, useCancelJob, useImageJob, useModels, useProviders, useSettings, useStartImageJob, useUpdateSettings } from '../state/queries';
+import { useEarlyStop } from '../state/useEarlyStop';
 import { useLambda } from '../state/useLambda';
 import { useRestores, type RestoreChannel, type RestoreSource } from '../state/restore';
 import { useShortcuts, type ShortcutScope } from '../state/useShortcuts';
@@ -72,6 +73,7 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
   const scaling = updateSettings.isPending ? (updateSettings.variables.imageScaling ?? settings.imageScaling) : settings.imageScaling;
   const startJob = useStartImageJob();
   const cancelJob = useCancelJob();
+  const earlyStop = useEarlyStop();
   const job = useImageJob(jobId);
   const active = startJob.isPending || isImageJobActive(job);
   const choosing = startJob.isPending && startJob.variables?.lambda !== undefined;
@@ -90,16 +92,26 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
     setFormError(built.ok ? null : built.message);
     if (!built.ok) return;
     cancelJob.reset();
+    earlyStop.reset();
     setSelected(null);
     setRestored(null);
     setJobId(null);
-    startJob.mutate(built.request, { onSuccess: ({ jobId: started }) => setJobId(started) });
+    startJob.mutate(built.request, {
+      onSuccess: ({ jobId: started }) => {
+        setJobId(started);
+        if (earlyStop.arrived()) stopJob(started);
+      },
+    });
+  }
+
+  function stopJob(id: string) {
+    queryClient.setQueryData<ImageJobState>(queryKeys.imageJob(id), (current) => (current ? requestImageStop(current) : current));
+    cancelJob.mutate(id);
   }
 
   function stop() {
-    if (!jobId) return;
-    queryClient.setQueryData<ImageJobState>(queryKeys.imageJob(jobId), (current) => (current ? requestImageStop(current) : current));
-    cancelJob.mutate(jobId);
+    if (jobId) stopJob(jobId);
+    else if (startJob.isPending) earlyStop.request();
   }
 
   /** Puts an image's settings back; returns the model they name when it is installed. */
@@ -190,7 +202,7 @@ function ImagesWorkspace({ settings, restores, shortcuts }: ViewProps & { settin
               <span className="shortcut-hint">
                 <kbd>Ctrl</kbd>/<kbd>⌘</kbd> + <kbd>Enter</kbd> to generate
               </span>
-              <button type="button" className="button button-danger" data-testid="image-stop-button" title="Stop the running image" onClick={stop} disabled={!active || !jobId || cancelJob.isPending}>
+              <button type="button" className="button button-danger" data-testid="image-stop-button" title="Stop the running image" onClick={stop} disabled={!active || cancelJob.isPending || earlyStop.pending}>
                 <StopIcon />
                 Stop
               </button>
