@@ -203,10 +203,16 @@ def stage_classifier(r: Run) -> dict:
     n_emoji = int(ds.emoji.max()) + 1
     torch.manual_seed(0)
     model = EmojiClassifier(emoji=n_emoji)
-    tc, batch, _ = r.train_config("classifier_train")
-    fn = classifier_loss(model, ds.batch, ds.emoji, ds.labels, ds.train_idx, batch)
-    metrics = train(model, fn, tc, r.path("classifier.ckpt"), r.log, "classifier")
-    torch.save({"emoji": n_emoji, "state": model.state_dict()}, r.path("classifier.pt"))
+    if os.path.exists(r.path("classifier.pt")):
+        # committed with the run: the recognisability figures so far were measured with it (delete it to retrain)
+        model.load_state_dict(torch.load(r.path("classifier.pt"))["state"])
+        metrics = {"reused": True}
+        r.log(f"[classifier] reusing {r.path('classifier.pt')}")
+    else:
+        tc, batch, _ = r.train_config("classifier_train")
+        fn = classifier_loss(model, ds.batch, ds.emoji, ds.labels, ds.train_idx, batch)
+        metrics = train(model, fn, tc, r.path("classifier.ckpt"), r.log, "classifier")
+        torch.save({"emoji": n_emoji, "state": model.state_dict()}, r.path("classifier.pt"))
     group_acc = float(np.mean(predict(model, ds.batch(ds.held_idx))[1] == ds.labels[ds.held_idx]))
     r.log(f"[classifier] group accuracy on held-out real emoji {group_acc:.3f}")
     return {"heldout_group_accuracy": group_acc, **metrics}
@@ -225,6 +231,11 @@ def _teacher_modules(r: Run, tok: D.WordTokenizer) -> tuple:
 
 
 def stage_teacher(r: Run) -> dict:
+    if os.path.exists(r.path("teacher_unet.pt")) and os.path.exists(r.path("text_encoder.pt")):
+        # committed once its schedule finished, so a fresh clone goes on from here (delete both to retrain)
+        unet, te = load_unet(r.path("teacher_unet.pt")), load_text_encoder(r.path("text_encoder.pt"))
+        r.log(f"[teacher] reusing {r.path('teacher_unet.pt')} and {r.path('text_encoder.pt')}")
+        return {"unet_parameters": unet.num_parameters(), "text_encoder_parameters": te.num_parameters(), "reused": True}
     ds, tok = r.dataset(), r.tokenizer()
     te, unet = _teacher_modules(r, tok)
     r.log(f"[teacher] UNet {unet.num_parameters()} parameters, text encoder {te.num_parameters()}")
