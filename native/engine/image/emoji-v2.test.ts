@@ -6,11 +6,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageGenerationRequestSchema, type ImageGenerationRequest } from '../../contract';
 import { emojiV2Smoke, temporaryDir } from '../../testing/fixtures';
+import { openSession } from '../onnx/open-session';
+import { float32Tensor, int64Tensor } from '../onnx/runtime';
 import { SessionPool } from '../onnx/session-pool';
 import { decodePng } from '../png/png';
-import type { GraphSession } from './graph-session';
+import { GraphSession } from './graph-session';
 import { ImageGenerator, type ImageStepInfo } from './image-generator';
-import { loadImageModelFolder, type ImageModelFolder } from './model-folder';
+import { findUnetPoint, loadImageModelFolder, type ImageModelFolder } from './model-folder';
 import { NoiseGenerator } from './noise';
 import { createScheduler, type DdimScheduler } from './schedulers';
 
@@ -93,6 +95,34 @@ describe('Pareto Emoji v2 package', () => {
       expect(images.map((image) => image.parameters.seed)).toEqual([11, 12, 13, 14]);
       const [alone] = await generate({ prompt: 'slice of pizza', seed: 13, precision });
       expect(images[2]!.png).toBe(alone!.png);
+    }
+  });
+
+  it('dequantises the int8 UNet’s weights once when its session starts, computing the graph as written (float32 products of the int8 weights)', async () => {
+    const int8 = findUnetPoint(student, 'int8').path;
+    const folded = await GraphSession.open(int8, student.dir, 'cpu');
+    const fp32 = await GraphSession.open(findUnetPoint(student, 'fp32').path, student.dir, 'cpu');
+    // The graph as written, unoptimised: each DequantizeLinear, then float32 Conv / MatMul / Gemm.
+    const asWritten = await openSession(int8, { ep: 'cpu', displayName: 'unet/model_int8.onnx', graphOptimizationLevel: 'disabled' });
+    try {
+      expect(folded.foldedWeightDequantize).toBe(true);
+      expect(fp32.foldedWeightDequantize).toBe(false);
+      const width = Number(folded.requireInput('encoder_hidden_states', 'a text-conditioned UNet').shape[2]);
+      const noise = new NoiseGenerator(5);
+      const input = {
+        sample: float32Tensor(noise.randn(2 * 4 * 16 * 16), [2, 4, 16, 16]),
+        timestep: int64Tensor(BigInt64Array.from([999n, 249n]), [2]),
+        encoder_hidden_states: float32Tensor(noise.randn(2 * 16 * width), [2, 16, width]),
+      };
+      const ours = (await folded.run(input)).out_sample!.data as Float32Array;
+      const theirs = (await asWritten.session.run(input)).out_sample!.data as Float32Array;
+      const scale = Math.max(...theirs.map(Math.abs));
+      const worst = Math.max(...ours.map((value, index) => Math.abs(value - theirs[index]!)));
+      expect(scale).toBeGreaterThan(0);
+      // The same float32 weights and products; only the order of their sums may differ.
+      expect(worst).toBeLessThan(1e-5 * scale);
+    } finally {
+      await Promise.all([folded.release(), fp32.release(), asWritten.session.release()]);
     }
   });
 });

@@ -54,3 +54,20 @@ export function weightBytesPerToken(summary: GraphSummary): number {
     .filter((initializer) => !gatheredOnly.has(initializer.name))
     .reduce((sum, initializer) => sum + initializerBytes(initializer), 0);
 }
+
+/**
+ * Whether a graph is quantised in its weights only: every DequantizeLinear reads initializers (int8 weights with
+ * their scales) and nothing quantises an activation (no QuantizeLinear), as the image recipe's `model_int8.onnx`.
+ * onnxruntime keeps such DequantizeLinear nodes out of constant folding, to fuse them with the QuantizeLinear
+ * around a product into integer kernels; with no activation to quantise there is nothing to fuse, and each
+ * inference dequantises every weight again. Returns the weight bytes once dequantised to float32, or null when
+ * the graph is not of this kind.
+ */
+export function weightOnlyDequantizedBytes(summary: GraphSummary): number | null {
+  const initializers = new Map(summary.initializers.map((initializer) => [initializer.name, initializer]));
+  const dequantize = summary.nodes.filter((node) => node.op_type === 'DequantizeLinear');
+  if (dequantize.length === 0 || summary.nodes.some((node) => node.op_type === 'QuantizeLinear' || node.op_type === 'DynamicQuantizeLinear')) return null;
+  if (!dequantize.every((node) => node.input.every((input) => input === '' || initializers.has(input)))) return null;
+  const weights = new Set(dequantize.map((node) => node.input[0]!));
+  return [...weights].reduce((sum, name) => sum + initializers.get(name)!.dims.reduce((product, dim) => product * dim, 1) * 4, 0);
+}
