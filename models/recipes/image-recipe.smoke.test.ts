@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readGraphSummary } from '../../native/engine/onnx/graph-summary';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PYTHON = '/usr/bin/python3';
@@ -77,6 +78,20 @@ describe('image recipe (smoke config)', () => {
         expect(sha256(path.join(dir, file)), `checksum of ${name}/${file}`).toBe(digest);
       }
     }
+  });
+
+  it('exports UNets whose Reshape targets are constants, not shapes computed at every call, and still match PyTorch', () => {
+    for (const name of PACKAGES) {
+      for (const file of ['unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx']) {
+        const ops = readGraphSummary(path.join(out, name, file)).nodes.map((node) => node.op_type);
+        expect(ops, `${name}/${file}`).toContain('Reshape');
+        expect(ops.filter((op) => op === 'Shape'), `${name}/${file}`).toEqual([]);
+      }
+    }
+    // The evaluate stage's parity check: PyTorch against onnxruntime on the exported fp32 graphs, same noise, max |Δpixel| in [-1, 1].
+    const report = JSON.parse(fs.readFileSync(path.join(out, '_work', 'reports', 'image-table1.json'), 'utf8')) as { parity: Record<string, number> };
+    expect(report.parity.teacher_parity).toBeLessThan(1e-3);
+    expect(report.parity.student_parity).toBeLessThan(1e-3);
   });
 
   it('the studio engine generates an image from the student through `pareto generate image`', () => {

@@ -9,7 +9,8 @@
 //            one UNet call (batch B, default 2 = a guided step) on random inputs: median ms
 // DDIM (η = 0) with the package's scheduler_config.json (squaredcos_cap_v2, v_prediction, trailing
 // spacing, final ᾱ = 1), the same sampler as the recipe's PyTorch `diffusion.sample`.
-// Prints one JSON object on stdout. Session options mirror the engine (graph optimisation "all").
+// Prints one JSON object on stdout. Session options mirror the engine (graph optimisation "all"; the int8 UNet's
+// weight-only DequantizeLinear nodes folded once at load, `session.disable_quant_qdq`, as the engine does for such graphs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +47,8 @@ function timesteps(T, steps) {
 }
 
 async function openPackage(dir, unetFile) {
-  const so = { graphOptimizationLevel: 'all', intraOpNumThreads: threads };
+  // The recipe's graphs quantise no activation (export.py), so disabling QDQ fusion only lets constant folding dequantise the int8 weights once.
+  const so = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, extra: { session: { disable_quant_qdq: '1' } } };
   const te = await ort.InferenceSession.create(path.join(dir, 'text_encoder', 'model.onnx'), so);
   const unet = await ort.InferenceSession.create(path.join(dir, unetFile), so);
   const tok = new Tokenizer(readJson(path.join(dir, 'tokenizer', 'tokenizer.json')), readJson(path.join(dir, 'tokenizer', 'tokenizer_config.json')));
