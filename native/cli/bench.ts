@@ -122,15 +122,29 @@ async function benchImages(values: { repeats?: string; ep?: string; json?: boole
     process.stdout.write(JSON.stringify(report) + '\n');
     return 0;
   }
+  const ms = (value: number) => `${(value * 1000).toFixed(1)} ms`;
+  const parts = (t: typeof report.teacher) =>
+    `text encoder ${t.partsMsMedian.textEncoder.toFixed(2)} + UNet steps ${t.partsMsMedian.unetSteps.toFixed(2)} + decode and PNG ${t.partsMsMedian.decodeAndPng.toFixed(2)} ms`;
   const role = (label: string, t: typeof report.teacher) =>
-    `  ${label.padEnd(8)} ${t.model}: ${t.steps} steps, ${t.sPerImageMedian.toFixed(3)} s/image, ${t.msPerStepMedian.toFixed(2)} ms/step` +
-    (t.pytorchMsPerStepMedian === null ? '' : ` (PyTorch eager ${t.pytorchMsPerStepMedian.toFixed(2)} ms/step on ${t.pytorchWeights})`) +
-    '\n';
+    `  ${label.padEnd(8)} ${t.model}: ${t.steps} steps, ${ms(t.sPerImageMedian)}/image (${parts(t)}), ${t.msPerStepMedian.toFixed(2)} ms/step on ${t.threads} thread(s)` +
+    (Object.keys(t.byThreads).length === 0
+      ? ''
+      : `; by threads, engine / PyTorch eager ms/step: ${Object.entries(t.byThreads)
+          .map(([threads, b]) => `${threads}: ${b.engineMsPerStep?.toFixed(2) ?? '—'} / ${b.pytorchMsPerStep.toFixed(2)}`)
+          .join(', ')} (${t.pytorchWeights})`) +
+    '\n' +
+    Object.entries(t.precisions)
+      .map(([precision, p]) => `    ${precision.padEnd(5)} ${ms(p.sPerImageMedian)}/image, ${p.msPerStepMedian.toFixed(2)} ms/step${p.foldedWeightDequantize ? ' (int8 weights dequantised once at load)' : ''}\n`)
+      .join('');
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' ');
   process.stdout.write(
-    `image family, median of ${report.repeats} images each, ${report.ep}\n` +
+    `image family, median of ${report.repeats} images each, interleaved with PyTorch, ${report.ep}; load average ${load(report.loadAverage.start)} → ${load(report.loadAverage.end)}\n` +
       role('teacher', report.teacher) +
       role('student', report.student) +
-      (report.ratios.vsPytorchEager === undefined ? '' : `  vsPytorchEager         ${report.ratios.vsPytorchEager.toFixed(2)}× (target ≥ 1.5)\n`) +
+      (report.ratios.vsPytorchEager === undefined ? '' : `  vsPytorchEager         ${report.ratios.vsPytorchEager.toFixed(2)}× (target ≥ 1.5; same weights, batch and threads)\n`) +
+      Object.entries(report.ratios.vsPytorchEagerByThreads)
+        .map(([threads, ratio]) => `    both on ${threads} thread(s) ${ratio.toFixed(2)}×\n`)
+        .join('') +
       `  teacher/student image  ${report.ratios.teacherVsStudentPerImage.toFixed(2)}× (target ≥ 8)\n` +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
