@@ -15,8 +15,8 @@
 
 The text encoder and UNet graphs have their Reshape targets folded to constants (`fold_reshape_shapes`):
 torch traces `x.reshape(B, H * W, heads, d)` as Shape → Gather → Unsqueeze → Concat chains at run time,
-two thirds of the UNet's nodes; folded, the 1.4M-parameter student UNet step is 1.3× faster in onnxruntime
-and its outputs are bit-identical.
+45 Shape ops and 310 of the UNet's 693 nodes; folded, the 1.4M-parameter student UNet's outputs are
+bit-identical and a call takes 5-8 % less CPU time in onnxruntime (1 thread).
 """
 from __future__ import annotations
 
