@@ -3,6 +3,7 @@
 //            prompts from a JSON array, initial latents from raw float32 [N,C,S,S] (model_index.json's
 //            in_channels and sample_size); writes raw float32 images [N,3,H,W] in [-1, 1] (unclipped),
 //            decoded by vae_decoder/model.onnx (latents / scaling_factor) where the package has one
+//   (every mode: --threads N intra-op threads, or --threads engine for the studio engine's choice per file)
 //   bench    PKG --unet FILE --steps N --guidance G --prompt S --runs R
 //            one image at a time (batch 1, two UNet rows when guided, then the decoder): median s/image, ms per UNet call
 //   step     PKG --unet FILE --batch B --runs R
@@ -24,7 +25,10 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i < 0 ? fallback : args[i + 1];
 };
-const threads = Number(opt('threads', os.availableParallelism?.() ?? os.cpus().length));
+const cores = os.availableParallelism?.() ?? os.cpus().length;
+// --threads N, or `engine`: the studio engine's own choice for a file (open-session.ts: one thread below 32 MB, else every core)
+const threadsOption = opt('threads', String(cores));
+const threadsFor = (file) => (threadsOption === 'engine' ? (fs.statSync(file).size < 32 * 1024 * 1024 ? 1 : cores) : Number(threadsOption));
 const readJson = (p) => JSON.parse(fs.readFileSync(p, 'utf8'));
 
 function schedule(cfg) {
@@ -47,19 +51,23 @@ function timesteps(T, steps) {
 }
 
 async function openPackage(dir, unetFile) {
-  // The recipe's graphs quantise no activation (export.py), so disabling QDQ fusion only lets constant folding dequantise the int8 weights once.
-  const so = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, extra: { session: { disable_quant_qdq: '1' } } };
-  const te = await ort.InferenceSession.create(path.join(dir, 'text_encoder', 'model.onnx'), so);
-  const unet = await ort.InferenceSession.create(path.join(dir, unetFile), so);
+  // As the engine opens them: sequential, idle threads asleep rather than spinning; the recipe's graphs quantise no activation
+  // (export.py), so disabling QDQ fusion only lets constant folding dequantise the int8 weights once.
+  const open = (file) => ort.InferenceSession.create(file, {
+    graphOptimizationLevel: 'all', intraOpNumThreads: threadsFor(file), interOpNumThreads: 1,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' }, disable_quant_qdq: '1' } },
+  });
+  const te = await open(path.join(dir, 'text_encoder', 'model.onnx'));
+  const unet = await open(path.join(dir, unetFile));
   const tok = new Tokenizer(readJson(path.join(dir, 'tokenizer', 'tokenizer.json')), readJson(path.join(dir, 'tokenizer', 'tokenizer_config.json')));
   const maxLen = readJson(path.join(dir, 'tokenizer', 'tokenizer_config.json')).model_max_length;
   const sched = readJson(path.join(dir, 'scheduler', 'scheduler_config.json'));
   const index = readJson(path.join(dir, 'model_index.json'));
   const latent = [index.in_channels, index.sample_size, index.sample_size];
   const vaeFile = path.join(dir, 'vae_decoder', 'model.onnx');
-  const vae = fs.existsSync(vaeFile) ? await ort.InferenceSession.create(vaeFile, so) : null;
+  const vae = fs.existsSync(vaeFile) ? await open(vaeFile) : null;
   const scaling = vae ? readJson(path.join(dir, 'vae_decoder', 'config.json')).scaling_factor : 1;
-  return { te, unet, vae, scaling, tok, maxLen, latent, cells: latent[0] * latent[1] * latent[2], sched: { ...schedule(sched), cfg: sched } };
+  return { te, unet, unetThreads: threadsFor(path.join(dir, unetFile)), vae, scaling, tok, maxLen, latent, cells: latent[0] * latent[1] * latent[2], sched: { ...schedule(sched), cfg: sched } };
 }
 
 /** Latents [B, C, S, S] → pixels [B, 3, H, W] through the VAE decoder; pixel-space packages return them as they are. */
@@ -172,7 +180,7 @@ async function main() {
       }
     }
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    console.log(JSON.stringify({ steps, guidance, unet: unetFile, sPerImage: median(sPerImage), msPerStep: median(msPerStep), runs, threads, peakRssMb }));
+    console.log(JSON.stringify({ steps, guidance, unet: unetFile, sPerImage: median(sPerImage), msPerStep: median(msPerStep), runs, threads: p.unetThreads, peakRssMb }));
   } else if (mode === 'step') {
     // one UNet call on random inputs (batch B, default 2 = one guided step): median ms over R runs
     const B = Number(opt('batch', '2'));
@@ -190,7 +198,7 @@ async function main() {
       await p.unet.run(feeds);
       if (r >= 3) ms.push(performance.now() - t0);
     }
-    console.log(JSON.stringify({ unet: unetFile, batch: B, msPerStep: median(ms), runs, threads }));
+    console.log(JSON.stringify({ unet: unetFile, batch: B, msPerStep: median(ms), runs, threads: p.unetThreads }));
   } else {
     throw new Error(`unknown mode ${mode}: expected generate or bench`);
   }

@@ -49,23 +49,28 @@ def build(r) -> dict:
     speed, steps_ms = {}, {}
     teacher_pkg, student_pkg = exported["teacher"]["dir"], exported["student"]["dir"]
     t_steps = max(s for p, s in cfg["teacher_points"] if p == "fp32")
-    # s/image, one image at a time, as the studio generates (teacher guided = 2 UNet rows per step)
+    # s/image, one image at a time, as the studio generates (teacher guided = 2 UNet rows per step), with the studio
+    # engine's sessions: one thread below 32 MB (else every core), idle threads asleep (image_tools.mjs --threads engine)
     plan = [("teacher", teacher_pkg, "fp32", t_steps, exported["teacher"]["guidance"])]
     plan += [("student", student_pkg, p, s, 1.0) for p, s in cfg["student_points"]]
     for role, pkg, precision, steps, g in plan:
         key = f"{role}/{precision}/{steps}"
         speed[key] = node_tool("bench", pkg, "--unet", UNET_FILES[precision], "--steps", str(steps), "--guidance", str(g),
-                               "--runs", str(runs if role == "student" else max(1, runs // 2)), "--threads", str(threads))
+                               "--runs", str(runs if role == "student" else max(1, runs // 2)), "--threads", "engine")
         r.log(f"[report] {key}: {speed[key]['sPerImage'] * 1000:.1f} ms/image, {speed[key]['msPerStep']:.2f} ms/UNet call, "
               f"peak RSS {speed[key]['peakRssMb']:.0f} MB")
-    # ms per UNet step at batch 2 (one guided step): onnxruntime-node vs PyTorch eager, same weights
+    # ms per UNet step at batch 2 (one guided step): onnxruntime-node vs PyTorch eager, same weights, same threads
     for role, pkg in (("teacher", teacher_pkg), ("student", student_pkg)):
-        ort = node_tool("step", pkg, "--unet", UNET_FILES["fp32"], "--batch", "2", "--runs", str(max(5, runs * 4)), "--threads", str(threads))
-        eager = time_step(r.path(f"{role}_unet.pt"), 2, max(5, runs * 4))
+        ort = node_tool("step", pkg, "--unet", UNET_FILES["fp32"], "--batch", "2", "--runs", str(max(5, runs * 4)), "--threads", "engine")
+        torch.set_num_threads(ort["threads"])
+        try:
+            eager = time_step(r.path(f"{role}_unet.pt"), 2, max(5, runs * 4))
+        finally:
+            torch.set_num_threads(threads)
         eager_ms = sorted(eager)[len(eager) // 2]
-        steps_ms[role] = {"onnxruntimeMs": round(ort["msPerStep"], 3), "pytorchEagerMs": round(eager_ms, 3),
+        steps_ms[role] = {"onnxruntimeMs": round(ort["msPerStep"], 3), "pytorchEagerMs": round(eager_ms, 3), "threads": ort["threads"],
                           "vsPytorchEager": round(eager_ms / ort["msPerStep"], 2)}
-        r.log(f"[report] {role} UNet step batch 2: ORT {ort['msPerStep']:.2f} ms, PyTorch eager {eager_ms:.2f} ms")
+        r.log(f"[report] {role} UNet step batch 2 on {ort['threads']} thread(s): ORT {ort['msPerStep']:.2f} ms, PyTorch eager {eager_ms:.2f} ms")
 
     pts = ev["points"]
     t_key, s_key = f"teacher/fp32/{t_steps}", f"student/fp32/{cfg['student_steps']}"
@@ -96,7 +101,8 @@ def build(r) -> dict:
     report = {
         "title": "Pareto Emoji — Table 1 (teacher vs student), measured in one run",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "config": r.name,
-        "device": {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads, "provider": "onnxruntime-node CPU"},
+        "device": {"machine": platform.machine(), "cpus": os.cpu_count(), "threads": threads, "provider": "onnxruntime-node CPU",
+                   "onnxruntimeThreads": "the studio engine's: 1 per session below 32 MB, else every core"},
         "evaluation": {"images": ev["images"], "prompts": "canonical captions (name, style) of the held-out emoji, fixed seeds",
                        "reference": "the held-out real images", "floor": ev["floor"], "everydayImages": ev["everyday_images"],
                        "crossStyleReal": ev["cross_style_real"], "contactSheet": "image-contact-sheet.png"},
