@@ -311,7 +311,7 @@ def _write_package(r: Run, role: str, unet: UNet, te: TextEncoder, tok: D.WordTo
     os.makedirs(pkg, exist_ok=True)
     shape = _latent_shape(r)
     export.export_text_encoder(te, os.path.join(pkg, "text_encoder", "model.onnx"))
-    export.export_unet(unet, os.path.join(pkg, UNET_FILES["fp32"]), shape, te.c.max_length, te.c.dim)
+    n_fold = export.export_unet(unet, os.path.join(pkg, UNET_FILES["fp32"]), shape, te.c.max_length, te.c.dim)
     export.to_fp16_weights(os.path.join(pkg, UNET_FILES["fp32"]), os.path.join(pkg, UNET_FILES["fp16"]))
     n_q = export.to_int8_weights(os.path.join(pkg, UNET_FILES["fp32"]), os.path.join(pkg, UNET_FILES["int8"]))
     export.export_vae_decoder(ae.decoder, os.path.join(pkg, "vae_decoder", "model.onnx"), shape)
@@ -341,7 +341,7 @@ def _write_package(r: Run, role: str, unet: UNet, te: TextEncoder, tok: D.WordTo
     })
     files = list(UNET_FILES.values()) + ["text_encoder/model.onnx", "vae_decoder/model.onnx"]
     sizes = {f: os.path.getsize(os.path.join(pkg, f)) for f in files}
-    r.log(f"[export] {pkg}: {sizes} ({n_q} int8 weights)")
+    r.log(f"[export] {pkg}: {sizes} ({n_q} int8 weights, {n_fold} UNet Reshape targets folded to constants)")
     return {"dir": pkg, "sizes": sizes, "int8_weights": n_q, "unet_parameters": unet.num_parameters(),
             "text_encoder_parameters": te.num_parameters(), "guidance": guidance}
 
