@@ -116,9 +116,9 @@ function summarise(results: ImageResult[], folded: boolean): PrecisionTiming {
 }
 
 /**
- * The role's images at every precision it ships (the teacher: fp32), one image per precision a round, then (students)
- * an fp32 image on every core, then PyTorch's steps on the same weights at each of those thread counts: studio and
- * peer share each moment's load on a busy machine.
+ * The role's images at every precision it ships (the teacher: fp32), one image per precision a round, (students) an
+ * fp32 image on every core, and PyTorch's steps on the same weights at each of those thread counts, in an order that
+ * turns by one each round: studio and peer share each moment's load on a busy machine.
  */
 async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', options: ImageBenchOptions, skipped: Record<string, string>): Promise<RoleTiming> {
   const pool = new SessionPool<GraphSession>(Infinity);
@@ -158,15 +158,22 @@ async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', o
     const engineSteps = new Map<number, number[]>([...others.keys()].map((count) => [count, []]));
     const pytorch = new Map<number, number[]>(threadCounts.map((count) => [count, []]));
     for (let repeat = 0; repeat < options.repeats; repeat++) {
-      for (const precision of precisions) {
-        const [image] = await generator.generate(request(precision, repeat + 2));
-        results.get(precision)!.push(image!);
-      }
-      for (const [count, other] of others) {
-        const [image] = await other.generate(request(main, repeat + 2));
-        engineSteps.get(count)!.push(image!.metrics.msPerStep!);
-      }
-      for (const count of peer ? threadCounts : []) pytorch.get(count)!.push(...(await peer!.time(PYTORCH_RUNS_PER_ROUND, count)));
+      const seed = repeat + 2;
+      const round: (() => Promise<void>)[] = [
+        ...precisions.map((precision) => async () => {
+          const [image] = await generator.generate(request(precision, seed));
+          results.get(precision)!.push(image!);
+        }),
+        ...[...others].map(([count, other]) => async () => {
+          const [image] = await other.generate(request(main, seed));
+          engineSteps.get(count)!.push(image!.metrics.msPerStep!);
+        }),
+        ...(peer ? threadCounts : []).map((count) => async () => {
+          pytorch.get(count)!.push(...(await peer!.time(PYTORCH_RUNS_PER_ROUND, count)));
+        }),
+      ];
+      // Each round starts one later: on a loaded machine whatever runs first after a wait gets the CPU soonest.
+      for (let k = 0; k < round.length; k++) await round[(k + repeat) % round.length]!();
     }
     const timings = Object.fromEntries(precisions.map((precision) => [precision, summarise(results.get(precision)!, folded.get(precision)!)]));
     const byThreads: RoleTiming['byThreads'] = {};
