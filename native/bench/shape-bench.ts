@@ -31,6 +31,12 @@ export interface ShapeBenchOptions {
   transformersJs: boolean;
 }
 
+/** What each side runs, so a ratio is read for what it is: same files, the studio's graph and session settings against the export's. */
+const COMPARISON =
+  'Both sides read the same ONNX file per precision. The studio runs its fused rewrite of it (the same weights, bytes and quantised kernels; ' +
+  'one node per norm, attention and packed q|k|v or gate|up product) on worker threads that sleep between kernels; transformers.js runs the ' +
+  'file as exported with onnxruntime’s default session options (spinning worker threads). Where a row says "export", the studio ran the file as exported too.';
+
 interface PrecisionResult {
   file: string;
   graph: DecoderGraph;
@@ -43,6 +49,7 @@ interface PrecisionResult {
 
 export interface ShapeBenchReport {
   shape: ModelShape;
+  comparison: string;
   model: string;
   promptTokens: number;
   newTokens: number;
@@ -81,6 +88,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
   const bandwidth = measureCopyBandwidth();
   const report: ShapeBenchReport = {
     shape: options.shape,
+    comparison: COMPARISON,
     model: path.basename(folder.dir),
     promptTokens: 0,
     newTokens: options.newTokens,

@@ -101,6 +101,7 @@ async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: 
   process.stdout.write(
     `${report.shape} shape (random weights): ${report.newTokens} new tokens after ${report.promptTokens}, median of ${report.repeats} interleaved runs, ${report.ep}; ` +
       `copy bandwidth ${report.memoryBandwidth.gbPerSecond.toFixed(1)} GB/s\n` +
+      `  ${report.comparison}\n` +
       rows.join('') +
       (report.ratios.int4VsFp32 === undefined ? '' : `  int4VsFp32 ${report.ratios.int4VsFp32.toFixed(2)}×, int4 accuracy level 4 vs default ${report.ratios.int4AccuracyLevel4VsDefault!.toFixed(2)}×\n`) +
       (report.coldStart
