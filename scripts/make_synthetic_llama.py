@@ -63,9 +63,12 @@ PRESETS = {
     "smollm2-135m": dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
                          num_attention_heads=9, num_key_value_heads=3, vocab_size=49152,
                          max_position_embeddings=8192, tie_word_embeddings=True, init_gain=(1.0, 1.0, 2.0)),
+    # Qwen2.5-0.5B's shape on the Llama layer (no q/k/v biases): its fp32 graph is past protobuf's 2 GB,
+    # so it is written with its weights in onnx/model.onnx_data, as Optimum does.
     "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
                          num_attention_heads=14, num_key_value_heads=2, vocab_size=151936,
-                         max_position_embeddings=32768, tie_word_embeddings=True, init_gain=(1.0, 1.0, 2.0)),
+                         max_position_embeddings=32768, tie_word_embeddings=True, init_gain=(1.0, 1.0, 2.0),
+                         rope_theta=1e6),
 }
 
 # Used only when the TinyStories sample is not there, so the script still runs alone.
@@ -428,10 +431,33 @@ def export_onnx(model, c, path):
             nm = "present.%d.%s" % (i, kv)
             out_names.append(nm)
             axes[nm] = {0: "batch_size", 2: "total_sequence_length"}
-    with torch.no_grad():
-        torch.onnx.export(model, (ids, mask, pos, *past), path, input_names=in_names,
-                          output_names=out_names, dynamic_axes=axes, opset_version=17,
-                          do_constant_folding=True)
+    # torch writes a graph past 2 GB as one file per weight; it is exported aside and saved as one data file
+    with tempfile.TemporaryDirectory(prefix="synllama-export-", dir=os.path.dirname(path)) as staging:
+        staged = os.path.join(staging, "model.onnx")
+        with torch.no_grad():
+            torch.onnx.export(model, (ids, mask, pos, *past), staged, input_names=in_names,
+                              output_names=out_names, dynamic_axes=axes, opset_version=17,
+                              do_constant_folding=True)
+        import onnx
+        save_model(onnx.load(staged), path)
+
+
+PROTOBUF_LIMIT = 2 ** 31 - 1
+
+
+def save_model(m, path):
+    """Saves `m` as one file, or, past protobuf's 2 GB, with every weight in PATH_data (Optimum's
+    model.onnx_data), which onnxruntime and transformers.js read beside the graph."""
+    import onnx
+    weights = sum(len(t.raw_data) for t in m.graph.initializer)
+    data = path + "_data"
+    if os.path.exists(data):
+        os.remove(data)
+    if weights < PROTOBUF_LIMIT - 64 * 1024 * 1024:
+        onnx.save(m, path)
+    else:
+        onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=os.path.basename(data), size_threshold=1024)
 
 
 # --------------------------------------------------------------------------- int8
@@ -491,7 +517,7 @@ def quantize_int8(src, dst):
     del gr.value_info[:]
     gr.value_info.extend(vi)
     onnx.checker.check_model(m)
-    onnx.save(m, dst)
+    save_model(m, dst)
     return n_q
 
 
@@ -540,7 +566,7 @@ def quantize_int4(src, dst, accuracy_level):
     replace_nodes(gr, new_nodes, removed)
     if not any(o.domain == "com.microsoft" for o in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(m, dst)
+    save_model(m, dst)
     return n_q
 
 
@@ -764,8 +790,7 @@ def main():
     t0 = time.time()
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    c = dict(PRESETS[args.preset])
-    c.update(rope_theta=10000.0, rms_norm_eps=1e-6, bos_token_id=1, eos_token_id=2)
+    c = {"rope_theta": 10000.0, "rms_norm_eps": 1e-6, "bos_token_id": 1, "eos_token_id": 2, **PRESETS[args.preset]}
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
 
     tok, tok_config, special_map, tinfo = build_tokenizer(c["vocab_size"], args.corpus)
@@ -838,9 +863,14 @@ def main():
     files = {}
     for rel in ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                 "special_tokens_map.json", "onnx/model.onnx"] + (["onnx/model_int8.onnx"] if args.int8 else []) + int4_files:
-        p = os.path.join(args.out, rel)
-        with open(p, "rb") as f:
-            files[rel] = {"bytes": os.path.getsize(p), "sha256": hashlib.sha256(f.read()).hexdigest()}
+        for name in (rel, rel + "_data"):
+            p = os.path.join(args.out, name)
+            if os.path.exists(p):
+                digest = hashlib.sha256()
+                with open(p, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 24), b""):
+                        digest.update(chunk)
+                files[name] = {"bytes": os.path.getsize(p), "sha256": digest.hexdigest()}
 
     summary = {"out": args.out, "preset": args.preset, "seed": args.seed, "parameters": n_params,
                "config": {k: config[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers",

@@ -31,11 +31,20 @@ export interface ShapeBenchOptions {
   transformersJs: boolean;
 }
 
+/** What each side runs, so a ratio is read for what it is: same files, the studio's graph and session settings against the export's. */
+const COMPARISON =
+  'Both sides read the same ONNX file per precision. The studio runs its fused rewrite of it (the same weights, bytes and quantised kernels; ' +
+  'one node per norm, attention and packed q|k|v or gate|up product) on worker threads that sleep between kernels; transformers.js runs the ' +
+  'file as exported with onnxruntime’s default session options (spinning worker threads). studioExport is the studio on the file as exported, with its own ' +
+  'session options: fusedVsExport is what the rewrite adds, vsTransformersJs the rewrite and the session options together. Where a row says "export", the studio ran the file as exported.';
+
 interface PrecisionResult {
   file: string;
   graph: DecoderGraph;
   weightBytesPerToken: number;
   studio: { msPerTokenMedian: number; msPerToken: number[] };
+  /** The studio on the file as exported (no rewrite), where it otherwise runs the rewrite. */
+  studioExport?: { msPerTokenMedian: number; msPerToken: number[] };
   transformersJs?: { msPerTokenMedian: number; msPerToken: number[]; sameTokens: boolean };
   /** The time reading the weights once takes at the measured bandwidth, over the measured ms/token. */
   rooflineFraction: number;
@@ -43,6 +52,7 @@ interface PrecisionResult {
 
 export interface ShapeBenchReport {
   shape: ModelShape;
+  comparison: string;
   model: string;
   promptTokens: number;
   newTokens: number;
@@ -50,7 +60,7 @@ export interface ShapeBenchReport {
   ep: ExecutionProvider;
   memoryBandwidth: { gbPerSecond: number; copyMegabytes: number };
   precisions: Partial<Record<PrecisionName, PrecisionResult>>;
-  ratios: { vsTransformersJs: Partial<Record<PrecisionName, number>>; int4VsFp32?: number; int4AccuracyLevel4VsDefault?: number };
+  ratios: { vsTransformersJs: Partial<Record<PrecisionName, number>>; fusedVsExport: Partial<Record<PrecisionName, number>>; int4VsFp32?: number; int4AccuracyLevel4VsDefault?: number };
   /** Time to the first token of the int4 variant from a cold process: first load (rewrite, probe, store) against second (the stored rewrite). */
   coldStart?: ReturnType<typeof measureColdStart>;
   skipped: Record<string, string>;
@@ -76,11 +86,17 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
   const folder = withDefaultAccuracyInt4(loadTextModelFolder(shapeModel(options.shape)));
   const pool = new SessionPool<DecoderSession>(Infinity);
   const generator = new TextGenerator(folder, pool);
+  const exportGenerator = new TextGenerator(folder, pool, { fuseGraph: false });
   const request = (variant: string) =>
     TextGenerationRequestSchema.parse({ model: folder.dir, prompt: options.prompt, maxNewTokens: options.newTokens, minNewTokens: options.newTokens, doSample: false, precision: variant, ep: options.ep });
+  const studioRun = (runner: TextGenerator, variant: string) => async () => {
+    const result = await runner.generate(request(variant));
+    return { ms: result.metrics.msPerToken!, ids: result.generatedIds };
+  };
   const bandwidth = measureCopyBandwidth();
   const report: ShapeBenchReport = {
     shape: options.shape,
+    comparison: COMPARISON,
     model: path.basename(folder.dir),
     promptTokens: 0,
     newTokens: options.newTokens,
@@ -88,7 +104,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     ep: options.ep,
     memoryBandwidth: { gbPerSecond: bandwidth.bytesPerSecond / 1e9, copyMegabytes: bandwidth.megabytes },
     precisions: {},
-    ratios: { vsTransformersJs: {} },
+    ratios: { vsTransformersJs: {}, fusedVsExport: {} },
     skipped: {},
   };
   const peers: TransformersJsPeer[] = [];
@@ -103,13 +119,11 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
       studioIds.set(precision.name, warm.generatedIds);
       const file = findOperatingPoint(folder, precision.variant).path;
       report.precisions[precision.name] = { file: path.relative(folder.dir, file), graph, weightBytesPerToken: weightBytesPerToken(readGraphSummary(file)), studio: { msPerTokenMedian: 0, msPerToken: [] }, rooflineFraction: 0 };
-      contestants.push({
-        label: `studio:${precision.name}`,
-        run: async () => {
-          const result = await generator.generate(request(precision.variant));
-          return { ms: result.metrics.msPerToken!, ids: result.generatedIds };
-        },
-      });
+      contestants.push({ label: `studio:${precision.name}`, run: studioRun(generator, precision.variant) });
+      if (graph.kind === 'fused') {
+        await exportGenerator.generate(request(precision.variant));
+        contestants.push({ label: `studioExport:${precision.name}`, run: studioRun(exportGenerator, precision.variant) });
+      }
       if (!options.transformersJs || !precision.transformersJsDtype) continue;
       try {
         const peer = await loadTransformersJs(folder.dir, warm.promptIds, precision.transformersJsDtype);
@@ -134,6 +148,11 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
       const studio = times.get(`studio:${precision.name}`)!.ms;
       result.studio = { msPerTokenMedian: median(studio), msPerToken: studio };
       result.rooflineFraction = (result.weightBytesPerToken / bandwidth.bytesPerSecond) * 1000 / result.studio.msPerTokenMedian;
+      const exported = times.get(`studioExport:${precision.name}`);
+      if (exported?.ms.length) {
+        result.studioExport = { msPerTokenMedian: median(exported.ms), msPerToken: exported.ms };
+        report.ratios.fusedVsExport[precision.name] = result.studioExport.msPerTokenMedian / result.studio.msPerTokenMedian;
+      }
       const peer = times.get(`transformersJs:${precision.name}`);
       if (peer?.ms.length) {
         const ids = studioIds.get(precision.name)!;

@@ -1,9 +1,10 @@
-// A small folder in ONNX Runtime GenAI's layout, made from the 656K fixture: genai_config.json (no
+// Small folders in ONNX Runtime GenAI's layout, made from the 656K fixture: genai_config.json (no
 // config.json), model.onnx + model.onnx.data, attention on the contrib GroupQueryAttention kernel with
-// RoPE inside it, the cache named by genai_config.json's templates, and a tokenizer.json without a decoder.
+// RoPE inside it or in RotaryEmbedding nodes before it, the cache named by genai_config.json's templates,
+// and a tokenizer.json without a decoder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataType, decodeModel, encodeModel, node, tensorValueInfo, type ModelProto, type TensorProto } from '../engine/onnx/onnx-model';
+import { attributeInt, DataType, decodeModel, encodeModel, node, tensorValueInfo, type ModelProto, type TensorProto } from '../engine/onnx/onnx-model';
 import { fuseDecoderGraph } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder } from '../engine/text/model-folder';
 import { buildOnce, tinyStoriesOnnx } from './fixtures';
@@ -29,6 +30,29 @@ function sequenceLengthsFromMask(model: ModelProto): void {
     node('Squeeze', ['genai.mask_shape'], ['genai.total_int64']),
     node('Cast', ['genai.total_int64'], ['total_sequence_length'], [{ name: 'to', type: 2, i: DataType.INT32 }]),
   );
+}
+
+/**
+ * RoPE in com.microsoft RotaryEmbedding nodes on q and k, and GroupQueryAttention without it (do_rotary 0), as
+ * GenAI's builder writes some models: each packed [q | k | v] is split and q, k rotated at the fed positions.
+ */
+function separateRotary(model: ModelProto, heads: number, kvHeads: number, headDim: number): void {
+  const { graph } = model;
+  const sizes = 'genai.qkv_sizes';
+  graph.initializer.push(int64Initializer(sizes, [3], [heads * headDim, kvHeads * headDim, kvHeads * headDim]));
+  graph.node = graph.node.flatMap((n) => {
+    if (n.op_type !== 'GroupQueryAttention') return [n];
+    const [qkv, , , pastKey, pastValue, seqlens, total, cos, sin, positions] = n.input as [string, string, string, string, string, string, string, string, string, string];
+    const [q, k, v] = ['q', 'k', 'v'].map((part) => `${n.output[0]}/${part}`) as [string, string, string];
+    const rotary = (input: string) => node('RotaryEmbedding', [input, positions, cos, sin], [`${input}_rotated`], [attributeInt('interleaved', 0)], 'com.microsoft');
+    const attributes = n.attribute.map((a) => (a.name === 'do_rotary' ? attributeInt('do_rotary', 0) : a));
+    return [
+      node('Split', [qkv, sizes], [q, k, v], [attributeInt('axis', -1)]),
+      rotary(q),
+      rotary(k),
+      { ...n, input: [`${q}_rotated`, `${k}_rotated`, v, pastKey, pastValue, seqlens, total], attribute: attributes },
+    ];
+  });
 }
 
 function renameCache(model: ModelProto, layers: number): void {
@@ -87,9 +111,10 @@ function genaiConfig(config: ReturnType<typeof loadTextModelFolder>['config']): 
   };
 }
 
-function buildGenaiFolder(dir: string): void {
+function buildGenaiFolder(dir: string, attention: 'rotary-inside' | 'rotary-nodes'): void {
   const source = loadTextModelFolder(tinyStoriesOnnx());
   const model = decodeModel(fuseDecoderGraph(findOperatingPoint(source).path, source.config).bytes);
+  if (attention === 'rotary-nodes') separateRotary(model, source.config.numHeads, source.config.numKvHeads, source.config.headDim);
   sequenceLengthsFromMask(model);
   renameCache(model, source.config.numLayers);
   fs.mkdirSync(dir, { recursive: true });
@@ -101,7 +126,12 @@ function buildGenaiFolder(dir: string): void {
   fs.copyFileSync(path.join(source.dir, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
 }
 
-/** The GenAI-layout folder, made once per machine into the temporary folder. */
+/** The GenAI-layout folder with RoPE inside GroupQueryAttention, made once per machine into the temporary folder. */
 export function genaiFixture(): string {
-  return buildOnce('pareto-fixture-genai-gqa-v1', buildGenaiFolder);
+  return buildOnce('pareto-fixture-genai-gqa-v1', (dir) => buildGenaiFolder(dir, 'rotary-inside'));
+}
+
+/** The GenAI-layout folder with RoPE in RotaryEmbedding nodes ahead of GroupQueryAttention, made once per machine. */
+export function genaiRotaryFixture(): string {
+  return buildOnce('pareto-fixture-genai-rotary-v1', (dir) => buildGenaiFolder(dir, 'rotary-nodes'));
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../contract';
 import { copyModel, tinyStoriesOnnx } from '../../testing/fixtures';
-import { GENAI_KV_NAMES, genaiFixture } from '../../testing/genai-fixture';
+import { GENAI_KV_NAMES, genaiFixture, genaiRotaryFixture } from '../../testing/genai-fixture';
 import { readGraphSummary } from '../onnx/graph-summary';
 import { SessionPool } from '../onnx/session-pool';
 import type { DecoderSession } from './decoder-session';
@@ -49,6 +49,18 @@ describe('ONNX Runtime GenAI folders', () => {
     expect(genai.graph).toEqual({ kind: 'export', reason: "its attention already runs on onnxruntime's GroupQueryAttention kernel" });
     expect(genai.result.promptIds).toEqual(original.result.promptIds);
     expect(genai.result.generatedIds).toEqual(original.result.generatedIds);
+  });
+
+  it('reads and runs a GenAI graph whose RoPE is in RotaryEmbedding nodes ahead of GroupQueryAttention, with no hand-written config', async () => {
+    const folder = loadTextModelFolder(genaiRotaryFixture());
+    expect(fs.existsSync(path.join(folder.dir, 'config.json'))).toBe(false);
+    const ops = readGraphSummary(folder.points[0]!.path).nodes.map((node) => node.op_type);
+    expect(ops.filter((op) => op === 'RotaryEmbedding')).toHaveLength(2 * folder.config.numLayers);
+    expect(ops.filter((op) => op === 'GroupQueryAttention')).toHaveLength(folder.config.numLayers);
+    await expect(checkTextModel(folder)).resolves.toBeUndefined();
+    const [rotary, original] = [await story(genaiRotaryFixture()), await story(tinyStoriesOnnx())];
+    expect(rotary.graph).toEqual({ kind: 'export', reason: "its attention already runs on onnxruntime's GroupQueryAttention kernel" });
+    expect(rotary.result.generatedIds).toEqual(original.result.generatedIds);
   });
 
   it('refuses a genai_config.json whose decoder file is missing, naming both', () => {

@@ -131,6 +131,10 @@ describe('layouts import accepts and runs as declared', () => {
     expect(prepared.primary.graph.kind).toBe('fused');
     prepared.leases.forEach((lease) => lease.release());
     const exported = new TextGenerator(folder, pool, { fuseGraph: false });
+    // the same pool holds both: the export's generator must get its own session, not the fused one
+    const preparedExport = await exported.prepare(request);
+    expect(preparedExport.primary.graph).toEqual({ kind: 'export', reason: 'fusion is turned off' });
+    preparedExport.leases.forEach((lease) => lease.release());
     expect((await fused.generate(request)).generatedIds).toEqual((await exported.generate(request)).generatedIds);
   });
 });

@@ -43,10 +43,11 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
 
 /**
  * The same decoder rewritten onto onnxruntime's fused kernels: per layer SkipSimplifiedLayerNormalization
- * (residual add + RMS norm), one [q | k | v] product (packed here when the export keeps them apart, int8
- * per-channel weights included), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
- * QuickGelu(α=1) = SiLU for the gate. Other quantised weights (MatMulNBits, other DequantizeLinear) are
- * carried over untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
+ * (residual add + RMS norm), one [q | k | v] product and one [gate | up] product (packed here when the export
+ * keeps them apart: float, per-channel int8 and MatMulNBits weights alike; decode reads the same bytes in fewer,
+ * longer kernel calls), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
+ * QuickGelu(α=1) = SiLU for the gate. Other quantised weights (other DequantizeLinear) are carried over
+ * untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
  * hundred. The KV inputs and outputs keep their names and [batch, kv_heads, length, head_dim] layout, so a
  * cache moves freely between this and the export.
  */
@@ -85,15 +86,19 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
   const tables = rotaryTables(shape.headDim, settings.ropeTheta, settings.rotaryPositions);
   initializers.set('fused/cos_cache', tensorFromFloats('fused/cos_cache', [settings.rotaryPositions, shape.headDim / 2], tables.cos));
   initializers.set('fused/sin_cache', tensorFromFloats('fused/sin_cache', [settings.rotaryPositions, shape.headDim / 2], tables.sin));
+  /** Adds one product of `projections` side by side into `output`; false when they cannot share one. */
+  const packedProduct = (projections: Projection[], input: string, output: string): boolean => {
+    const packed = packProjections(index, projections, input, output, modelDir);
+    if (!packed) return false;
+    for (const tensor of packed.initializers) initializers.set(tensor.name, tensor);
+    nodes.push(...packed.nodes);
+    return true;
+  };
   /** q, k, v as GroupQueryAttention's first three inputs: one packed [q | k | v] product where possible (k and v then left empty). */
   const attentionInputs = (attention: AttentionProjections, input: string, at: (name: string) => string): string[] => {
     if (attention.packed) return [project(attention.qkv, input, at('qkv')), '', ''];
-    const packed = packProjections(index, [attention.q, attention.k, attention.v], at('qkv'), modelDir);
-    if (!packed) return [project(attention.q, input, at('q')), project(attention.k, input, at('k')), project(attention.v, input, at('v'))];
-    for (const tensor of packed.initializers) initializers.set(tensor.name, tensor);
-    nodes.push(...packed.nodes, node('MatMul', [input, packed.weight], [packed.bias ? at('qkv/product') : at('qkv')]));
-    if (packed.bias) nodes.push(node('Add', [at('qkv/product'), packed.bias], [at('qkv')]));
-    return [at('qkv'), '', ''];
+    if (packedProduct([attention.q, attention.k, attention.v], input, at('qkv'))) return [at('qkv'), '', ''];
+    return [project(attention.q, input, at('q')), project(attention.k, input, at('k')), project(attention.v, input, at('v'))];
   };
 
   index.closure(anatomy.embeddings, copiedNodes, initializers, new Set(['input_ids']));
@@ -128,6 +133,8 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
       const half = mlp.gateUp.outFeatures;
       if (half === null) throw new UnfusableGraph(`layer ${l}'s packed gate/up product has no known width`);
       splitLastAxis(project(mlp.gateUp, at('mlp_normed'), at('gate_up')), [half / 2, half / 2], [at('gate'), at('up')]);
+    } else if (mlp.gate.outFeatures !== null && mlp.up.outFeatures !== null && packedProduct([mlp.gate, mlp.up], at('mlp_normed'), at('gate_up'))) {
+      splitLastAxis(at('gate_up'), [mlp.gate.outFeatures, mlp.up.outFeatures], [at('gate'), at('up')]);
     } else {
       project(mlp.gate, at('mlp_normed'), at('gate'));
       project(mlp.up, at('mlp_normed'), at('up'));

@@ -34,12 +34,20 @@ function concatLastAxis(name: string, tensors: TensorProto[], modelDir: string):
   return { name, dims: rank === 2 ? [rows, total] : [total], data_type: type, raw_data: packed };
 }
 
-export interface PackedProduct {
-  /** The tensor to multiply by: a new initializer, or the output of a new DequantizeLinear. */
-  weight: string;
-  bias: string | null;
-  initializers: TensorProto[];
-  nodes: NodeProto[];
+/** Tensors alike but in their first dimension, end to end along it: [a, …] ‖ [b, …] → [a + b, …]. */
+function concatFirstAxis(name: string, tensors: TensorProto[], modelDir: string): TensorProto | null {
+  const [first] = tensors;
+  const trailing = JSON.stringify(first!.dims.slice(1));
+  if (!BYTES[first!.data_type] || first!.dims.length === 0 || tensors.some((t) => t.data_type !== first!.data_type || JSON.stringify(t.dims.slice(1)) !== trailing)) return null;
+  const parts = tensors.map((t) => bytesOf(t, modelDir));
+  if (parts.some((part) => part === null)) return null;
+  const packed = new Uint8Array(parts.reduce((sum, part) => sum + part!.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    packed.set(part!, offset);
+    offset += part!.length;
+  }
+  return { name, dims: [tensors.reduce((sum, t) => sum + t.dims[0]!, 0), ...first!.dims.slice(1)], data_type: first!.data_type, raw_data: packed };
 }
 
 /** The initializers of a per-output-channel DequantizeLinear (axis 1) that produces `name`, or null. */
@@ -50,8 +58,15 @@ function perChannelDequantize(index: GraphIndex, name: string): TensorProto[] | 
   return inputs.every((tensor) => tensor !== undefined) ? (inputs as TensorProto[]) : null;
 }
 
-/** The packed weight of `projections`: their plain float weights side by side, or their int8 weights, scales and zero points. */
-function packWeights(index: GraphIndex, projections: Projection[], name: string, modelDir: string): Omit<PackedProduct, 'bias'> | null {
+/** What a product computes with besides its input: new initializers, and the nodes that produce its weight. */
+interface PackedWeight {
+  weight: string;
+  initializers: TensorProto[];
+  nodes: NodeProto[];
+}
+
+/** The packed weight of MatMul `projections`: their plain float weights side by side, or their int8 weights, scales and zero points. */
+function packMatMulWeights(index: GraphIndex, projections: Projection[], name: string, modelDir: string): PackedWeight | null {
   const weights = projections.map((p) => index.initializers.get(p.node.input[1]!));
   if (weights.every((w) => w !== undefined)) {
     const weight = concatLastAxis(name, weights as TensorProto[], modelDir);
@@ -66,17 +81,77 @@ function packWeights(index: GraphIndex, projections: Projection[], name: string,
   return { weight: name, initializers: parts as TensorProto[], nodes: [dequantize] };
 }
 
+/** Attributes MatMulNBits products must share to run as one: the same blocks of the same width over the same input. */
+const NBITS_SHARED_ATTRIBUTES = ['K', 'bits', 'block_size', 'accuracy_level'];
+/** MatMulNBits inputs after A, by position. */
+const NBITS_INPUTS = ['weight', 'scales', 'zero_points', 'g_idx', 'bias'];
+
+function intAttribute(n: NodeProto, name: string): number | undefined {
+  const value = n.attribute.find((a) => a.name === name)?.i;
+  return value === undefined ? undefined : Number(value);
+}
+
 /**
- * One product that computes all of `projections` side by side, when each is a MatMul on a float
- * initializer or on a per-channel int8 DequantizeLinear of one; null otherwise (those stay apart).
+ * One MatMulNBits over the rows of all of `products` (its weights, scales, zero points and bias are laid out by
+ * output row, so they pack end to end), or null when they differ in blocks or width or reorder their input (g_idx).
  */
-export function packProjections(index: GraphIndex, projections: Projection[], name: string, modelDir: string): PackedProduct | null {
-  if (projections.some((p) => p.node.op_type !== 'MatMul')) return null;
-  const packed = packWeights(index, projections, `${name}/weight`, modelDir);
-  if (!packed) return null;
-  if (projections.every((p) => p.bias === null)) return { ...packed, bias: null };
+function packNBitsProducts(index: GraphIndex, products: NodeProto[], input: string, output: string, modelDir: string): { initializers: TensorProto[]; node: NodeProto } | null {
+  const [first] = products;
+  if (products.some((n) => NBITS_SHARED_ATTRIBUTES.some((name) => intAttribute(n, name) !== intAttribute(first!, name)))) return null;
+  const initializers: TensorProto[] = [];
+  const inputs = [input];
+  for (const [slot, part] of NBITS_INPUTS.entries()) {
+    const names = products.map((n) => n.input[slot + 1] ?? '');
+    if (names.every((name) => name === '')) {
+      inputs.push('');
+      continue;
+    }
+    if (part === 'g_idx') return null;
+    const tensors = names.map((name) => index.initializers.get(name));
+    if (tensors.some((tensor) => tensor === undefined)) return null;
+    const packed = concatFirstAxis(`${output}/${part}`, tensors as TensorProto[], modelDir);
+    if (!packed) return null;
+    initializers.push(packed);
+    inputs.push(packed.name);
+  }
+  while (inputs.at(-1) === '') inputs.pop();
+  const rows = products.reduce((sum, n) => sum + (intAttribute(n, 'N') ?? NaN), 0);
+  if (!Number.isFinite(rows)) return null;
+  const attributes = first!.attribute.map((a) => (a.name === 'N' ? attributeInt('N', rows) : a));
+  return { initializers, node: { ...node('MatMulNBits', inputs, [output], attributes, first!.domain), name: output } };
+}
+
+/** Nodes computing all of `projections` side by side in one product, and the initializers they add. */
+export interface PackedProduct {
+  initializers: TensorProto[];
+  nodes: NodeProto[];
+}
+
+/** `input × W + b` into `output`, with the bias Add only where there is a bias. */
+function withBias(index: GraphIndex, projections: Projection[], product: (into: string) => NodeProto[], output: string, modelDir: string): PackedProduct | null {
+  if (projections.every((p) => p.bias === null)) return { initializers: [], nodes: product(output) };
   const biases = projections.map((p) => (p.bias ? index.initializers.get(p.bias.constant) : undefined));
   if (biases.some((b) => b === undefined)) return null;
-  const bias = concatLastAxis(`${name}/bias`, biases as TensorProto[], modelDir);
-  return bias ? { ...packed, bias: bias.name, initializers: [...packed.initializers, bias] } : null;
+  const bias = concatLastAxis(`${output}/bias`, biases as TensorProto[], modelDir);
+  return bias ? { initializers: [bias], nodes: [...product(`${output}/product`), node('Add', [`${output}/product`, bias.name], [output])] } : null;
+}
+
+/**
+ * One product writing [p₁ | p₂ | …] of `projections` (all on `input`) into `output`: MatMuls on float initializers
+ * or on per-channel int8 DequantizeLinears of them, or MatMulNBits alike in blocks; null otherwise (those stay apart).
+ */
+export function packProjections(index: GraphIndex, projections: Projection[], input: string, output: string, modelDir: string): PackedProduct | null {
+  const op = projections[0]!.node.op_type;
+  if (projections.some((p) => p.node.op_type !== op)) return null;
+  if (op === 'MatMulNBits') {
+    const packed = packNBitsProducts(index, projections.map((p) => p.node), input, `${output}/product`, modelDir);
+    if (!packed) return null;
+    const biased = withBias(index, projections, (into) => [{ ...packed.node, name: into, output: [into] }], output, modelDir);
+    return biased ? { initializers: [...packed.initializers, ...biased.initializers], nodes: biased.nodes } : null;
+  }
+  if (op !== 'MatMul') return null;
+  const weight = packMatMulWeights(index, projections, `${output}/weight`, modelDir);
+  if (!weight) return null;
+  const biased = withBias(index, projections, (into) => [...weight.nodes, node('MatMul', [input, weight.weight], [into])], output, modelDir);
+  return biased ? { initializers: [...weight.initializers, ...biased.initializers], nodes: biased.nodes } : null;
 }

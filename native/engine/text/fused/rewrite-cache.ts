@@ -32,10 +32,13 @@ function sourceIdentity(file: string): string[] {
   });
 }
 
+/** Bumped whenever the rewrite builds a different graph from the same source, so stored rewrites of older builds go unused. */
+const REWRITE_REVISION = 2;
+
 function entryPaths(cache: CacheSettings, file: string, config: DecoderConfig): { model: string; meta: string } {
   const key = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ source: sourceIdentity(file), config, studio: cache.studioVersion, onnxruntime: onnxRuntimeVersion() }))
+    .update(JSON.stringify({ source: sourceIdentity(file), config, studio: cache.studioVersion, rewrite: REWRITE_REVISION, onnxruntime: onnxRuntimeVersion() }))
     .digest('hex')
     .slice(0, 32);
   return { model: path.join(cache.dir, `${key}.onnx`), meta: path.join(cache.dir, `${key}.json`) };
