@@ -12,6 +12,10 @@ import { readGraphSummary } from '../../native/engine/onnx/graph-summary';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PYTHON = '/usr/bin/python3';
 const PACKAGES = ['pareto-emoji-teacher', 'pareto-emoji-student'];
+const SHIPPED_UNETS: Record<string, string[]> = {
+  'pareto-emoji-teacher': ['unet/model_fp16.onnx', 'unet/model_int8.onnx'],
+  'pareto-emoji-student': ['unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx'],
+};
 
 interface Manifest {
   schemaVersion: number;
@@ -70,9 +74,11 @@ describe('image recipe (smoke config)', () => {
         expect(point.quality.recognisabilityTop5).toBeLessThanOrEqual(1);
       }
       expect(Object.keys(manifest.files)).toEqual(
-        expect.arrayContaining(['model_index.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx',
-          'tokenizer/tokenizer.json', 'scheduler/scheduler_config.json', 'vae_decoder/model.onnx', 'vae_decoder/config.json', 'MODEL_CARD.md']),
+        expect.arrayContaining([...SHIPPED_UNETS[name], 'model_index.json', 'text_encoder/model.onnx', 'tokenizer/tokenizer.json',
+          'scheduler/scheduler_config.json', 'vae_decoder/model.onnx', 'vae_decoder/config.json', 'MODEL_CARD.md']),
       );
+      // the teacher ships no fp32 UNet (the full-size family's 40 MB budget): nothing left behind, nothing pointing at it
+      expect(Object.keys(manifest.files).filter((file) => file.startsWith('unet/')).sort()).toEqual([...SHIPPED_UNETS[name]].sort());
       expect(fs.readFileSync(path.join(dir, 'MODEL_CARD.md'), 'utf8')).toContain('CC-BY-SA-4.0');
       for (const [file, digest] of Object.entries(manifest.files)) {
         expect(sha256(path.join(dir, file)), `checksum of ${name}/${file}`).toBe(digest);
@@ -82,15 +88,16 @@ describe('image recipe (smoke config)', () => {
 
   it('exports UNets whose Reshape targets are constants, not shapes computed at every call, and still match PyTorch', () => {
     for (const name of PACKAGES) {
-      for (const file of ['unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx']) {
+      for (const file of SHIPPED_UNETS[name]) {
         const ops = readGraphSummary(path.join(out, name, file)).nodes.map((node) => node.op_type);
         expect(ops, `${name}/${file}`).toContain('Reshape');
         expect(ops.filter((op) => op === 'Shape'), `${name}/${file}`).toEqual([]);
       }
     }
-    // The evaluate stage's parity check: PyTorch against onnxruntime on the exported fp32 graphs, same noise, max |Δpixel| in [-1, 1].
+    // The evaluate stage's parity check: PyTorch against onnxruntime on each package's most precise UNet, same noise, max |Δpixel| in
+    // [-1, 1]; the teacher's is its fp16 weights, rounded to 11 significant bits, so it is held to what that rounding allows.
     const report = JSON.parse(fs.readFileSync(path.join(out, '_work', 'reports', 'image-table1.json'), 'utf8')) as { parity: Record<string, number> };
-    expect(report.parity.teacher_parity).toBeLessThan(1e-3);
+    expect(report.parity.teacher_parity).toBeLessThan(2e-2);
     expect(report.parity.student_parity).toBeLessThan(1e-3);
   });
 

@@ -90,9 +90,16 @@ export function torchWeights(folder: ImageModelFolder, role: 'teacher' | 'studen
   return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;
 }
 
-/** The step count a package's quality was measured at for its full-precision UNet. */
+/** The most precise UNet a package ships (the bundled teacher ships fp16 and int8 only): its headline figures' precision. */
+function mostPrecise(folder: ImageModelFolder): string {
+  const shipped = imagePrecisions(folder);
+  return ['fp32', 'fp16', 'int8'].find((precision) => shipped.includes(precision)) ?? shipped[0]!;
+}
+
+/** The step count a package's quality was measured at for its most precise UNet. */
 function declaredSteps(folder: ImageModelFolder): number {
-  const point = folder.unetPoints.find((p) => p.precision === 'fp32' && p.steps !== null) ?? folder.unetPoints.find((p) => p.steps !== null);
+  const main = mostPrecise(folder);
+  const point = folder.unetPoints.find((p) => p.precision === main && p.steps !== null) ?? folder.unetPoints.find((p) => p.steps !== null);
   return point?.steps ?? 25;
 }
 
@@ -116,16 +123,16 @@ function summarise(results: ImageResult[], folded: boolean): PrecisionTiming {
 }
 
 /**
- * The role's images at every precision it ships (the teacher: fp32), one image per precision a round, (students) an
- * fp32 image on every core, and PyTorch's steps on the same weights at each of those thread counts, in an order that
+ * The role's images at every precision it ships (the teacher: its most precise), one image per precision a round, (students)
+ * an image of the most precise on every core, and PyTorch's steps on the same weights at each of those thread counts, in an order that
  * turns by one each round: studio and peer share each moment's load on a busy machine.
  */
 async function timeRole(folder: ImageModelFolder, role: 'teacher' | 'student', options: ImageBenchOptions, skipped: Record<string, string>): Promise<RoleTiming> {
   const pool = new SessionPool<GraphSession>(Infinity);
   const generator = new ImageGenerator(folder, pool);
   const steps = declaredSteps(folder);
-  const precisions = role === 'student' ? imagePrecisions(folder) : ['fp32'];
-  const main = precisions.includes('fp32') ? 'fp32' : precisions[0]!;
+  const main = mostPrecise(folder);
+  const precisions = role === 'student' ? imagePrecisions(folder) : [main];
   const request = (precision: string, seed: number) => ({
     ...ImageGenerationRequestSchema.parse({ prompt: 'a smiling cat face', steps, seed, previewEvery: 0, ep: options.ep, precision }),
     model: folder.dir,

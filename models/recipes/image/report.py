@@ -48,10 +48,11 @@ def build(r) -> dict:
     threads = torch.get_num_threads()
     speed, steps_ms = {}, {}
     teacher_pkg, student_pkg = exported["teacher"]["dir"], exported["student"]["dir"]
-    t_steps = max(s for p, s in cfg["teacher_points"] if p == "fp32")
+    t_ref, s_ref = r.reference_precision("teacher"), r.reference_precision("student")
+    t_steps = max(s for p, s in cfg["teacher_points"] if p == t_ref)
     # s/image, one image at a time, as the studio generates (teacher guided = 2 UNet rows per step), with the studio
     # engine's sessions: one thread below 32 MB (else every core), idle threads asleep (image_tools.mjs --threads engine)
-    plan = [("teacher", teacher_pkg, "fp32", t_steps, exported["teacher"]["guidance"])]
+    plan = [("teacher", teacher_pkg, t_ref, t_steps, exported["teacher"]["guidance"])]
     plan += [("student", student_pkg, p, s, 1.0) for p, s in cfg["student_points"]]
     for role, pkg, precision, steps, g in plan:
         key = f"{role}/{precision}/{steps}"
@@ -60,20 +61,21 @@ def build(r) -> dict:
         r.log(f"[report] {key}: {speed[key]['sPerImage'] * 1000:.1f} ms/image, {speed[key]['msPerStep']:.2f} ms/UNet call, "
               f"peak RSS {speed[key]['peakRssMb']:.0f} MB")
     # ms per UNet step at batch 2 (one guided step): onnxruntime-node vs PyTorch eager, same weights, same threads
-    for role, pkg in (("teacher", teacher_pkg), ("student", student_pkg)):
-        ort = node_tool("step", pkg, "--unet", UNET_FILES["fp32"], "--batch", "2", "--runs", str(max(5, runs * 4)), "--threads", "engine")
+    # (a package's most precise UNet: the teacher's fp16 weights run in fp32 after the cast at load, as PyTorch's do)
+    for role, pkg, ref in (("teacher", teacher_pkg, t_ref), ("student", student_pkg, s_ref)):
+        ort = node_tool("step", pkg, "--unet", UNET_FILES[ref], "--batch", "2", "--runs", str(max(5, runs * 4)), "--threads", "engine")
         torch.set_num_threads(ort["threads"])
         try:
             eager = time_step(r.path(f"{role}_unet.pt"), 2, max(5, runs * 4))
         finally:
             torch.set_num_threads(threads)
         eager_ms = sorted(eager)[len(eager) // 2]
-        steps_ms[role] = {"onnxruntimeMs": round(ort["msPerStep"], 3), "pytorchEagerMs": round(eager_ms, 3), "threads": ort["threads"],
+        steps_ms[role] = {"precision": ref, "onnxruntimeMs": round(ort["msPerStep"], 3), "pytorchEagerMs": round(eager_ms, 3), "threads": ort["threads"],
                           "vsPytorchEager": round(eager_ms / ort["msPerStep"], 2)}
         r.log(f"[report] {role} UNet step batch 2 on {ort['threads']} thread(s): ORT {ort['msPerStep']:.2f} ms, PyTorch eager {eager_ms:.2f} ms")
 
     pts = ev["points"]
-    t_key, s_key = f"teacher/fp32/{t_steps}", f"student/fp32/{cfg['student_steps']}"
+    t_key, s_key = f"teacher/{t_ref}/{t_steps}", f"student/{s_ref}/{cfg['student_steps']}"
     t_q, s_q = pts[t_key], pts[s_key]
     sizes = {role: exported[role]["sizes"] for role in ("teacher", "student")}
     total_bytes = 0
@@ -155,19 +157,31 @@ def _fmt_size(b: int) -> str:
     return f"{b / 1e6:.2f} MB"
 
 
+def _unet_files(precisions: list) -> str:
+    from image_pipeline import UNET_FILES
+    what = {"fp32": "fp32", "fp16": "float16 weights cast to float32 in the graph",
+            "int8": "int8 weights per output channel + DequantizeLinear"}
+    return ", ".join(f"`{UNET_FILES[p]}` ({what[p]})" for p in precisions)
+
+
+def _unet_sizes(sizes: dict) -> str:
+    from image_pipeline import UNET_FILES
+    return " / ".join(_fmt_size(sizes[f]) if f in sizes else "not shipped" for f in UNET_FILES.values())
+
+
 def _markdown(rep: dict, t_key: str, s_key: str) -> str:
     q, sp, tg = rep["quality"], rep["speed"], rep["targets"]
     lines = [f"# {rep['title']}", "", f"{rep['date']}, config `{rep['config']}`, {rep['device']['cpus']} CPU cores, "
              f"{rep['device']['threads']} threads, {rep['device']['provider']}. Quality on {rep['evaluation']['images']} images "
              f"({rep['evaluation']['prompts']}); reference {rep['evaluation']['reference']}.", "",
              "## Table 1", "",
-             f"| | teacher ({q[t_key]['steps']} steps, fp32) | student ({q[s_key]['steps']} steps, fp32) |", "|---|---|---|"]
+             f"| | teacher ({q[t_key]['steps']} steps, {q[t_key]['precision']}) | student ({q[s_key]['steps']} steps, {q[s_key]['precision']}) |",
+             "|---|---|---|"]
     p = rep["parameters"]
     lines += [
         f"| UNet parameters | {p['teacherUnet']:,} | {p['studentUnet']:,} (÷{p['compression']}) |",
         f"| text encoder parameters (shared) | {p['textEncoder']:,} | {p['textEncoder']:,} |",
-        f"| UNet file fp32 / fp16 / int8 | " + " / ".join(_fmt_size(rep['sizes']['teacher'][f]) for f in ('unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx'))
-        + " | " + " / ".join(_fmt_size(rep['sizes']['student'][f]) for f in ('unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx')) + " |",
+        f"| UNet file fp32 / fp16 / int8 | {_unet_sizes(rep['sizes']['teacher'])} | {_unet_sizes(rep['sizes']['student'])} |",
         f"| guidance | {q[t_key]['guidance']} (2 UNet rows per step) | {q[s_key]['guidance']} (distilled in; 1 row per step) |",
         f"| s/image (ONNX Runtime, batch 1, incl. text encoder) | {sp[t_key]['sPerImage'] * 1000:.1f} ms | {sp[s_key]['sPerImage'] * 1000:.1f} ms |",
         f"| ms per UNet call (as generated) | {sp[t_key]['msPerStep']:.2f} (2 rows) | {sp[s_key]['msPerStep']:.2f} (1 row) |",
@@ -203,7 +217,9 @@ def _markdown(rep: dict, t_key: str, s_key: str) -> str:
                      f"{v['recognisabilityTop5']:.3f} | "
                      f"{'%.1f ms' % (s['sPerImage'] * 1000) if s else '—'} |")
     par = rep["parity"]
-    lines += ["", f"PyTorch vs ONNX Runtime (fp32, same seeds, 4 images): max |Δpixel| teacher {par.get('teacher_parity')}, student {par.get('student_parity')}.",
+    ups = rep["unetStep"]
+    lines += ["", f"PyTorch (fp32) vs ONNX Runtime (same seeds, 4 images): max |Δpixel| teacher ({ups['teacher']['precision']} weights) "
+              f"{par.get('teacher_parity')}, student ({ups['student']['precision']}) {par.get('student_parity')}.",
               "", "## Training (this run)", "", "```", *[f"{k}: {v}" for k, v in rep["training"].items()], "```", ""]
     return "\n".join(lines)
 
@@ -229,8 +245,7 @@ def _card(r, role: str, exp: dict, points: list, rep: dict) -> str:
 
 * `text_encoder/model.onnx` — `input_ids` int64 [B, L] → `last_hidden_state` float32 [B, 16, {c['text']['dim']}]. Word-level
   vocabulary; the graph pads with [PAD] = 0 / truncates to 16 itself. The empty prompt is the unconditional input for guidance.
-* `unet/model.onnx` (fp32), `unet/model_fp16.onnx` (float16 weights cast to float32 in the graph), `unet/model_int8.onnx`
-  (int8 weights per output channel + DequantizeLinear) — `sample` float32 [B, 4, 16, 16], `timestep` **int64** [B] (0…999),
+* {_unet_files(r.ships(role))} — `sample` float32 [B, 4, 16, 16], `timestep` **int64** [B] (0…999),
   `encoder_hidden_states` float32 [B, 16, D] → `out_sample` float32 [B, 4, 16, 16], a **v-prediction**.
 * `vae_decoder/model.onnx` — `latent_sample` float32 [B, 4, 16, 16] (latents ÷ `scaling_factor` of `vae_decoder/config.json`)
   → `sample` float32 [B, 3, 64, 64] in [−1, 1]. The recipe's own convolutional autoencoder ({rep['training']['autoencoder'].get('steps', '?')} steps).
