@@ -9,9 +9,9 @@ const RECIPES = path.join(bundledModels(), 'recipes');
 const SCRIPT = path.join(RECIPES, 'image', 'bench_torch_unet.py');
 
 describe('the image bench’s PyTorch peer', () => {
-  it('reads the weights of the recipe run a package’s pareto.json names: runs/image/<config>/ (v1: full)', () => {
+  it('reads the weights of the recipe run a package’s pareto.json names: runs/image/<config>/ (the bundled family: cpu)', () => {
     const teacher = loadImageModelFolder(path.join(bundledModels(), 'pareto-emoji-teacher'));
-    expect(torchWeights(teacher, 'teacher', RECIPES)).toBe(path.join(RECIPES, 'runs', 'image', 'full', 'teacher_unet.pt'));
+    expect(torchWeights(teacher, 'teacher', RECIPES)).toBe(path.join(RECIPES, 'runs', 'image', 'cpu', 'teacher_unet.pt'));
   });
 
   it('reads them from the work folder beside packages a run wrote elsewhere (--config smoke --out DIR)', () => {

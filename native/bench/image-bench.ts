@@ -84,7 +84,7 @@ function familyRoles(modelsDir: string): { teacher: ImageModelFolder; student: I
  * `_work` folder beside the packages, where runs written elsewhere (`--config smoke --out DIR`) keep theirs.
  */
 export function torchWeights(folder: ImageModelFolder, role: 'teacher' | 'student', recipeDir: string): string {
-  const config = /--config\s+(\S+)/.exec(folder.manifest?.provenance?.recipe ?? '')?.[1] ?? 'full';
+  const config = /--config\s+(\S+)/.exec(folder.manifest?.provenance?.recipe ?? '')?.[1] ?? 'cpu';
   const file = `${role}_unet.pt`;
   const candidates = [path.join(recipeDir, 'runs', 'image', config, file), path.join(path.dirname(folder.dir), '_work', file)];
   return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;

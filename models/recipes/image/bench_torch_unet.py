@@ -3,7 +3,7 @@
 dicts the recipe saved), at the engine's batch (1 for a guidance-distilled student, 2 for one
 classifier-free-guided step), under torch.inference_mode, and prints JSON:
 
-    /usr/bin/python3 models/recipes/image/bench_torch_unet.py [--weights models/recipes/runs/image/full/student_unet.pt] \
+    /usr/bin/python3 models/recipes/image/bench_torch_unet.py [--weights models/recipes/runs/image/cpu/student_unet.pt] \
         [--batch 2] [--runs 20] [--threads N]
     → {"weights": ..., "batch": 2, "threads": N, "msPerStep": [..., per run], "medianMs": ...}
 

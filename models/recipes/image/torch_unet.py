@@ -3,7 +3,7 @@ pixel-space UNet (32×32×3, v-prediction), plus a loader for the saved state di
 can run the SAME weights in PyTorch eager as the exported ONNX graphs.
 
     from torch_unet import load_unet, load_text_encoder
-    unet = load_unet("models/recipes/runs/image/full/student_unet.pt")
+    unet = load_unet("models/recipes/runs/image/cpu/student_unet.pt")
 
 Every width is explicit in the config (`UNetConfig.mid` lists each ResBlock's inner width and
 `attn_heads` each attention's head count), so a channel-pruned student is the same module with
