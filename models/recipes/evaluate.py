@@ -34,6 +34,29 @@ def quality(pkg_dir: str, files: List[str], heldout: str, stories: int, rep_stor
                   "--stories", str(stories), "--rep-stories", str(rep_stories), "--rep-tokens", str(rep_tokens)])
 
 
+def generate(pkg_dir: str, files: List[str], prompts: List[str], tokens: int, seed: int, scratch: str) -> Dict[str, list]:
+    """{file: [{prompt, ids, text}]}: seeded sampled continuations (`onnx_tools.mjs generate`, temperature 0.8, top-k 40)."""
+    os.makedirs(scratch, exist_ok=True)
+    path = os.path.join(scratch, "prompts.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(prompts, f)
+    return _node([TOOLS, "generate", pkg_dir, *files, "--prompts", path, "--tokens", str(tokens), "--seed", str(seed)])
+
+
+def compare_lambdas(models_dir: str, prompt: str, seed: int, tokens: int, lambdas=(0, 0.5, 1), home: str = "") -> List[dict]:
+    """The studio's own λ choice: `pareto compare text --lambda 0,0.5,1` over the family in `models_dir`, same prompt
+    and seed; [{lambda, point, text, msPerToken}]."""
+    env = {**os.environ, "PARETO_MODELS_DIR": models_dir, **({"PARETO_HOME": home} if home else {})}
+    args = ["node", os.path.join(ROOT, "bin", "pareto.js"), "compare", "text", "--prompt", prompt, "--seed", str(seed),
+            "--lambda", ",".join(str(x) for x in lambdas), "--max-new-tokens", str(tokens), "--json"]
+    out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"pareto compare failed: {out.stderr.strip()[-2000:]}")
+    panes = json.loads(out.stdout.strip().splitlines()[-1])["panes"]
+    return [{"lambda": p["mode"].get("lambda"), "point": p.get("point"), "text": (p.get("text") or {}).get("text"),
+             "msPerToken": ((p.get("text") or {}).get("metrics") or {}).get("msPerToken")} for p in panes]
+
+
 def engine_view(pkg_dir: str, file: str, scratch: str) -> str:
     """A folder the engine loads as a plain model whose onnx/model.onnx is `file` (hard links, so
     no copy and no symlink leaving the folder): lets the CLI run any variant or exit graph."""
@@ -84,3 +107,30 @@ def engine_bench(targets: Dict[str, tuple], runs: int, tokens: int = 128) -> Dic
                     "generatedTokens": ms[-1].get("generatedTokens"),
                     "how": " ".join(targets[key][1]) or "hard-linked view folder"}
     return out
+
+
+def torch_bits_per_byte(model, tok, stories: List[str], max_len: int = 512) -> dict:
+    """Bits per byte of `stories` under a PyTorch `LlamaLM`, scored as `onnx_tools.mjs quality` scores an exported
+    graph (BOS given, EOS not scored, stories longer than `max_len` continue in segments that carry the previous
+    128 tokens as context): a look at a training run's checkpoint without exporting it."""
+    import math
+
+    import torch
+    import torch.nn.functional as F
+    model.eval()
+    bits, tokens, nbytes = 0.0, 0, 0
+    with torch.no_grad():
+        for story in stories:
+            ids = tok.encode(story)
+            nbytes += len(story.encode("utf-8"))
+            start = 1
+            while start < len(ids):
+                ctx = 0 if start == 1 else max(0, start - 128)
+                end = min(len(ids), ctx + max_len)
+                x = torch.tensor(ids[ctx:end]).unsqueeze(0)
+                logp = F.log_softmax(model(x, want_exits=False)["logits"][0].float(), dim=-1)
+                tgt = torch.tensor(ids[start:end])
+                bits -= logp[torch.arange(start - 1 - ctx, end - 1 - ctx), tgt].sum().item() / math.log(2)
+                tokens += end - start
+                start = end
+    return {"bitsPerByte": bits / nbytes, "stories": len(stories), "tokens": tokens, "bytes": nbytes}

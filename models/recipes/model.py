@@ -33,6 +33,7 @@ class ModelConfig:
     exits: Tuple[int, ...] = ()  # depths (layer counts) that carry an exit head
     window: int = 128
     sinks: int = 4
+    dropout: float = 0.0  # training only: on the embedding and on each attention / MLP output before the residual add
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -41,7 +42,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
-        d = dict(d)
+        d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         d["exits"] = tuple(d.get("exits", ()))
         return cls(**d)
 
@@ -81,7 +82,7 @@ class RMSNorm(nn.Module):
 
 
 def rope_cos_sin(position_ids: torch.Tensor, head_dim: int, theta: float):
-    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32, device=position_ids.device) / head_dim))
     freqs = position_ids.to(torch.float32).unsqueeze(-1) * inv_freq  # [B, T, hd/2]
     emb = torch.cat([freqs, freqs], dim=-1)
     return emb.cos().unsqueeze(1), emb.sin().unsqueeze(1)  # [B, 1, T, hd]
@@ -155,8 +156,10 @@ class Block(nn.Module):
 
     def forward(self, x, cos, sin, mask, past=None):
         a, present = self.self_attn(self.input_layernorm(x), cos, sin, mask, past)
-        x = x + a
-        x = x + self.mlp(self.post_attention_layernorm(x))
+        p = self.self_attn.c.dropout if self.training else 0.0
+        x = x + (F.dropout(a, p, True) if p else a)
+        m = self.mlp(self.post_attention_layernorm(x))
+        x = x + (F.dropout(m, p, True) if p else m)
         return x, present
 
 
@@ -207,12 +210,14 @@ class LlamaLM(nn.Module):
         B, T = ids.shape
         depth = depth or self.c.num_hidden_layers
         if position_ids is None:
-            position_ids = torch.arange(T).unsqueeze(0).expand(B, T)
+            position_ids = torch.arange(T, device=ids.device).unsqueeze(0).expand(B, T)
         cos, sin = rope_cos_sin(position_ids, self.c.head_dim, self.c.rope_theta)
-        idx = torch.arange(T)
+        idx = torch.arange(T, device=ids.device)
         mask = window_mask(idx, idx, self.c.window, self.c.sinks)
         w = self.embedding_weight()
         x = F.embedding(ids, w)
+        if self.training and self.c.dropout:
+            x = F.dropout(x, self.c.dropout, True)
         hidden: List[torch.Tensor] = [x]
         exits: Dict[int, torch.Tensor] = {}
         for i, layer in enumerate(self.layers[:depth]):

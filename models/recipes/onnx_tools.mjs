@@ -2,6 +2,8 @@
 //   bench   FILE... --tokens N --runs R       decode ms/token (greedy, KV cache), interleaved runs
 //   quality PKG FILE... --heldout TXT --stories N --rep-stories M --rep-tokens T  (FILE relative to PKG)
 //           bits per byte of held-out stories + repetition of greedy continuations
+//   generate PKG FILE... --prompts JSON --tokens N --seed S --temperature T --top-k K  (FILE relative to PKG)
+//           seeded sampled continuations of each prompt, EOS suppressed (the coherence measure reads them)
 // Prints one JSON object on stdout. Session options mirror the engine (graph optimisation "all",
 // intra-op threads = available cores unless --threads).
 import fs from 'node:fs';
@@ -19,6 +21,11 @@ const opt = (name, fallback) => {
   args.splice(i, 2);
   return v;
 };
+
+function packageTokenizer(pkg) {
+  const read = (name) => JSON.parse(fs.readFileSync(path.join(pkg, name), 'utf8'));
+  return new Tokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
+}
 
 async function open(file, threads) {
   return ort.InferenceSession.create(file, { graphOptimizationLevel: 'all', intraOpNumThreads: threads });
@@ -87,6 +94,67 @@ async function greedy(session, prompt, count, eos) {
   return { ids: out, times };
 }
 
+/** A seeded uniform generator (mulberry32, as the engine's `seededRandom` in native/engine/text/token-chooser.ts, which plain
+ * node cannot import from TypeScript): the same continuation for the same prompt, seed and graph. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Top-k sampling at `temperature` from the last row of `logits`, never `banned`. */
+function sampleLast(logits, temperature, topK, rand, banned) {
+  const v = logits.dims.at(-1);
+  const row = Array.from(logits.data.subarray(logits.data.length - v));
+  if (banned !== undefined) row[banned] = -Infinity;
+  const order = row.map((x, i) => i).sort((a, b) => row[b] - row[a]).slice(0, Math.max(1, topK));
+  const top = row[order[0]];
+  const w = order.map((i) => Math.exp((row[i] - top) / temperature));
+  let r = rand() * w.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < order.length; j++) {
+    r -= w[j];
+    if (r <= 0) return order[j];
+  }
+  return order[order.length - 1];
+}
+
+async function generate() {
+  const prompts = JSON.parse(fs.readFileSync(opt('prompts'), 'utf8'));
+  const tokens = Number(opt('tokens', '400'));
+  const seed = Number(opt('seed', '1'));
+  const temperature = Number(opt('temperature', '0.8'));
+  const topK = Number(opt('top-k', '40'));
+  const threads = Number(opt('threads', '1'));
+  const [pkg, ...files] = args;
+  const tok = packageTokenizer(pkg);
+  // EOS is never drawn, so every continuation is `tokens` long (the story has to stay coherent that far)
+  const eos = JSON.parse(fs.readFileSync(path.join(pkg, 'generation_config.json'), 'utf8')).eos_token_id;
+  const result = {};
+  for (const file of files) {
+    const session = await open(path.join(pkg, file), threads);
+    result[file] = [];
+    for (const [n, prompt] of prompts.entries()) {
+      const rand = mulberry32(seed * 1000003 + n);
+      const ids = tok.encode(prompt, { add_special_tokens: true }).ids;
+      let { logits, cache } = await step(session, ids, emptyCache(session), 0);
+      const out = [];
+      for (let i = 0; i < tokens; i++) {
+        const next = sampleLast(logits, temperature, topK, rand, eos);
+        out.push(next);
+        ({ logits, cache } = await step(session, [next], cache, ids.length + i));
+      }
+      result[file].push({ prompt, ids: out, text: tok.decode(out, { skip_special_tokens: true }) });
+    }
+    await session.release();
+  }
+  return result;
+}
+
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : null; };
 
 async function bench() {
@@ -131,8 +199,7 @@ async function quality() {
   const threads = Number(opt('threads', '1'));
   const maxLen = Number(opt('max-len', '512'));
   const [pkg, ...files] = args;
-  const tok = new Tokenizer(JSON.parse(fs.readFileSync(path.join(pkg, 'tokenizer.json'), 'utf8')),
-    JSON.parse(fs.readFileSync(path.join(pkg, 'tokenizer_config.json'), 'utf8')));
+  const tok = packageTokenizer(pkg);
   const stories = fs.readFileSync(heldout, 'utf8').split('<|endoftext|>').map((s) => s.trim()).filter(Boolean).slice(0, nStories);
   const encoded = stories.map((story) => tok.encode(story, { add_special_tokens: true }).ids); // BOS + story
   const bytes = stories.reduce((sum, story) => sum + Buffer.byteLength(story, 'utf8'), 0);
@@ -197,9 +264,10 @@ async function logitsMode() {
   return { rows: rows.flat(), vocab: logits.dims.at(-1) };
 }
 
-const result = mode === 'bench' ? await bench() : mode === 'quality' ? await quality() : mode === 'logits' ? await logitsMode() : null;
+const modes = { bench, quality, logits: logitsMode, generate };
+const result = modes[mode] ? await modes[mode]() : null;
 if (!result) {
-  console.error('usage: onnx_tools.mjs bench FILE... | quality PKG FILE... --heldout TXT | logits FILE IDS_JSON');
+  console.error('usage: onnx_tools.mjs bench FILE... | quality PKG FILE... --heldout TXT | generate PKG FILE... --prompts JSON | logits FILE IDS_JSON');
   process.exit(2);
 }
 console.log(JSON.stringify(result));

@@ -77,7 +77,8 @@ def build(r, packages) -> dict:
                            "depth": depth, "fullDepth": hf["num_hidden_layers"],
                            "parameters": exported[name]["parameters"], "activeParameters": active_parameters(hf, depth),
                            "bytes": graph_bytes(os.path.join(pkg, file)), "bitsPerByte": q["bitsPerByte"],
-                           "repetition": q["repetition"], "samples": q.get("samples", []), "msPerToken": None})
+                           "repetition": q["repetition"], "samples": q.get("samples", []), "msPerToken": None,
+                           "coherence": q.get("coherence"), "coherenceSample": q.get("coherenceSample")})
     machine = {"platform": platform.platform(), "cpu": _cpu_name(), "cores": os.cpu_count(),
                "loadavg_at_bench": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     for name, _, role, teacher in packages:  # quality first, so the engine can resolve depth exits
@@ -100,6 +101,14 @@ def build(r, packages) -> dict:
                   "tokensPerSecond": 1000 / b["msPerToken"] if b["msPerToken"] else None, "benchHow": b["how"]})
     _pareto(points)
     shutil.rmtree(scratch, ignore_errors=True)
+    # what the studio writes at λ 0 / 0.5 / 1: its own choice of operating point, one prompt, one seed
+    import coherence
+    prompt = coherence.openings(data.heldout_stories(), 1)[0]
+    home = os.path.join(r.work, "pareto-home")
+    lambda_samples = evaluate.compare_lambdas(r.out, prompt, 7, cfg["sample_tokens"], home=home)
+    shutil.rmtree(home, ignore_errors=True)
+    for pane in lambda_samples:
+        r.log(f"[report] λ {pane['lambda']}: {pane['point']}")
 
     teacher_name = packages[0][0]
     t_pt = next(p for p in points if p["package"] == teacher_name and p["precision"] == "fp32" and p["file"] == "onnx/model.onnx")
@@ -116,7 +125,7 @@ def build(r, packages) -> dict:
         fixture = {"package": "tinystories-656k-onnx (fixture, reference only)", "parameters": 656_000,
                    "bytes": os.path.getsize(os.path.join(fixture_dir, "onnx", "model.onnx")),
                    "msPerToken": fb["msPerToken"], "peakRssMb": fb["peakRssMb"], "ttftMs": fb["ttftMs"],
-                   "bitsPerByte": fixture_q["bitsPerByte"], "repetition": fixture_q["repetition"],
+                   "bitsPerByte": fixture_q["bitsPerByte"], "repetition": fixture_q["repetition"], "coherence": fixture_q.get("coherence"),
                    "stories": fixture_q["stories"]}
         try:
             with open(os.path.join(fixture_dir, "config.json")) as f:
@@ -137,15 +146,26 @@ def build(r, packages) -> dict:
         "speedupFp32FullDepth": {"value": s_fp32["speedup"], "target": 3.0},
         "bitsPerByteGapInt8": {"value": head["student_s_int8"]["bitsPerByte"] / head["teacher"]["bitsPerByte"] - 1, "target": 0.10},
         "bitsPerByteGapFp32": {"value": head["student_s_fp32"]["bitsPerByte"] / head["teacher"]["bitsPerByte"] - 1, "target": 0.10},
+        "bitsPerByteGapMiddle": {"value": head["student_m_fp32"]["bitsPerByte"] / head["teacher"]["bitsPerByte"] - 1, "target": 0.04},
+        "teacherBitsPerByte": {"value": head["teacher"]["bitsPerByte"], "target": 1.13},
+        "teacherBeatsStudents": {"value": min(head[k]["bitsPerByte"] for k in ("student_s_fp32", "student_s_int8", "student_m_fp32"))
+                                 - head["teacher"]["bitsPerByte"], "target": 0.0},
+        "lambdaPointsDiffer": {"value": len({json.dumps({k: v for k, v in (p["point"] or {}).items() if k != "lambda"}, sort_keys=True)
+                                               for p in lambda_samples}), "target": 3},
     }
+    lower_is_better = ("bitsPerByteGapInt8", "bitsPerByteGapFp32", "bitsPerByteGapMiddle", "teacherBitsPerByte")
     for k, t in targets.items():
-        t["met"] = (t["value"] is not None) and (t["value"] <= t["target"] if k.startswith("bitsPerByteGap") else t["value"] >= t["target"])
+        if k == "teacherBeatsStudents":
+            t["met"] = t["value"] > t["target"]
+        else:
+            t["met"] = (t["value"] is not None) and (t["value"] <= t["target"] if k in lower_is_better else t["value"] >= t["target"])
 
     total_onnx = sum(os.path.getsize(os.path.join(r.out, n, "onnx", f)) for n, *_ in packages
                      for f in os.listdir(os.path.join(r.out, n, "onnx")))
     result = {"config": r.name, "machine": machine, "heldout": {"file": data.HELDOUT_FILE, "pointStories": cfg["eval_stories"],
               "headlineStories": cfg["headline_stories"]}, "stages": stages, "points": points, "headline": head,
-              "fixture": fixture, "targets": targets, "totalOnnxBytes": total_onnx,
+              "fixture": fixture, "targets": targets, "totalOnnxBytes": total_onnx, "lambdaSamples": lambda_samples,
+              "lambdaPrompt": prompt, "lambdaSeed": 7, "sampleTokens": cfg["sample_tokens"],
               "benchMethod": f"node bin/pareto.js generate text --greedy --max-new-tokens {cfg['bench_tokens']} --json, "
                              f"{cfg['bench_runs']} interleaved runs per operating point, median metrics.msPerToken; "
                              "variants and exits selected with the CLI's --precision/--depth (the engine resolves them from pareto.json)"}
@@ -158,7 +178,7 @@ def build(r, packages) -> dict:
             f.write(model_card(name, role, teacher, pts, result, r))
         write_manifest(pkg, _manifest(r, name, role, teacher, pts, machine, packages))
 
-    reports = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reports") if r.name == "full" else os.path.join(r.work, "reports")
+    reports = reports_dir(r)
     os.makedirs(reports, exist_ok=True)
     with open(os.path.join(reports, "text-table1.json"), "w", encoding="utf-8") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
@@ -166,6 +186,13 @@ def build(r, packages) -> dict:
         f.write(table_markdown(result, packages))
     r.log(f"[report] targets {json.dumps({k: (round(v['value'], 3) if v['value'] is not None else None, v['met']) for k, v in targets.items()})}")
     return {"targets": targets, "totalOnnxBytes": total_onnx}
+
+
+def reports_dir(r) -> str:
+    """`models/recipes/reports/` when the run writes the bundled packages (`--out models`), else `<work>/reports`: the
+    committed report always describes what ships."""
+    bundled = os.path.abspath(r.out) == os.path.join(evaluate.ROOT, "models")
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "reports") if bundled else os.path.join(r.work, "reports")
 
 
 def _manifest(r, name: str, role: str, teacher, pts: List[dict], machine: dict, packages) -> dict:
@@ -180,7 +207,8 @@ def _manifest(r, name: str, role: str, teacher, pts: List[dict], machine: dict, 
                        "recipe": RECIPE, "heldOut": data.HELDOUT_FILE},
         "attention": {"trainedWindow": attn["window"], "sinks": attn["sinks"]},
         "operatingPoints": [{"precision": p["precision"], "depth": p["depth"], "file": p["file"],
-                             "quality": {"bitsPerByte": round(p["bitsPerByte"], 4), "repetition": round(p["repetition"], 4)},
+                             "quality": {"bitsPerByte": round(p["bitsPerByte"], 4), "repetition": round(p["repetition"], 4),
+                                         **({"consistency": round(p["coherence"]["consistency"], 4)} if p.get("coherence") else {})},
                              "measured": {"msPerToken": p["msPerToken"] and round(p["msPerToken"], 3), "bytes": p["bytes"],
                                           "device": machine["cpu"]}}
                             for p in sorted(pts, key=lambda p: (-p["depth"], {"fp32": 0, "fp16": 1, "int8": 2}.get(p["precision"], 9)))],
@@ -189,7 +217,7 @@ def _manifest(r, name: str, role: str, teacher, pts: List[dict], machine: dict, 
 
 def rerender(r, packages) -> None:
     """Rewrites the markdown report, model cards and pareto.json from the saved JSON (no re-measurement)."""
-    reports = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reports") if r.name == "full" else os.path.join(r.work, "reports")
+    reports = reports_dir(r)
     with open(os.path.join(reports, "text-table1.json"), encoding="utf-8") as f:
         result = json.load(f)
     conf_path = os.path.join(reports, "text-speed-confirmation.json")
@@ -224,15 +252,26 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+def _coh(c, key: str) -> str:
+    return _fmt((c or {}).get(key), 3) if (c or {}).get(key) is not None else "n/a"
+
+
 def _point_rows(points: List[dict]) -> List[str]:
-    rows = ["| package | file | precision | depth | params (active) | size MB | compression | ms/token | speed-up | bits/byte | vs teacher | repetition | peak RSS MB | Pareto |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| package | file | precision | depth | params (active) | size MB | compression | ms/token | speed-up | bits/byte | vs teacher | "
+            "repetition | consistency | names kept | real words | rep. 400 | peak RSS MB | Pareto |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in points:
+        c = p.get("coherence")
         rows.append(f"| {p['package']} | `{p['file']}` | {p['precision']} | {p['depth']} | {p['parameters']:,} ({p['activeParameters']:,}) | "
                     f"{p['bytes'] / 1e6:.2f} | {p['compression']:.2f}× | {_fmt(p['msPerToken'], 2)} | {_fmt(p['speedup'], 2)}× | "
-                    f"{p['bitsPerByte']:.4f} | {p['bitsPerByteVsTeacher'] * 100:+.1f}% | {p['repetition']:.3f} | {_fmt(p['peakRssMb'], 0)} | "
+                    f"{p['bitsPerByte']:.4f} | {p['bitsPerByteVsTeacher'] * 100:+.1f}% | {p['repetition']:.3f} | {_coh(c, 'consistency')} | "
+                    f"{_coh(c, 'namesKept')} | {_coh(c, 'realWords')} | {_coh(c, 'repetition')} | {_fmt(p['peakRssMb'], 0)} | "
                     f"{'●' if p['paretoOptimal'] else ''} |")
     return rows
+
+
+def r_sample_tokens(res: dict) -> int:
+    return int(res.get("sampleTokens", 400))
 
 
 def table_markdown(res: dict, packages) -> str:
@@ -261,22 +300,22 @@ def table_markdown(res: dict, packages) -> str:
              "Peak RSS is the whole `pareto` CLI process (Node + ONNX Runtime + model). Energy is not reported: this VM exposes "
              "no RAPL / battery counters and the CLI's energy source is null.\n")
     L.append("## Teacher vs students\n")
-    L.append("| model | params | size MB | compression | ms/token | tokens/s | speed-up | bits/byte | Δ vs teacher | repetition | peak RSS MB |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    L.append("| model | params | size MB | compression | ms/token | tokens/s | speed-up | bits/byte | Δ vs teacher | repetition | consistency | peak RSS MB |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     tb = head["teacher"]["bitsPerByte"]
     for label, p, h in rows:
         L.append(f"| {label} | {p['parameters']:,} | {p['bytes'] / 1e6:.2f} | {p['compression']:.2f}× | {_fmt(p['msPerToken'], 2)} | "
                  f"{_fmt(p['tokensPerSecond'], 0)} | {_fmt(p['speedup'], 2)}× | {h['bitsPerByte']:.4f} | {(h['bitsPerByte'] / tb - 1) * 100:+.1f}% | "
-                 f"{p['repetition']:.3f} | {_fmt(p['peakRssMb'], 0)} |")
+                 f"{p['repetition']:.3f} | {_coh(p.get('coherence'), 'consistency')} | {_fmt(p['peakRssMb'], 0)} |")
     for p in shallow:
         L.append(f"| Student S (int8, exit {p['depth']}) | {p['activeParameters']:,} active | {p['bytes'] / 1e6:.2f} | {p['compression']:.2f}× | "
                  f"{_fmt(p['msPerToken'], 2)} | {_fmt(p['tokensPerSecond'], 0)} | {_fmt(p['speedup'], 2)}× | {p['bitsPerByte']:.4f}* | "
-                 f"{p['bitsPerByteVsTeacher'] * 100:+.1f}%* | {p['repetition']:.3f} | {_fmt(p['peakRssMb'], 0)} |")
+                 f"{p['bitsPerByteVsTeacher'] * 100:+.1f}%* | {p['repetition']:.3f} | {_coh(p.get('coherence'), 'consistency')} | {_fmt(p['peakRssMb'], 0)} |")
     if res.get("fixture"):
         fx = res["fixture"]
         L.append(f"| Fixture tinystories-656k (reference; not a teacher) | {fx['parameters']:,} | {fx['bytes'] / 1e6:.2f} | – | "
                  f"{_fmt(fx['msPerToken'], 2)} | {_fmt(1000 / fx['msPerToken'] if fx['msPerToken'] else None, 0)} | – | {fx['bitsPerByte']:.4f} | "
-                 f"{(fx['bitsPerByte'] / tb - 1) * 100:+.1f}% | {fx['repetition']:.3f} | {_fmt(fx['peakRssMb'], 0)} |")
+                 f"{(fx['bitsPerByte'] / tb - 1) * 100:+.1f}% | {fx['repetition']:.3f} | {_coh(fx.get('coherence'), 'consistency')} | {_fmt(fx['peakRssMb'], 0)} |")
     if shallow:
         L.append(f"\n\\* exit rows: bits/byte on the {res['heldout']['pointStories']}-story subset, compared with the teacher on the same subset.\n")
     L.append("\n## Targets (smallest shipped student = Student S)\n")
@@ -284,12 +323,17 @@ def table_markdown(res: dict, packages) -> str:
              "speedupInt8FullDepth": "≥ 3× lower ms/token (student int8, full depth, vs teacher fp32)",
              "speedupFp32FullDepth": "≥ 3× lower ms/token (student fp32, full depth, vs teacher fp32)",
              "bitsPerByteGapInt8": "bits/byte within +10% of the teacher (student int8)",
-             "bitsPerByteGapFp32": "bits/byte within +10% of the teacher (student fp32)"}
+             "bitsPerByteGapFp32": "bits/byte within +10% of the teacher (student fp32)",
+             "bitsPerByteGapMiddle": "bits/byte within +4% of the teacher (student M fp32)",
+             "teacherBitsPerByte": "teacher bits/byte ≤ 1.13 on the held-out head (fixture 1.1322)",
+             "teacherBeatsStudents": "teacher better than every student (lowest student bits/byte − teacher's)",
+             "lambdaPointsDiffer": "λ 0 / 0.5 / 1 choose three different operating points"}
     L.append("| target | measured | met |")
     L.append("|---|---|---|")
     for k, v in t.items():
         val = v["value"]
-        shown = "n/a" if val is None else (f"{val * 100:+.1f}%" if k.startswith("bitsPerByteGap") else f"{val:.2f}×")
+        shown = ("n/a" if val is None else f"{val * 100:+.1f}%" if k.startswith("bitsPerByteGap") else f"{val:.4f}" if k.startswith("teacher")
+                 else str(val) if k == "lambdaPointsDiffer" else f"{val:.2f}×")
         verdict = "yes" if v["met"] else "**no**"
         conf_key = {"speedupInt8FullDepth": "student S int8 d3", "speedupFp32FullDepth": "student S fp32 d3"}.get(k)
         conf = res.get("speedConfirmation")
@@ -333,11 +377,9 @@ def table_markdown(res: dict, packages) -> str:
                  f"TinyStories set — about a thousand times more text than this recipe's {tok['train_bytes'] / 1e6:.1f} MB / "
                  f"{tok['train_tokens'] / 1e6:.2f} M tokens) scores {fx['bitsPerByte']:.4f} bits/byte on the same {fx['stories']} held-out "
                  f"stories; Student S (int8) scores {s8:.4f} ({(s8 / fx['bitsPerByte'] - 1) * 100:+.1f}%) and the teacher {tb:.4f} "
-                 f"({(tb / fx['bitsPerByte'] - 1) * 100:+.1f}%). So the bundled family is worse than the fixture at similar size; "
-                 "what this run cannot separate is how much of the gap is data (1 M distinct tokens, the teacher saw each about "
-                 f"{res['stages']['teacher']['tokens'] / tok['train_tokens']:.1f} times) and how much is training compute "
-                 f"({res['stages']['teacher']['minutes']:.0f} minutes on one shared core). The fixture was used only for this comparison; "
-                 "it taught nothing that ships.\n")
+                 f"({(tb / fx['bitsPerByte'] - 1) * 100:+.1f}%). The teacher trained {res['stages']['teacher'].get('steps', 0):,} steps on "
+                 f"{tok['train_tokens'] / 1e6:.2f} M distinct tokens (it saw each about {res['stages']['teacher'].get('tokens', 0) / tok['train_tokens']:.1f} "
+                 "times). The fixture was used only for this comparison; it taught nothing that ships.\n")
     L.append("\n## Reading these numbers\n")
     st = res["stages"]
     extra = sum((st.get(k) or {}).get("tokens", 0) for k in ("scaffold", "student", "qat"))
@@ -376,6 +418,21 @@ def table_markdown(res: dict, packages) -> str:
         smallest = min(pts, key=lambda p: p["bytes"])
         L.append(f"* Peak RSS spans {min(rss):.0f}–{max(rss):.0f} MB; most of it is the Node + ONNX Runtime process itself "
                  f"(the smallest graph, {smallest['bytes'] / 1e6:.2f} MB of weights, peaks at {_fmt(smallest.get('peakRssMb'), 0)} MB).\n")
+    if res.get("lambdaSamples"):
+        L.append(f"\n## What the slider writes: {r_sample_tokens(res)}-token samples at λ 0, 0.5, 1\n")
+        L.append(f"`pareto compare text --lambda 0,0.5,1 --seed {res['lambdaSeed']} --max-new-tokens {r_sample_tokens(res)}` over this family, "
+                 f"the studio choosing each point; prompt (a held-out opening): *{res['lambdaPrompt']}*\n")
+        for pane in res["lambdaSamples"]:
+            pt = pane.get("point") or {}
+            where = " ".join(str(pt.get(k)) for k in ("model", "precision", "depth") if pt.get(k) is not None)
+            L.append(f"**λ {pane['lambda']}** ({where}; {_fmt(pane.get('msPerToken'), 2)} ms/token):\n")
+            L.append("> " + (pane.get("text") or "").replace("\n", " ").strip() + "\n")
+    L.append("\n## Coherence\n")
+    L.append("Per operating point, mean over held-out openings that name a character (first two sentences), one seeded sampled "
+             "continuation each (temperature 0.8, top-k 40, EOS suppressed: 400 tokens): *names kept* = share of the prompt's characters "
+             "mentioned again; *real words* = share of words that occur in the training text; *rep. 400* = share of token 4-grams "
+             "already seen in the continuation; *consistency* = names kept × real words × (1 − rep. 400), per story, averaged "
+             "(`models/recipes/coherence.py`). The *repetition* column is the older 200-token greedy measure.\n")
     L.append("\n## Every operating point\n")
     L.extend(_point_rows(pts))
     L.append(f"\nTotal size of all shipped text ONNX files (graphs + shared external data): {res['totalOnnxBytes'] / 1e6:.2f} MB "
@@ -461,8 +518,8 @@ def model_card(name: str, role: str, teacher, pts: List[dict], res: dict, r) -> 
     L += ["", "## Limits", "",
           "* Tiny model, tiny data: it writes TinyStories-style English only, with frequent logical slips, repeated phrases and "
           "occasional invented words; it knows nothing beyond that register and must not be used for facts or advice.",
-          "* Trained on about 1 M distinct tokens, roughly a thousand times less text than the full TinyStories set; a smaller model "
-          "trained on the whole set scores better bits/byte (see `models/recipes/reports/text-table1.md`).",
+          f"* Trained on {st['tokenizer']['train_tokens'] / 1e6:.2f} M distinct tokens, hundreds of times less text than the full "
+          "TinyStories set (see `models/recipes/reports/text-table1.md` for how it compares with a model trained on all of it).",
           "* Quality figures are for the held-out TinyStories validation head only; ms/token are from one shared 2-core VM and will differ "
           "on other machines (the studio measures its own device).",
           "* Shallow exits and int8 trade quality for speed; their measured bits/byte are in the table (int8 figures include ONNX "

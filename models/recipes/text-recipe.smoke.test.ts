@@ -18,7 +18,7 @@ interface Manifest {
   family: string;
   role: string;
   parameters: number;
-  operatingPoints: { precision: string; depth: number; file: string; quality: { bitsPerByte: number; repetition: number } }[];
+  operatingPoints: { precision: string; depth: number; file: string; quality: { bitsPerByte: number; repetition: number; consistency: number } }[];
   files: Record<string, string>;
 }
 
@@ -65,6 +65,8 @@ describe('text recipe (smoke config)', () => {
         expect(fs.existsSync(path.join(dir, point.file)), `${name}/${point.file}`).toBe(true);
         expect(point.quality.bitsPerByte).toBeGreaterThan(0);
         expect(point.quality.repetition).toBeGreaterThanOrEqual(0);
+        expect(point.quality.consistency).toBeGreaterThanOrEqual(0);
+        expect(point.quality.consistency).toBeLessThanOrEqual(1);
       }
       expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['onnx/model.onnx', 'onnx/model_int8.onnx', 'tokenizer.json', 'MODEL_CARD.md']));
       for (const [file, digest] of Object.entries(manifest.files)) {
@@ -85,9 +87,38 @@ describe('text recipe (smoke config)', () => {
     expect(typeof result.text).toBe('string');
   });
 
-  it('writes the Table-1 report', () => {
-    const report = JSON.parse(fs.readFileSync(path.join(out, '_work', 'reports', 'text-table1.json'), 'utf8')) as { targets: Record<string, unknown> };
-    expect(Object.keys(report.targets)).toContain('parameterRatio');
-    expect(fs.readFileSync(path.join(out, '_work', 'reports', 'text-table1.md'), 'utf8')).toContain('Table 1');
+  it('writes the Table-1 report with coherence per point and the samples the studio writes at λ 0, 0.5 and 1', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(out, '_work', 'reports', 'text-table1.json'), 'utf8')) as {
+      targets: Record<string, unknown>;
+      points: { coherence: { consistency: number; realWords: number; tokens: number } }[];
+      lambdaSamples: { lambda: number; point: Record<string, unknown>; text: string }[];
+    };
+    expect(Object.keys(report.targets)).toEqual(expect.arrayContaining(['parameterRatio', 'teacherBitsPerByte', 'bitsPerByteGapMiddle', 'lambdaPointsDiffer']));
+    for (const point of report.points) {
+      expect(point.coherence.tokens).toBeGreaterThan(0);
+      expect(point.coherence.realWords).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.lambdaSamples.map((pane) => pane.lambda)).toEqual([0, 0.5, 1]);
+    for (const pane of report.lambdaSamples) expect(pane.text.length).toBeGreaterThan(0);
+    const markdown = fs.readFileSync(path.join(out, '_work', 'reports', 'text-table1.md'), 'utf8');
+    expect(markdown).toContain('Table 1');
+    expect(markdown).toContain('samples at λ 0, 0.5, 1');
   });
+
+  it('the cuda config trains through the same code on a CPU (cuda-smoke, --device cpu), resuming a stage from its compact checkpoint', () => {
+    const work = path.join(out, '_cuda_smoke');
+    const args = ['models/recipes/text_pipeline.py', '--config', 'cuda-smoke', '--device', 'cpu', '--out', path.join(out, 'cuda-smoke'), '--work', work, '--no-reexec'];
+    const first = spawnSync(PYTHON, [...args, '--until', 'teacher'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(fs.existsSync(path.join(work, 'teacher.done.json'))).toBe(true);
+    // a session cut short: the stage ends with exit 75 and leaves the compact checkpoint a fresh machine resumes from
+    const cut = spawnSync(PYTHON, [...args, '--until', 'scaffold', '--session-minutes', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(cut.status, cut.stdout + cut.stderr).toBe(75);
+    expect(fs.existsSync(path.join(work, 'scaffold.resume.pt'))).toBe(true);
+    fs.rmSync(path.join(work, 'scaffold.ckpt'));
+    const resumed = spawnSync(PYTHON, [...args, '--until', 'qat'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('from the compact checkpoint (with optimiser moments)');
+    expect(fs.existsSync(path.join(work, 'qat.done.json'))).toBe(true);
+  }, 360_000);
 });

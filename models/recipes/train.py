@@ -1,33 +1,42 @@
-"""Training loop shared by every stage: batches of whole-story-aligned windows, AdamW with warmup +
-cosine decay over a step *and* wall-clock budget, atomic checkpoints every few minutes, resume."""
+"""Text training: batches of whole-story-aligned windows, the losses, and the step-counted training loop
+the image recipe uses (`image/trainer.py`: AdamW, warmup + cosine decay over a fixed number of steps,
+EMA, atomic checkpoints every few minutes, a committed compact checkpoint, `session_minutes`, early
+stopping on the train-side dev split). Step k draws its batch from a generator seeded by (seed, k),
+so the weights depend on the seed and the step count, not on the machine or its load."""
 from __future__ import annotations
 
 import dataclasses
-import math
+import importlib.util
 import os
-import time
-from typing import Callable, Dict, List, Optional
+import sys
+from typing import Callable, List, Optional
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+_spec = importlib.util.spec_from_file_location("pareto_step_trainer", os.path.join(os.path.dirname(__file__), "image", "trainer.py"))
+trainer = sys.modules.setdefault("pareto_step_trainer", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(trainer)
+TrainConfig, SessionEnded, compact_path, load_ema = trainer.TrainConfig, trainer.SessionEnded, trainer.compact_path, trainer.load_ema
+
 
 @dataclasses.dataclass
-class TrainConfig:
-    steps: int = 1000
-    minutes: float = 30.0  # wall-clock budget; the LR schedule follows whichever budget runs out first
+class TextTrainConfig:
+    """A text stage's `*_train` entry: the batch shape and augmentation, and the step trainer's settings."""
     batch: int = 16
     seq: int = 256
-    lr: float = 2e-3
-    min_lr_frac: float = 0.1
-    warmup: int = 50
-    weight_decay: float = 0.1
-    clip: float = 1.0
-    checkpoint_seconds: float = 180.0
-    log_every: int = 10
     jump_prob: float = 0.25  # share of windows whose body is shifted to far positions (long sink offsets)
-    seed: int = 0
+    train: dict = dataclasses.field(default_factory=dict)  # TrainConfig fields
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> "TextTrainConfig":
+        e = dict(entry)
+        own = {k: e.pop(k) for k in ("batch", "seq", "jump_prob") if k in e}
+        return cls(**own, train=e)
+
+    def trainer_config(self, session_minutes: float) -> "trainer.TrainConfig":
+        return TrainConfig(**{"session_minutes": session_minutes, **self.train})
 
 
 class Batcher:
@@ -43,15 +52,16 @@ class Batcher:
         self.seq, self.batch, self.max_pos, self.sinks, self.jump_prob = seq, batch, max_pos, sinks, jump_prob
         self.rng = np.random.default_rng(seed)
 
-    def next(self):
-        s = self.rng.choice(self.starts, size=self.batch)
+    def next(self, rng: Optional[np.random.Generator] = None):
+        rng = rng or self.rng
+        s = rng.choice(self.starts, size=self.batch)
         ids = torch.stack([self.stream[i:i + self.seq + 1] for i in s])
         pos = torch.arange(self.seq).unsqueeze(0).repeat(self.batch, 1)
         spare = self.max_pos - self.seq
         if spare > 0 and self.jump_prob > 0:
             for b in range(self.batch):
-                if self.rng.random() < self.jump_prob:
-                    pos[b, self.sinks:] += int(self.rng.integers(1, spare + 1))
+                if rng.random() < self.jump_prob:
+                    pos[b, self.sinks:] += int(rng.integers(1, spare + 1))
         return ids, pos
 
 
@@ -59,70 +69,21 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
-def lr_at(progress: float, cfg: TrainConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    p = min(1.0, max(0.0, progress))
-    return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
+def step_loss(module, loss: Callable, batcher: "Batcher") -> Callable[[np.random.Generator], tuple]:
+    """The step trainer's `loss_fn(rng)`: one batch drawn with the step's generator."""
+    def fn(rng):
+        ids, pos = batcher.next(rng)
+        return loss(module, ids, pos)
+    return fn
 
 
-def _save(obj, path):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def train(module: torch.nn.Module, loss_fn: Callable, batcher: Batcher, cfg: TrainConfig, ckpt: str,
-          log: Callable[[str], None], name: str) -> Dict[str, float]:
-    """Trains `module` (all its parameters) on `loss_fn(module, ids, pos) -> (loss, metrics)`.
-    Resumes from `ckpt` if present; returns the final metrics (running means)."""
-    params = [p for p in module.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95))
-    step, elapsed = 0, 0.0
-    if os.path.exists(ckpt):
-        state = torch.load(ckpt)
-        module.load_state_dict(state["module"])
-        opt.load_state_dict(state["opt"])
-        step, elapsed = state["step"], state["elapsed"]
-        batcher.rng = np.random.default_rng(cfg.seed + step)
-        log(f"[{name}] resumed at step {step} ({elapsed / 60:.1f} min done)")
-    budget = cfg.minutes * 60
-    last_ckpt = time.time()
-    started = time.time() - elapsed
-    running: Dict[str, float] = {}
-    module.train()
-    while step < cfg.steps and (time.time() - started) < budget:
-        progress = max(step / cfg.steps, (time.time() - started) / budget)
-        lr = lr_at(progress, cfg, step)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        ids, pos = batcher.next()
-        loss, metrics = loss_fn(module, ids, pos)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.clip)
-        opt.step()
-        step += 1
-        for k, v in metrics.items():
-            running[k] = v if k not in running else 0.95 * running[k] + 0.05 * v
-        if step % cfg.log_every == 0 or step == 1:
-            now = time.time() - started
-            tok_s = step * cfg.batch * cfg.seq / max(now, 1e-6)
-            log(f"[{name}] step {step} {now / 60:.1f}min lr {lr:.2e} tok/s {tok_s:.0f} " +
-                " ".join(f"{k} {v:.4f}" for k, v in running.items()))
-        if time.time() - last_ckpt > cfg.checkpoint_seconds:
-            _save({"module": module.state_dict(), "opt": opt.state_dict(), "step": step,
-                   "elapsed": time.time() - started}, ckpt)
-            last_ckpt = time.time()
-    _save({"module": module.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": time.time() - started}, ckpt)
-    running["steps"] = step
-    running["minutes"] = (time.time() - started) / 60
-    running["tokens"] = step * cfg.batch * cfg.seq
-    log(f"[{name}] done: {step} steps, {running['minutes']:.1f} min, {running['tokens']} tokens")
-    return running
+def run_stage(module, loss: Callable, batcher: "Batcher", tc: TextTrainConfig, session_minutes: float, ckpt: str, log, tag: str,
+              evaluate: Optional[Callable] = None) -> dict:
+    """Trains one stage with the step trainer; metrics plus the tokens seen."""
+    cfg = tc.trainer_config(session_minutes)
+    out = trainer.train(module, step_loss(module, loss, batcher), cfg, ckpt, log, tag, evaluate=evaluate)
+    out["tokens"] = int(out["steps"]) * tc.batch * tc.seq
+    return out
 
 
 def teacher_loss(exit_weight: float):

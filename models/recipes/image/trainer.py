@@ -3,7 +3,9 @@ warmup then cosine decay over `steps`, an EMA of the weights, atomic checkpoints
 resume from the last one. Step k draws its batch from a generator seeded by (seed, k), so a run gives
 the same weights from the same seed on any machine however often it was stopped and resumed.
 `session_minutes` ends one process early (checkpointed; the next run continues): a long schedule is
-reached over several runs on a small machine."""
+reached over several runs on a small machine. Optional (the text recipe uses them; the defaults keep the
+image recipe's behaviour): weight decay on matrices only, Adam's moments in the committed compact
+checkpoint, and early stopping on a held-aside split with the best EMA weights kept."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +13,7 @@ import dataclasses
 import math
 import os
 import time
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import torch
@@ -40,6 +42,10 @@ class TrainConfig:
     checkpoint_seconds: float = 180.0
     log_every: int = 50
     seed: int = 0
+    decay_vectors: bool = True  # False: no weight decay on 1-D parameters (norm gains)
+    compact_optimizer: bool = False  # True: the compact checkpoint also keeps Adam's moments (bfloat16), so a resume does not re-warm
+    eval_every: int = 0  # with an `evaluate` callback: score the EMA weights every this many steps, keep the best
+    patience: int = 0  # stop after this many evaluations without a new best (0: never stop early)
 
 
 class SessionEnded(Exception):
@@ -65,20 +71,43 @@ def compact_path(ckpt: str) -> str:
     return os.path.splitext(ckpt)[0] + ".resume.pt"
 
 
-def _checkpoint(module, opt, ema, step: int, elapsed: float, ckpt: str) -> None:
-    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step, "elapsed": elapsed}, ckpt)
-    half = lambda sd: {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu() for k, v in sd.items()}  # noqa: E731
-    _save({"model": half(module.state_dict()), "ema": half(ema), "step": step, "elapsed": elapsed}, compact_path(ckpt))
+def _half(sd, dtype=torch.float16):
+    return {k: v.detach().cpu().to(dtype) if v.is_floating_point() else v.detach().cpu() for k, v in sd.items()}
+
+
+def _compact_opt(opt, dtype=torch.bfloat16) -> dict:
+    """The optimiser state with every moment tensor in bfloat16 (the second moments need its range)."""
+    sd = opt.state_dict()
+    return {"param_groups": sd["param_groups"],
+            "state": {i: {k: v.detach().cpu().to(dtype) if torch.is_tensor(v) and v.dim() > 0 else v for k, v in st.items()}
+                      for i, st in sd["state"].items()}}
+
+
+def _checkpoint(module, opt, ema, step: int, elapsed: float, ckpt: str, extra=None, compact_optimizer: bool = False) -> None:
+    extra = extra or {}
+    _save({"model": module.state_dict(), "opt": opt.state_dict(), "ema": ema, "step": step, "elapsed": elapsed, **extra}, ckpt)
+    small = {k: ({**v, "state": _half(v["state"])} if k == "best" and v else v) for k, v in extra.items()}
+    if compact_optimizer:
+        small["opt"] = _compact_opt(opt)
+    _save({"model": _half(module.state_dict()), "ema": _half(ema), "step": step, "elapsed": elapsed, **small}, compact_path(ckpt))
 
 
 def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tuple], cfg: TrainConfig, ckpt: str,
-          log: Callable[[str], None], tag: str) -> Dict[str, float]:
+          log: Callable[[str], None], tag: str, evaluate: Optional[Callable[[torch.nn.Module], float]] = None) -> Dict[str, float]:
     """Trains every parameter of `module` that requires grad on `loss_fn(rng) -> (loss, {metric: float})`.
-    Ends with the EMA weights loaded into `module`. Returns running-mean metrics of the last 100 steps."""
+    Ends with the EMA weights loaded into `module` (with `evaluate` and `eval_every`: the EMA weights that
+    scored lowest, `evaluate(module_with_ema_weights) -> loss`). Returns running-mean metrics of the last 100 steps."""
     params = [p for p in module.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.decay_vectors:
+        opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    else:
+        opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+                                 {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}], lr=cfg.lr)
     ema = copy.deepcopy(module.state_dict())
     step, elapsed, rewarm_from = 0, 0.0, 0
+    best: Optional[dict] = None  # {"loss", "step", "state"}: the best-scoring EMA weights so far
+    evals: list = []  # [step, loss] of every evaluation
+    stopped = False
     device = next(module.parameters()).device
     if os.path.exists(ckpt):
         blob = torch.load(ckpt, map_location=device)
@@ -91,14 +120,32 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
         module.load_state_dict({k: v.to(ema[k].dtype) for k, v in blob["model"].items()})
         ema = {k: v.to(ema[k].dtype) for k, v in blob["ema"].items()}
         step, elapsed = blob["step"], blob["elapsed"]
-        rewarm_from = step  # fresh optimiser moments: warm the learning rate up again
-        log(f"[{tag}] resumed at step {step} / {cfg.steps} from the compact checkpoint (no optimiser state; LR re-warmed)")
+        if "opt" in blob:
+            moments = blob["opt"]
+            opt.load_state_dict(moments)  # Adam casts the moments back to each parameter's dtype
+            for st in opt.state.values():
+                for k, v in st.items():
+                    if torch.is_tensor(v) and v.dim() > 0:
+                        st[k] = v.float()
+            log(f"[{tag}] resumed at step {step} / {cfg.steps} from the compact checkpoint (with optimiser moments)")
+        else:
+            rewarm_from = step  # fresh optimiser moments: warm the learning rate up again
+            log(f"[{tag}] resumed at step {step} / {cfg.steps} from the compact checkpoint (no optimiser state; LR re-warmed)")
+    else:
+        blob = {}
+    if blob.get("best"):
+        best = {**blob["best"], "state": {k: v.to(ema[k].dtype) for k, v in blob["best"]["state"].items()}}
+    evals, stopped = list(blob.get("evals", [])), bool(blob.get("stopped", False))
+    scorer = copy.deepcopy(module) if (evaluate is not None and cfg.eval_every) else None
+
+    def extra() -> dict:
+        return {"best": best, "evals": evals, "stopped": stopped} if scorer is not None else {}
     start = time.time() - elapsed
     session_end = time.time() + cfg.session_minutes * 60
     last_ckpt = last_threads = time.time()
     hist: Dict[str, list] = {}
     module.train()
-    while step < cfg.steps and time.time() < session_end:
+    while step < cfg.steps and time.time() < session_end and not stopped:
         lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup)
         if step >= cfg.warmup:
             p = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
@@ -130,17 +177,30 @@ def train(module: torch.nn.Module, loss_fn: Callable[[np.random.Generator], tupl
         if time.time() - last_threads > 60:
             apply_threads(log)
             last_threads = time.time()
+        if scorer is not None and (step % cfg.eval_every == 0 or step == cfg.steps):
+            scorer.load_state_dict(ema)
+            score = float(evaluate(scorer))
+            evals.append([step, score])
+            if best is None or score < best["loss"]:
+                best = {"loss": score, "step": step, "state": copy.deepcopy(ema)}
+            since = sum(1 for s_, _ in evals if s_ > best["step"])
+            log(f"[{tag}] eval at step {step}: {score:.4f} (best {best['loss']:.4f} at step {best['step']})")
+            if cfg.patience and since >= cfg.patience:
+                stopped = True
+                log(f"[{tag}] early stop at step {step}: {since} evaluations without a better score")
         if time.time() - last_ckpt > cfg.checkpoint_seconds:
-            _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
+            _checkpoint(module, opt, ema, step, time.time() - start, ckpt, extra(), cfg.compact_optimizer)
             last_ckpt = time.time()
-    _checkpoint(module, opt, ema, step, time.time() - start, ckpt)
-    if step < cfg.steps:
+    _checkpoint(module, opt, ema, step, time.time() - start, ckpt, extra(), cfg.compact_optimizer)
+    if step < cfg.steps and not stopped:
         raise SessionEnded(f"[{tag}] session ended at step {step} / {cfg.steps}: checkpointed to {ckpt}; rerun to resume")
     if os.path.exists(compact_path(ckpt)):  # finished: the stage's saved weights replace the hand-off checkpoint
         os.remove(compact_path(ckpt))
-    module.load_state_dict(ema)
+    module.load_state_dict(best["state"] if best is not None else ema)
     module.eval()
     out = {k: float(np.mean(v)) for k, v in hist.items()}
     out.update({"steps": step, "minutes": (time.time() - start) / 60})
+    if best is not None:
+        out.update({"best_step": best["step"], "best_eval": best["loss"], "evals": evals, "stopped_early": stopped})
     log(f"[{tag}] done: {step} steps in {out['minutes']:.1f} min; {out}")
     return out
