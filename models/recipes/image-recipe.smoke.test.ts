@@ -11,11 +11,11 @@ import { readGraphSummary } from '../../native/engine/onnx/graph-summary';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PYTHON = '/usr/bin/python3';
-const PACKAGES = ['pareto-emoji-teacher', 'pareto-emoji-student'];
-const SHIPPED_UNETS: Record<string, string[]> = {
+const SHIPPED_UNETS = {
   'pareto-emoji-teacher': ['unet/model_fp16.onnx', 'unet/model_int8.onnx'],
   'pareto-emoji-student': ['unet/model.onnx', 'unet/model_fp16.onnx', 'unet/model_int8.onnx'],
-};
+} as const;
+const PACKAGES = Object.keys(SHIPPED_UNETS) as (keyof typeof SHIPPED_UNETS)[];
 
 interface Manifest {
   schemaVersion: number;
