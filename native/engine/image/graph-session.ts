@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { floatArrayToHalf, halfArrayToFloat } from '../onnx/float16';
-import { NotAnOnnxGraph, readGraphSummary } from '../onnx/graph-summary';
-import { openSession, type SessionTuning } from '../onnx/open-session';
+import { NotAnOnnxGraph, readGraphSummary, type GraphSummary } from '../onnx/graph-summary';
+import { modelFileBytes, openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { float16Tensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
-import { weightOnlyDequantizedBytes } from '../onnx/weight-precision';
+import { weightOnlyDequantizedBytes, weightPrecision } from '../onnx/weight-precision';
 
 /**
  * A graph quantised in its weights only (the recipe's `unet/model_int8.onnx`) is dequantised once when its session
@@ -16,15 +16,39 @@ import { weightOnlyDequantizedBytes } from '../onnx/weight-precision';
  */
 const MAX_FOLDED_WEIGHT_BYTES = 512 * 1024 ** 2;
 
-/** Whether to fold a file's weight-only DequantizeLinear nodes at load; a file that does not parse is left to onnxruntime to refuse. */
-function foldsWeightDequantize(file: string): boolean {
+/** The float32 bytes a file's weight-only int8 weights take once folded at load, or null where they stay int8. */
+function foldedWeightBytes(summary: GraphSummary): number | null {
+  const bytes = weightOnlyDequantizedBytes(summary);
+  return bytes !== null && bytes <= MAX_FOLDED_WEIGHT_BYTES ? bytes : null;
+}
+
+/** A file's graph summary, or null for a file onnxruntime will refuse with its own words. */
+function summaryOf(file: string): GraphSummary | null {
   try {
-    const bytes = weightOnlyDequantizedBytes(readGraphSummary(file));
-    return bytes !== null && bytes <= MAX_FOLDED_WEIGHT_BYTES;
+    return readGraphSummary(file);
   } catch (error) {
-    if (error instanceof NotAnOnnxGraph) return false;
+    if (error instanceof NotAnOnnxGraph) return null;
     throw error;
   }
+}
+
+function foldsWeightDequantize(file: string): boolean {
+  const summary = summaryOf(file);
+  return summary !== null && foldedWeightBytes(summary) !== null;
+}
+
+/**
+ * What a session's weights hold once open, for the session pool's budget: the file's bytes, or more where the
+ * weights are widened at load — folded int8 weights become float32 (4× their bytes, the int8 copy counted too, as
+ * an upper bound), and fp16 weights cast to float32 are constant-folded by onnxruntime (2×).
+ */
+export function loadedWeightBytes(file: string): number {
+  const onDisk = modelFileBytes(file);
+  const summary = summaryOf(file);
+  if (summary === null) return onDisk;
+  const folded = foldedWeightBytes(summary);
+  if (folded !== null) return onDisk + folded;
+  return weightPrecision(summary) === 'fp16' ? 2 * onDisk : onDisk;
 }
 
 /** A graph input as the file declares it: element type and dims (numbers fixed, strings symbolic). */

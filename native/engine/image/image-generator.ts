@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import { ApiError, defaultImageSteps, type ExecutionProvider, type ImageParameters, type ImageResult, type ResolvedImageGenerationRequest } from '../../contract';
-import { modelFileBytes, type SessionTuning } from '../onnx/open-session';
+import type { SessionTuning } from '../onnx/open-session';
 import type { Lease, SessionPool } from '../onnx/session-pool';
 import { encodePng } from '../png/png';
 import { formatA1111, pngTextFor } from './generation-parameters';
 import { denoiseGroup, startLatents } from './batch-denoise';
 import type { ImageGenerationHooks, PreparedImageRun, UnetLayout } from './image-run';
-import { GraphSession } from './graph-session';
+import { GraphSession, loadedWeightBytes } from './graph-session';
 import { findUnetPoint, type ImageModelFolder } from './model-folder';
 import { toRgbImage } from './preview';
 import { decodeLatents, previewImages } from './vae-decode';
@@ -71,7 +71,7 @@ export class ImageGenerator {
 
   private async session(file: string, ep: ExecutionProvider): Promise<Lease<GraphSession>> {
     const key = [file, ep, this.tuning.threads ?? '', this.tuning.graphOptimizationLevel ?? ''].join('\0');
-    return this.sessions.acquire(key, modelFileBytes(file) * SESSION_MEMORY_FACTOR, () => GraphSession.open(file, this.folder.dir, ep, this.tuning));
+    return this.sessions.acquire(key, loadedWeightBytes(file) * SESSION_MEMORY_FACTOR, () => GraphSession.open(file, this.folder.dir, ep, this.tuning));
   }
 
   /** Checks a request against the model and opens its sessions, so errors come before queueing. */
