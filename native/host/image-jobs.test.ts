@@ -158,9 +158,11 @@ describe('image jobs on the SD fixture', () => {
     expect([result.width, result.height]).toEqual([32, 32]);
   });
 
-  it('says what size a pixel-space package makes before opening it (sample_size in model_index.json)', async () => {
+  it('says what size a package makes before opening it: sample_size, times the VAE decoder’s pixels per latent cell', async () => {
+    const pixel = await host.invoke('importModel', { path: sdFixture({ noVae: true }) });
+    expect(pixel.image).toMatchObject({ width: 32, height: 32 });
     const student = await host.invoke('importModel', { path: path.resolve(__dirname, '../../models/pareto-emoji-student') });
-    expect(student.image).toMatchObject({ width: 32, height: 32 });
+    expect(student.image).toMatchObject({ width: 64, height: 64 });
   });
 
   it('lists image folders it is given', async () => {
