@@ -134,10 +134,10 @@ describe.each(MODELS)('clients against %s', (model) => {
 describe('Vercel AI SDK: generateImage against the bundled emoji student', () => {
   it('gets a PNG it can decode, the same bytes for the same seed', async () => {
     const make = (seed: number) =>
-      generateImage({ model: aiSdk().imageModel('pareto-emoji-student'), prompt: 'a smiling face', size: '32x32', providerOptions: { pareto: { seed } } });
+      generateImage({ model: aiSdk().imageModel('pareto-emoji-student'), prompt: 'a smiling face', size: '64x64', providerOptions: { pareto: { seed } } });
     const [first, again, other] = [await make(5), await make(5), await make(6)];
     expect(first.image.mediaType).toBe('image/png');
-    expect(decodePng(first.image.uint8Array)).toMatchObject({ width: 32, height: 32 });
+    expect(decodePng(first.image.uint8Array)).toMatchObject({ width: 64, height: 64 });
     expect(again.image.base64).toBe(first.image.base64);
     expect(other.image.base64).not.toBe(first.image.base64);
   });

@@ -35,7 +35,7 @@ describe('families in /v1/models', () => {
     expect(byId.get('pareto-stories')!.pareto.operating_points).toHaveLength(24);
     expect(byId.get('pareto-stories')!.pareto.operating_points).toContainEqual({ model: 'pareto-stories-student-s', precision: 'int8', depth: 2, bits_per_byte: 1.2081 });
     expect(byId.get('pareto-emoji')!.pareto).toMatchObject({ kind: 'image', is_family: true, models: expect.arrayContaining(EMOJI) });
-    expect(byId.get('pareto-emoji')!.pareto.operating_points).toContainEqual({ model: 'pareto-emoji-student', precision: 'fp32', steps: 4, frechet_distance: 8.2404 });
+    expect(byId.get('pareto-emoji')!.pareto.operating_points).toContainEqual({ model: 'pareto-emoji-student', precision: 'fp32', steps: 4, frechet_distance: 68.4002 });
     expect(byId.get('pareto-stories-student-s')!.pareto).toMatchObject({ kind: 'text', is_family: false, family: 'pareto-stories', context_length: 512 });
   });
 });
@@ -100,15 +100,15 @@ describe('a family id planned by λ', () => {
 
 describe('POST /v1/images/generations', () => {
   it('returns PNGs a client can decode, the same bytes for the same seed', async () => {
-    const first = await images({ model: 'pareto-emoji-student', seed: 7, size: '32x32', response_format: 'b64_json' });
+    const first = await images({ model: 'pareto-emoji-student', seed: 7, size: '64x64', response_format: 'b64_json' });
     const again = await images({ model: 'pareto-emoji-student', seed: 7 });
     const other = await images({ model: 'pareto-emoji-student', seed: 8 });
     const png = Buffer.from(first.data![0]!.b64_json!, 'base64');
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    expect(decodePng(png)).toMatchObject({ width: 32, height: 32 });
+    expect(decodePng(png)).toMatchObject({ width: 64, height: 64 });
     expect(again.data![0]!.b64_json).toBe(first.data![0]!.b64_json);
     expect(other.data![0]!.b64_json).not.toBe(first.data![0]!.b64_json);
-    expect(first.pareto).toMatchObject({ model: 'pareto-emoji-student', family: 'pareto-emoji', point: { precision: 'fp32', steps: 4, width: 32, height: 32 }, lambda_choice: null });
+    expect(first.pareto).toMatchObject({ model: 'pareto-emoji-student', family: 'pareto-emoji', point: { precision: 'fp32', steps: 4, width: 64, height: 64 }, lambda_choice: null });
     expect(first.pareto.images[0]!.seed).toBe(7);
     expect(first.pareto.images[0]!.parameters).toContain('Seed: 7');
     expect(first.pareto.cost.s_per_image).toBeGreaterThan(0);
