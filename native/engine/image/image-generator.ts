@@ -71,7 +71,7 @@ export class ImageGenerator {
 
   private async session(file: string, ep: ExecutionProvider): Promise<Lease<GraphSession>> {
     const key = [file, ep, this.tuning.threads ?? '', this.tuning.graphOptimizationLevel ?? ''].join('\0');
-    return this.sessions.acquire(key, loadedWeightBytes(file) * SESSION_MEMORY_FACTOR, () => GraphSession.open(file, this.folder.dir, ep, this.tuning));
+    return this.sessions.acquire(key, () => loadedWeightBytes(file) * SESSION_MEMORY_FACTOR, () => GraphSession.open(file, this.folder.dir, ep, this.tuning));
   }
 
   /** Checks a request against the model and opens its sessions, so errors come before queueing. */

@@ -30,11 +30,14 @@ export class SessionPool<T extends ReleasableSession = ReleasableSession> {
     this.evict();
   }
 
-  /** `key` names one session file and its options, so the session found under it is the kind `open` makes. */
-  async acquire<V extends T>(key: string, sizeBytes: number, open: () => Promise<V>): Promise<Lease<V>> {
+  /**
+   * `key` names one session file and its options, so the session found under it is the kind `open` makes;
+   * `sizeBytes` is asked only when a session is opened (reading a graph to estimate it is not free).
+   */
+  async acquire<V extends T>(key: string, sizeBytes: () => number, open: () => Promise<V>): Promise<Lease<V>> {
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { value: open(), sizeBytes, leases: 0, lastUsed: 0 };
+      entry = { value: open(), sizeBytes: sizeBytes(), leases: 0, lastUsed: 0 };
       this.entries.set(key, entry);
       entry.value.catch(() => this.entries.delete(key));
     }

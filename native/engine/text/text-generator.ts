@@ -78,7 +78,7 @@ export class TextGenerator {
   private async session(point: OperatingPointFile, ep: ExecutionProvider): Promise<Lease<DecoderSession>> {
     // every knob that changes the session is in the key: a generator running the export must not get a fused session from the pool
     const key = [point.path, ep, this.tuning.threads ?? '', this.tuning.graphOptimizationLevel ?? '', this.tuning.fuseGraph ?? true].join('\0');
-    return this.sessions.acquire(key, modelFileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, this.tuning));
+    return this.sessions.acquire(key, () => modelFileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, this.tuning));
   }
 
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
