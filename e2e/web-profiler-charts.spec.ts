@@ -36,8 +36,11 @@ test('the profiler charts a 400-token story live while the main thread stays res
   // A story that runs its full length: the request the view sends keeps going past the end of the story.
   await page.route('**/api/startTextJob', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), minNewTokens: STORY_TOKENS }) }));
   await page.goto(studio.url);
-  // The bundled teacher, not the 656K fixture: on a quiet machine the fixture writes 400 tokens in a fifth of a second, too fast to watch live.
+  // The bundled teacher at fp32, its slowest variant, not the 656K fixture or an int8 point: on a quiet machine they write
+  // 400 tokens in a fifth of a second, too fast to watch live.
   await page.getByTestId('model-select').selectOption('pareto-stories-teacher');
+  await page.getByTestId('expert-toggle').click();
+  await page.getByTestId('precision-select').selectOption('fp32');
   await page.getByTestId('prompt-input').fill('Once upon a time');
   await page.getByTestId('max-new-tokens-input').fill(String(STORY_TOKENS));
   await expect(page.getByTestId('chart-energy')).toContainText('Energy unavailable');

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { EnergyControllerSettings } from '../contract';
-import { chooseOperatingPoint, textQuality } from '../policy/operating-point-policy';
+import { BYTES_PER_WORD, chooseOperatingPoint, textQuality } from '../policy/operating-point-policy';
 import { EnergyController, type BudgetKnobs, type PredictCost } from './energy-controller';
 
 /** A family as this device runs it: the quality each point declares and what it truly costs here (ms/token). */
 const FAMILY = [
-  { label: 'teacher fp32', bitsPerByte: 1.0, trueCost: 6.0 },
-  { label: 'teacher int8', bitsPerByte: 1.03, trueCost: 3.5 },
-  { label: 'student-m fp32', bitsPerByte: 1.1, trueCost: 2.8 },
-  { label: 'student-m int8', bitsPerByte: 1.14, trueCost: 1.3 },
-  { label: 'student-s fp32', bitsPerByte: 1.3, trueCost: 1.2 },
-  { label: 'student-s int8', bitsPerByte: 1.4, trueCost: 0.7 },
+  { label: 'teacher fp32', bitsPerWord: 1.0, trueCost: 6.0 },
+  { label: 'teacher int8', bitsPerWord: 1.03, trueCost: 3.5 },
+  { label: 'student-m fp32', bitsPerWord: 1.1, trueCost: 2.8 },
+  { label: 'student-m int8', bitsPerWord: 1.14, trueCost: 1.3 },
+  { label: 'student-s fp32', bitsPerWord: 1.3, trueCost: 1.2 },
+  { label: 'student-s int8', bitsPerWord: 1.4, trueCost: 0.7 },
 ];
 
 const PRECISIONS = ['fp32', 'int8'];
@@ -39,11 +39,11 @@ function simulatedDevice(seed: number) {
     const candidates = FAMILY.filter((point) => !precision || point.label.endsWith(precision)).map((point) => ({
       ...point,
       id: point.label,
-      quality: textQuality(point.bitsPerByte),
+      quality: textQuality(point.bitsPerWord / BYTES_PER_WORD),
       cost: calibrated.get(point.label) ?? calibrated.set(point.label, measure(point.label)).get(point.label)!,
     }));
     const chosen = chooseOperatingPoint(candidates, lambda);
-    return { cost: chosen.cost, quality: -chosen.bitsPerByte, label: chosen.label };
+    return { cost: chosen.cost, quality: -chosen.bitsPerWord, label: chosen.label };
   };
   const run = async (knobs: BudgetKnobs) => {
     const { label } = (await predict(knobs))!;

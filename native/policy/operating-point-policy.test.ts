@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseOperatingPoint, imageQuality, lambdaRanges, paretoFront, scorePoints, settleQualityTies, textQuality } from './operating-point-policy';
+import { BYTES_PER_WORD, chooseOperatingPoint, imageQuality, lambdaRanges, paretoFront, scorePoints, settleQualityTies, textQuality } from './operating-point-policy';
 
 const point = (model: string, precision: string, depth: number, bitsPerByte: number, msPerToken: number) => ({
   id: `${model}:${precision}:${depth}`,
@@ -39,7 +39,7 @@ describe('the λ policy', () => {
     expect(teacher.qualityRatio).toBe(1);
     expect(teacher.efficiency).toBeCloseTo(1.0 / 10);
     expect(teacher.utility).toBeCloseTo(0.5 * 1 + 0.5 * 0.1);
-    expect(scored[4]!.qualityRatio).toBeCloseTo(2 ** -1.3 / 2 ** -1.0);
+    expect(scored[4]!.qualityRatio).toBeCloseTo(2 ** (-1.3 * BYTES_PER_WORD) / 2 ** (-1.0 * BYTES_PER_WORD));
   });
 
   it('scores images by the inverse Fréchet distance: Q/Qmax = FDmin/FD', () => {

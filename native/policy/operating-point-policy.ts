@@ -111,8 +111,15 @@ export function lambdaRanges(points: readonly Candidate[]): LambdaRange[] {
   return ranges;
 }
 
-/** Text quality: the probability a model gives each byte of held-out text, 2^-bits-per-byte. */
-export const textQuality = (bitsPerByte: number) => 2 ** -bitsPerByte;
+/** Mean UTF-8 bytes per whitespace-separated word of the held-out TinyStories head. */
+export const BYTES_PER_WORD = 5.19;
+
+/**
+ * Text quality: the probability a model gives each word of held-out text, 2^-(bits/byte × bytes/word).
+ * Per word rather than per byte: per byte, a student a reader finds clearly worse is only ~10 % less likely
+ * than its teacher while its cost is 3× lower, so E would decide every choice short of λ = 1.
+ */
+export const textQuality = (bitsPerByte: number) => 2 ** (-bitsPerByte * BYTES_PER_WORD);
 
 /** Image quality: the inverse Fréchet distance to the real images, so Q/Qmax = FDmin/FD. */
 export const imageQuality = (frechetDistance: number) => 1 / Math.max(frechetDistance, 1e-9);

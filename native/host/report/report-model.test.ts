@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { BYTES_PER_WORD } from '../../policy/operating-point-policy';
 import { buildFamilyReport, sizeScoreOf, utilityCurve, type FamilyMeasurement, type MeasuredPoint, type PointRun } from './report-model';
 
 const run = (cost: number, joules: number | null = null): PointRun => ({ cost, peakRssMb: 200, joulesPerOutput: joules, energySource: joules === null ? null : 'estimated:cpu-time×tdp', energyRange: joules === null ? null : { low: joules / 2, high: joules * 1.5 } });
 
-function point(id: string, role: 'teacher' | 'student', bytes: number, bitsPerByte: number | null, costs: number[], joules: number | null = null): MeasuredPoint {
+/** `bitsPerWord`: the fixture's qualities are 2^-1, 2^-2, 2^-3 per word, so Q/Qmax is 1, 0.5, 0.25. */
+function point(id: string, role: 'teacher' | 'student', bytes: number, bitsPerWord: number | null, costs: number[], joules: number | null = null): MeasuredPoint {
   const [model, precision, depth] = id.split(':');
-  return { id, model: model!, role, precision: precision!, depth: Number(depth), steps: null, parameters: role === 'teacher' ? 4_000_000 : 1_000_000, bytes, quality: bitsPerByte === null ? null : { value: bitsPerByte, coherence: 0.2 }, runs: costs.map((cost) => run(cost, joules)) };
+  return { id, model: model!, role, precision: precision!, depth: Number(depth), steps: null, parameters: role === 'teacher' ? 4_000_000 : 1_000_000, bytes, quality: bitsPerWord === null ? null : { value: bitsPerWord / BYTES_PER_WORD, coherence: 0.2 }, runs: costs.map((cost) => run(cost, joules)) };
 }
 
 /** A teacher and a student, measured three rounds each (no timing: the costs are given). */
