@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { TextGenerationRequestSchema, type ExecutionProvider } from '../contract';
 import { readGraphSummary } from '../engine/onnx/graph-summary';
 import { SessionPool } from '../engine/onnx/session-pool';
@@ -9,7 +10,8 @@ import { findOperatingPoint, loadTextModelFolder, type TextModelFolder } from '.
 import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
 import { measureColdStart } from './cold-start';
-import { measureCopyBandwidth } from './memory-bandwidth';
+import { defaultThreadCount } from '../engine/onnx/runtime';
+import { cacheEvictor, measureCopyBandwidth, measureReadBandwidth } from './memory-bandwidth';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { shapeModel, type ModelShape } from './synthetic-model';
 
@@ -21,6 +23,9 @@ const PRECISIONS = [
   { name: 'int4-accuracy0', variant: 'q4-accuracy0', transformersJsDtype: null },
 ] as const;
 type PrecisionName = (typeof PRECISIONS)[number]['name'];
+
+/** Longer than onnxruntime's workers spin after a run, so one contestant's spinning threads never share the cores with the next's run. */
+const WORKERS_ASLEEP_MS = 100;
 
 export interface ShapeBenchOptions {
   shape: ModelShape;
@@ -34,8 +39,8 @@ export interface ShapeBenchOptions {
 /** What each side runs, so a ratio is read for what it is: same files, the studio's graph and session settings against the export's. */
 const COMPARISON =
   'Both sides read the same ONNX file per precision. The studio runs its fused rewrite of it (the same weights, bytes and quantised kernels; ' +
-  'one node per norm, attention and packed q|k|v or gate|up product) on worker threads that sleep between kernels; transformers.js runs the ' +
-  'file as exported with onnxruntime’s default session options (spinning worker threads). studioExport is the studio on the file as exported, with its own ' +
+  'one node per norm, attention and packed q|k|v or gate|up product) on every core, its worker threads spinning between kernels and one inter-op thread; ' +
+  'transformers.js runs the file as exported with onnxruntime’s default session options. Each run starts after the last one’s workers have gone to sleep and with the weights out of the CPU caches. studioExport is the studio on the file as exported, with its own ' +
   'session options: fusedVsExport is what the rewrite adds, vsTransformersJs the rewrite and the session options together. Where a row says "export", the studio ran the file as exported.';
 
 interface PrecisionResult {
@@ -46,8 +51,10 @@ interface PrecisionResult {
   /** The studio on the file as exported (no rewrite), where it otherwise runs the rewrite. */
   studioExport?: { msPerTokenMedian: number; msPerToken: number[] };
   transformersJs?: { msPerTokenMedian: number; msPerToken: number[]; sameTokens: boolean };
-  /** The time reading the weights once takes at the measured bandwidth, over the measured ms/token. */
+  /** The time reading the weights once takes at the measured copy bandwidth, over the measured ms/token. */
   rooflineFraction: number;
+  /** The same against the read bandwidth of all cores at once: the ceiling of a decode that reads its weights on every core. */
+  readRooflineFraction: number;
 }
 
 export interface ShapeBenchReport {
@@ -58,7 +65,7 @@ export interface ShapeBenchReport {
   newTokens: number;
   repeats: number;
   ep: ExecutionProvider;
-  memoryBandwidth: { gbPerSecond: number; copyMegabytes: number };
+  memoryBandwidth: { gbPerSecond: number; copyMegabytes: number; readGbPerSecond: number; readThreads: number };
   precisions: Partial<Record<PrecisionName, PrecisionResult>>;
   ratios: { vsTransformersJs: Partial<Record<PrecisionName, number>>; fusedVsExport: Partial<Record<PrecisionName, number>>; int4VsFp32?: number; int4AccuracyLevel4VsDefault?: number };
   /** Time to the first token of the int4 variant from a cold process: first load (rewrite, probe, store) against second (the stored rewrite). */
@@ -94,6 +101,8 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     return { ms: result.metrics.msPerToken!, ids: result.generatedIds };
   };
   const bandwidth = measureCopyBandwidth();
+  const read = await measureReadBandwidth(defaultThreadCount());
+  const evictCaches = cacheEvictor();
   const report: ShapeBenchReport = {
     shape: options.shape,
     comparison: COMPARISON,
@@ -102,7 +111,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     newTokens: options.newTokens,
     repeats: options.repeats,
     ep: options.ep,
-    memoryBandwidth: { gbPerSecond: bandwidth.bytesPerSecond / 1e9, copyMegabytes: bandwidth.megabytes },
+    memoryBandwidth: { gbPerSecond: bandwidth.bytesPerSecond / 1e9, copyMegabytes: bandwidth.megabytes, readGbPerSecond: read.bytesPerSecond / 1e9, readThreads: read.threads },
     precisions: {},
     ratios: { vsTransformersJs: {}, fusedVsExport: {} },
     skipped: {},
@@ -118,7 +127,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
       report.promptTokens = warm.promptIds.length;
       studioIds.set(precision.name, warm.generatedIds);
       const file = findOperatingPoint(folder, precision.variant).path;
-      report.precisions[precision.name] = { file: path.relative(folder.dir, file), graph, weightBytesPerToken: weightBytesPerToken(readGraphSummary(file)), studio: { msPerTokenMedian: 0, msPerToken: [] }, rooflineFraction: 0 };
+      report.precisions[precision.name] = { file: path.relative(folder.dir, file), graph, weightBytesPerToken: weightBytesPerToken(readGraphSummary(file)), studio: { msPerTokenMedian: 0, msPerToken: [] }, rooflineFraction: 0, readRooflineFraction: 0 };
       contestants.push({ label: `studio:${precision.name}`, run: studioRun(generator, precision.variant) });
       if (graph.kind === 'fused') {
         await exportGenerator.generate(request(precision.variant));
@@ -138,6 +147,8 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     for (let repeat = 0; repeat < options.repeats; repeat++) {
       for (let i = 0; i < contestants.length; i++) {
         const contestant = contestants[(repeat + i) % contestants.length]!;
+        await setTimeout(WORKERS_ASLEEP_MS);
+        evictCaches();
         const { ms, ids } = await contestant.run();
         times.get(contestant.label)!.ms.push(ms);
         times.get(contestant.label)!.ids = ids;
@@ -148,6 +159,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
       const studio = times.get(`studio:${precision.name}`)!.ms;
       result.studio = { msPerTokenMedian: median(studio), msPerToken: studio };
       result.rooflineFraction = (result.weightBytesPerToken / bandwidth.bytesPerSecond) * 1000 / result.studio.msPerTokenMedian;
+      result.readRooflineFraction = (result.weightBytesPerToken / read.bytesPerSecond) * 1000 / result.studio.msPerTokenMedian;
       const exported = times.get(`studioExport:${precision.name}`);
       if (exported?.ms.length) {
         result.studioExport = { msPerTokenMedian: median(exported.ms), msPerToken: exported.ms };

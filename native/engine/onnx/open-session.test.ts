@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { autoThreadCount, baseSessionOptions } from './open-session';
+import { defaultThreadCount } from './runtime';
+
+const spinning = (threads: number) => (baseSessionOptions(threads, {}).extra as { session: { intra_op: { allow_spinning: string } } }).session.intra_op.allow_spinning;
+
+describe('session options', () => {
+  it('lets the worker threads of a multi-threaded session spin between kernels, and a one-thread session has none to spin', () => {
+    expect(spinning(2)).toBe('1');
+    expect(spinning(8)).toBe('1');
+    expect(spinning(1)).toBe('0');
+  });
+
+  it('gives small models one thread and big ones every core', () => {
+    expect(autoThreadCount(4 * 1024 * 1024)).toBe(1);
+    expect(autoThreadCount(200 * 1024 * 1024)).toBe(defaultThreadCount());
+  });
+
+  it('folds weight dequantisation only when asked', () => {
+    const session = (fold: boolean) => (baseSessionOptions(1, { foldWeightDequantize: fold }).extra as { session: Record<string, unknown> }).session;
+    expect(session(true).disable_quant_qdq).toBe('1');
+    expect(session(false).disable_quant_qdq).toBeUndefined();
+  });
+});
