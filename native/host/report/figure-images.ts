@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import type { EChartsOption } from 'echarts';
+import type { EChartsCoreOption } from 'echarts/core';
 import type { ReportFigure } from '../../contract';
 
 /** Fonts for the PNGs, first found wins; PARETO_REPORT_FONT names another TrueType/OpenType file. */
@@ -17,14 +17,8 @@ const FONT_CANDIDATES = [
 
 /** A figure as a standalone SVG document, drawn by ECharts' server-side SVG renderer from the same option the view draws. */
 export async function figureSvg(figure: ReportFigure): Promise<string> {
-  const echarts = await import('echarts');
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: figure.width, height: figure.height });
-  try {
-    chart.setOption(figure.option as EChartsOption);
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
+  const { renderSvg } = await import('./figure-svg');
+  return renderSvg(figure.option as EChartsCoreOption, figure.width, figure.height);
 }
 
 export function findFont(): string | null {
