@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { autoThreadCount, baseSessionOptions } from './open-session';
 import { defaultThreadCount } from './runtime';
 
-const spinning = (threads: number) => (baseSessionOptions(threads, {}).extra as { session: { intra_op: { allow_spinning: string } } }).session.intra_op.allow_spinning;
+const spinning = (threads: number, spinWorkers?: boolean) =>
+  (baseSessionOptions(threads, { spinWorkers }).extra as { session: { intra_op: { allow_spinning: string } } }).session.intra_op.allow_spinning;
 
 describe('session options', () => {
-  it('lets the worker threads of a multi-threaded session spin between kernels, and a one-thread session has none to spin', () => {
-    expect(spinning(2)).toBe('1');
-    expect(spinning(8)).toBe('1');
-    expect(spinning(1)).toBe('0');
+  it("lets a text decoder's worker threads spin between kernels, and no other session's", () => {
+    expect(spinning(2, true)).toBe('1');
+    expect(spinning(8, true)).toBe('1');
+    // a one-thread session has no workers; sessions that take turns (an image's) must not run in each other's spin
+    expect(spinning(1, true)).toBe('0');
+    expect(spinning(2)).toBe('0');
   });
 
   it('gives small models one thread and big ones every core', () => {

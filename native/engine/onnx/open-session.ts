@@ -35,6 +35,12 @@ export interface OpenSessionOptions extends SessionTuning {
    * speed from a quarter of the bytes on disk, instead of dequantising every weight at every run.
    */
   foldWeightDequantize?: boolean;
+  /**
+   * The session runs long chains of its own runs one after another (a text decoder's tokens): its worker threads
+   * spin between kernels. Left off where sessions take turns (an image's text encoder, UNet and decoder), since
+   * one session's spinning workers then hold the cores the next session's run needs.
+   */
+  spinWorkers?: boolean;
 }
 
 /** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */
@@ -65,20 +71,21 @@ function firstLine(message: string): string {
 }
 
 /** onnxruntime's options for a session on `threads` intra-op threads, before the provider's own. */
-export function baseSessionOptions(threads: number, options: Pick<OpenSessionOptions, 'graphOptimizationLevel' | 'foldWeightDequantize'>): OrtSessionOptions {
+export function baseSessionOptions(threads: number, options: Pick<OpenSessionOptions, 'graphOptimizationLevel' | 'foldWeightDequantize' | 'spinWorkers'>): OrtSessionOptions {
   return {
     enableCpuMemArena: sessionLimits().cpuMemArena,
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     intraOpNumThreads: threads,
     // Sessions run their graph sequentially, so a pool of inter-op threads only adds scheduling cost (~10% per token here).
     interOpNumThreads: 1,
-    // Only multi-threaded sessions (big models, see autoThreadCount) have worker threads. Between the hundreds of
-    // kernels of one decode step they spin rather than sleep: the 135M shape's int4 token takes 7.6 ms instead of
-    // 10.1 (fp32 22.8 instead of 27.7) on 2 cores, at about the same estimated joules per token. The workers stop
-    // spinning soon after a run (30 ms of CPU in the 3 s after one, measured), so an idle studio burns no core.
+    // Only multi-threaded sessions (big models, see autoThreadCount) have worker threads. A text decoder's spin
+    // between the hundreds of kernels of a step rather than sleep: the 135M shape's int4 token takes 7.5 ms instead
+    // of 10.1 (fp32 22.8 instead of 27.7) on 2 cores, at about the same estimated joules per token. They stop
+    // spinning ~15 ms after a run (30 ms of CPU in the 3 s after one, measured), so an idle studio burns no core;
+    // an image's sessions, which take turns every few milliseconds, would each run in the last one's spin.
     extra: {
       session: {
-        intra_op: { allow_spinning: threads > 1 ? '1' : '0' },
+        intra_op: { allow_spinning: threads > 1 && options.spinWorkers ? '1' : '0' },
         inter_op: { allow_spinning: '0' },
         ...(options.foldWeightDequantize ? { disable_quant_qdq: '1' } : {}),
       },
