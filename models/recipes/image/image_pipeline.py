@@ -74,7 +74,7 @@ def _config(device: str, threads: int, batch: int, steps: dict, session_minutes:
 
 CONFIGS = {
     # a shared 2-core CPU: about 2.5 hours of training per run, resumed from the checkpoints over several runs
-    "cpu": _config("cpu", 2, 64, dict(autoencoder=1000, classifier=3000, teacher=12000, trajectories=8192, student=4000),
+    "cpu": _config("cpu", 2, 64, dict(autoencoder=1000, classifier=3000, teacher=12000, trajectories=12288, student=12000),
                     session_minutes=150, eval_images=526, bench_runs=5),
     # one data-centre GPU: the same networks, 4× the batch, about 10 minutes end to end
     "cuda": _config("cuda", 8, 256, dict(autoencoder=4000, classifier=6000, teacher=12000, trajectories=32768, student=6000),
