@@ -21,6 +21,12 @@ export interface SessionTuning {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Text decoders: run the fused rewrite of a Llama-style export (default) or the export as it is. */
   fuseGraph?: boolean;
+  /**
+   * The session runs long chains of its own runs one after another (a text decoder's tokens): its worker threads
+   * spin between kernels. Left off where sessions take turns (an image's text encoder, UNet and decoder; the two
+   * variants of dynamic precision), since one session's spinning workers then hold the cores the next one's run needs.
+   */
+  spinWorkers?: boolean;
 }
 
 export interface OpenSessionOptions extends SessionTuning {
@@ -35,12 +41,6 @@ export interface OpenSessionOptions extends SessionTuning {
    * speed from a quarter of the bytes on disk, instead of dequantising every weight at every run.
    */
   foldWeightDequantize?: boolean;
-  /**
-   * The session runs long chains of its own runs one after another (a text decoder's tokens): its worker threads
-   * spin between kernels. Left off where sessions take turns (an image's text encoder, UNet and decoder), since
-   * one session's spinning workers then hold the cores the next session's run needs.
-   */
-  spinWorkers?: boolean;
 }
 
 /** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */

@@ -241,14 +241,16 @@ export class DecoderSession implements DecoderStep {
     this.oneTokenFeeds = fixedShape ? new OneTokenFeeds() : null;
   }
 
-  static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, tuning: SessionTuning = {}): Promise<DecoderSession> {
+  /** A decoder's workers spin between kernels unless `tuning.spinWorkers` is false (it takes turns with another session). */
+  static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, sessionTuning: SessionTuning = {}): Promise<DecoderSession> {
+    const tuning = { spinWorkers: true, ...sessionTuning };
     const cached = tuning.fuseGraph !== false && ep === 'cpu' ? cachedRewrite(point.path, folder.config) : null;
     if (cached) {
-      const opened = await openSession(cached.model, { ep: 'cpu', displayName: `the stored fused rewrite of onnx/${path.basename(point.path)}`, spinWorkers: true, ...tuning });
+      const opened = await openSession(cached.model, { ep: 'cpu', displayName: `the stored fused rewrite of onnx/${path.basename(point.path)}`, ...tuning });
       return new DecoderSession(opened.session, detectLayout(opened.session, folder, 'the fused graph'), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
     }
     const displayName = `onnx/${path.basename(point.path)}`;
-    const opened = await openSession(point.path, { ep, displayName, spinWorkers: true, ...tuning });
+    const opened = await openSession(point.path, { ep, displayName, ...tuning });
     let exported: DecoderSession;
     try {
       exported = new DecoderSession(opened.session, detectLayout(opened.session, folder, displayName), point, opened.ep, opened.fallbackReason, {
@@ -282,7 +284,7 @@ export class DecoderSession implements DecoderStep {
     }
     let fused: DecoderSession | null = null;
     try {
-      const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `fused onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, spinWorkers: true, ...tuning });
+      const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `fused onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
       const layout = detectLayout(opened.session, folder, 'the fused graph');
       fused = new DecoderSession(opened.session, layout, this.point, this.ep, this.fallbackReason, rewrite.graph, folder.config.trainedAttention);
       const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0, quantisesActivations(this.point.path));

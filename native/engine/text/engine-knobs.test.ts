@@ -57,6 +57,16 @@ describe('precision variants of the 656K fixture', () => {
     const fp32Only = await generator.generate(request({ prompt: 'Once upon a time', maxNewTokens: 60, doSample: false, precision: 'fp32' }));
     expect(allFull.generatedIds).toEqual(fp32Only.generatedIds);
   });
+
+  it("opens dynamic precision's two variants apart from a plain run's, with workers that do not spin while the other runs", async () => {
+    const own = new SessionPool<DecoderSession>(Infinity);
+    const generator = new TextGenerator(folder, own);
+    await generator.generate(request({ prompt: 'Once upon a time', maxNewTokens: 4, doSample: false, precision: 'fp32' }));
+    await generator.generate(request({ prompt: 'Once upon a time', maxNewTokens: 4, doSample: false, dynamicPrecision: { cheap: 'int8', full: 'fp32', entropyThreshold: 1.5 } }));
+    const spinning = own.keys().map((key) => `${path.basename(key.split('\0')[0]!)} spins ${key.split('\0').at(-1)}`);
+    expect(spinning.sort()).toEqual(['model.onnx spins false', 'model.onnx spins true', 'model_int8.onnx spins false']);
+    await own.closeAll();
+  });
 });
 
 describe('attention window with sinks', () => {

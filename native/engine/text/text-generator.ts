@@ -75,10 +75,12 @@ export class TextGenerator {
     this.endMarkers = folder.config.eosTokenIds.map((id) => this.tokenizer.tokenText(id) ?? '').filter((text) => text.length > 1);
   }
 
-  private async session(point: OperatingPointFile, ep: ExecutionProvider): Promise<Lease<DecoderSession>> {
+  /** `takesTurns`: the session alternates with another one (dynamic precision), so its workers must not spin. */
+  private async session(point: OperatingPointFile, ep: ExecutionProvider, takesTurns = false): Promise<Lease<DecoderSession>> {
+    const tuning = { ...this.tuning, spinWorkers: !takesTurns };
     // every knob that changes the session is in the key: a generator running the export must not get a fused session from the pool
-    const key = [point.path, ep, this.tuning.threads ?? '', this.tuning.graphOptimizationLevel ?? '', this.tuning.fuseGraph ?? true].join('\0');
-    return this.sessions.acquire(key, () => modelFileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, this.tuning));
+    const key = [point.path, ep, tuning.threads ?? '', tuning.graphOptimizationLevel ?? '', tuning.fuseGraph ?? true, tuning.spinWorkers].join('\0');
+    return this.sessions.acquire(key, () => modelFileBytes(point.path) * SESSION_MEMORY_FACTOR, () => DecoderSession.open(this.folder, point, ep, tuning));
   }
 
   encodePrompt(request: Pick<ResolvedTextGenerationRequest, 'prompt' | 'messages'>): number[] {
@@ -101,13 +103,13 @@ export class TextGenerator {
     this.checkLogitBias(request);
     const dynamicRequest = request.dynamicPrecision;
     const primaryPoint = findOperatingPoint(this.folder, dynamicRequest?.full ?? request.precision, request.depth);
-    const leases = [await this.session(primaryPoint, request.ep)];
+    const leases = [await this.session(primaryPoint, request.ep, Boolean(dynamicRequest))];
     try {
       const primary = leases[0]!.value;
       let decoder: DecoderStep = primary;
       let dynamic: DynamicPrecisionDecoder | null = null;
       if (dynamicRequest) {
-        leases.push(await this.session(findOperatingPoint(this.folder, dynamicRequest.cheap, request.depth), request.ep));
+        leases.push(await this.session(findOperatingPoint(this.folder, dynamicRequest.cheap, request.depth), request.ep, true));
         decoder = dynamic = new DynamicPrecisionDecoder(leases[1]!.value, primary, dynamicRequest.entropyThreshold);
       }
       let window: GenerationConfig['window'] = null;
