@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
 // Every buffer here is larger than a last-level cache (this machine's L3 holds 480 MiB), so the figures are the memory's, not the cache's.
@@ -47,11 +48,8 @@ for (let k = 1; k <= workerData.rounds; k++) {
 export async function measureReadBandwidth(threads: number, megabytesPerThread = 512, rounds = 5): Promise<ReadBandwidth> {
   const round = new Int32Array(new SharedArrayBuffer(4));
   const workers = Array.from({ length: threads }, () => new Worker(READER, { eval: true, workerData: { megabytes: megabytesPerThread, rounds, round: round.buffer } }));
-  const allReport = () =>
-    Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
-    })));
+  // events.once rejects when the worker emits 'error' first
+  const allReport = () => Promise.all(workers.map((worker) => once(worker, 'message')));
   try {
     await allReport();
     let best = Infinity;

@@ -78,11 +78,10 @@ export function baseSessionOptions(threads: number, options: Pick<OpenSessionOpt
     intraOpNumThreads: threads,
     // Sessions run their graph sequentially, so a pool of inter-op threads only adds scheduling cost (~10% per token here).
     interOpNumThreads: 1,
-    // Only multi-threaded sessions (big models, see autoThreadCount) have worker threads. A text decoder's spin
-    // between the hundreds of kernels of a step rather than sleep: the 135M shape's int4 token takes 7.5 ms instead
-    // of 10.1 (fp32 22.8 instead of 27.7) on 2 cores, at about the same estimated joules per token. They stop
-    // spinning ~15 ms after a run (30 ms of CPU in the 3 s after one, measured), so an idle studio burns no core;
-    // an image's sessions, which take turns every few milliseconds, would each run in the last one's spin.
+    // Only multi-threaded sessions (big models, see autoThreadCount) have worker threads. With spinWorkers they spin
+    // between the hundreds of kernels of a decode step rather than sleep: the 135M shape's int4 token takes 7.5 ms
+    // instead of 10.1 (fp32 22.8 instead of 27.7) on 2 cores, at about the same estimated joules per token. They stop
+    // spinning ~15 ms after a run (30 ms of CPU in the 3 s after one, measured), so an idle studio burns no core.
     extra: {
       session: {
         intra_op: { allow_spinning: threads > 1 && options.spinWorkers ? '1' : '0' },
