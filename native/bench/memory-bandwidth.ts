@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
-// Every buffer here is larger than a last-level cache (this machine's L3 holds 480 MiB), so the figures are the memory's, not the cache's.
+// Every buffer here is larger than a last-level cache (a server's L3 may hold a few hundred MiB), so the figures are the memory's, not the cache's.
 
 /** Bytes moved per second by a large memory copy (read + write), best of a few. */
 export function measureCopyBandwidth(megabytes = 512, repeats = 5): { bytesPerSecond: number; megabytes: number } {

@@ -4,19 +4,13 @@ import { halfArrayToFloat } from '../onnx/float16';
 import { readGraphSummary } from '../onnx/graph-summary';
 import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
-import { boolTensor, emptyTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
+import { boolTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
 import { cachedRewrite, storeRewrite } from './fused/rewrite-cache';
+import { emptyKvCache, exactKvCache, exactLength, extended, withRoomFor, writePositions, type KvCache } from './kv-cache';
 import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
 import { argmax } from './argmax';
-
-/** The past key/value tensors of every layer, `length` positions long, after `evicted` dropped positions. */
-export interface KvCache {
-  length: number;
-  evicted: number;
-  tensors: TensorMap;
-}
 
 /** Anything that runs decoder steps over a KV cache: one session, or a composition of them. */
 export interface DecoderStep {
@@ -227,6 +221,8 @@ export class DecoderSession implements DecoderStep {
   /** Fused graphs' decode-step inputs, rewritten in place so that a decode loop allocates none of its own. */
   private readonly oneTokenFeeds: OneTokenFeeds | null;
   private oneTokenFeedsBusy = false;
+  /** Fused graphs read a cache with room to spare and return only the positions a step adds, which are written into it. */
+  private readonly appendsToCache: boolean;
 
   private constructor(
     private readonly session: OrtSession,
@@ -239,6 +235,7 @@ export class DecoderSession implements DecoderStep {
   ) {
     const fixedShape = layout.hasSequenceLengths && layout.hasPositionIds && !layout.hasAttentionMask && !layout.hasAttentionBias && !layout.hasUseCacheBranch;
     this.oneTokenFeeds = fixedShape ? new OneTokenFeeds() : null;
+    this.appendsToCache = graph.kind === 'fused';
   }
 
   /** A decoder's workers spin between kernels unless `tuning.spinWorkers` is false (it takes turns with another session). */
@@ -306,13 +303,8 @@ export class DecoderSession implements DecoderStep {
   }
 
   emptyCache(): KvCache {
-    const dims = [1, this.layout.kvHeads, 0, this.layout.headDim];
-    const tensors: TensorMap = {};
-    for (const slot of this.layout.slots) {
-      tensors[slot.pastKey] = emptyTensor(this.layout.kvType, dims);
-      tensors[slot.pastValue] = emptyTensor(this.layout.kvType, dims);
-    }
-    return { length: 0, evicted: 0, tensors };
+    const { slots, kvType, kvHeads, headDim } = this.layout;
+    return emptyKvCache(slots.flatMap((slot) => [slot.pastKey, slot.pastValue]), kvType, kvHeads, headDim);
   }
 
   /**
@@ -338,9 +330,12 @@ export class DecoderSession implements DecoderStep {
     return feeds;
   }
 
-  /** One bare `session.run`: the outputs' present tensors become the next cache, nothing else is done. */
+  /** One bare `session.run`: the present outputs become the next cache, or (fused graphs) are appended to this one's tensors. */
   async run(feeds: TensorMap, cache: KvCache, count: number): Promise<{ outputs: TensorMap; cache: KvCache }> {
-    const inputs = { ...cache.tensors, ...feeds };
+    const past = this.appendsToCache ? withRoomFor(cache, count) : exactLength(cache);
+    // Marked written before the run starts, so that a second step from `cache` in flight meanwhile copies it.
+    const next = this.appendsToCache ? extended(past, count) : null;
+    const inputs = { ...past.tensors, ...feeds };
     let outputs: TensorMap;
     if (needsSerialRuns(this.ep)) {
       const running = this.lastRun.then(() => this.session.run(inputs));
@@ -349,12 +344,14 @@ export class DecoderSession implements DecoderStep {
     } else {
       outputs = await this.session.run(inputs);
     }
-    const tensors: TensorMap = {};
+    const presents: TensorMap = {};
     for (const slot of this.layout.slots) {
-      tensors[slot.pastKey] = outputs[slot.presentKey]!;
-      tensors[slot.pastValue] = outputs[slot.presentValue]!;
+      presents[slot.pastKey] = outputs[slot.presentKey]!;
+      presents[slot.pastValue] = outputs[slot.presentValue]!;
     }
-    return { outputs, cache: { length: cache.length + count, evicted: cache.evicted, tensors } };
+    if (!next) return { outputs, cache: exactKvCache(presents, past.length + count, past.evicted) };
+    writePositions(next, past.length, presents);
+    return { outputs, cache: next };
   }
 
   async forward(ids: readonly number[], cache: KvCache): Promise<{ logits: Float32Array; cache: KvCache }> {

@@ -1,5 +1,6 @@
 import { ApiError } from '../../contract';
-import type { DecoderSession, DecoderStep, KvCache } from './decoder-session';
+import type { DecoderSession, DecoderStep } from './decoder-session';
+import { rewind, type KvCache } from './kv-cache';
 
 /** Shannon entropy (nats) of softmax(logits). */
 export function entropy(logits: Float32Array): number {
@@ -49,6 +50,7 @@ export class DynamicPrecisionDecoder implements DecoderStep {
       return cheapStep;
     }
     this.tokensBy[this.full.precision]!++;
+    rewind(cache);
     return this.full.forward(ids, cache);
   }
 

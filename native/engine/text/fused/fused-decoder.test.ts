@@ -8,6 +8,8 @@ import { SessionPool } from '../../onnx/session-pool';
 import { DecoderSession, localGlobalBias } from '../decoder-session';
 import { findOperatingPoint, loadTextModelFolder, type TextModelFolder } from '../model-folder';
 import { argmax } from '../argmax';
+import { kvCapacity } from '../kv-cache';
+import { SlidingWindowDecoder } from '../kv-window';
 import { teacherForcedLogits } from '../teacher-forcing';
 import { TextGenerator } from '../text-generator';
 import { TextTokenizer } from '../tokenizer';
@@ -65,9 +67,9 @@ describe('fused rewrite of a Llama-style export', () => {
     expect(anatomy.lmHead.node.input[1]).toBe('onnx::MatMul_481');
   });
 
-  it('runs the fixture on 23 nodes instead of 388 and decodes the reference greedy tokens exactly', async () => {
+  it('runs the fixture on 32 nodes instead of 388 and decodes the reference greedy tokens exactly', async () => {
     const decoder = await open(fixture);
-    expect(decoder.graph).toEqual({ kind: 'fused', nodes: 23, sourceNodes: 388 });
+    expect(decoder.graph).toEqual({ kind: 'fused', nodes: 32, sourceNodes: 388 });
     const pool = new SessionPool<DecoderSession>(Infinity);
     const result = await new TextGenerator(fixture, pool).generate(TextGenerationRequestSchema.parse({ model: 'x', prompt: '', maxNewTokens: 40, doSample: false }));
     await pool.closeAll();
@@ -125,6 +127,26 @@ describe('fused rewrite of a Llama-style export', () => {
       const compared = await exportVersusFused(synthetic, precision, 120);
       expect(compared.fused.graph.kind).toBe('fused');
       expect(compared.topOneAgreement).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
+    }
+  });
+
+  it('decodes step by step into one cache with room, as the export does: across its growth and under a sliding window', async () => {
+    const [exported, fused] = [await open(fixture, 'fp32', false), await open(fixture)];
+    const ids = new TextTokenizer(fixture.tokenizerJson, fixture.tokenizerConfig, fixture.name).encode(heldOutText()).slice(0, 160);
+    for (const window of [null, 24]) {
+      const [a, b] = window === null ? [exported, fused] : [new SlidingWindowDecoder(exported, 4, window), new SlidingWindowDecoder(fused, 4, window)];
+      let [stepA, stepB] = [await a.forward(ids.slice(0, 3), a.emptyCache()), await b.forward(ids.slice(0, 3), b.emptyCache())];
+      const firstTensor = stepB.cache.tensors['past_key_values.0.key'];
+      let worst = 0;
+      for (const id of ids.slice(3)) {
+        [stepA, stepB] = [await a.forward([id], stepA.cache), await b.forward([id], stepB.cache)];
+        worst = Math.max(worst, ...stepA.logits.map((value, i) => Math.abs(value - stepB.logits[i]!)));
+        expect(stepB.cache).toMatchObject({ length: stepA.cache.length, evicted: stepA.cache.evicted });
+      }
+      expect(worst).toBeLessThan(1e-3);
+      // The fused cache grew once past its first 128 positions; the windowed one never outgrew them.
+      expect(stepB.cache.tensors['past_key_values.0.key'] === firstTensor).toBe(window !== null);
+      expect(kvCapacity(stepB.cache)).toBe(window === null ? 256 : 128);
     }
   });
 

@@ -33,7 +33,7 @@ function sourceIdentity(file: string): string[] {
 }
 
 /** Bumped whenever the rewrite builds a different graph from the same source, so stored rewrites of older builds go unused. */
-const REWRITE_REVISION = 2;
+const REWRITE_REVISION = 3;
 
 function entryPaths(cache: CacheSettings, file: string, config: DecoderConfig): { model: string; meta: string } {
   const key = crypto
