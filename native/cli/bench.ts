@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../contract';
 import { benchImage } from '../bench/image-bench';
+import { describeDecoderGraph } from '../engine/text/fused/fused-decoder';
 import { benchShape } from '../bench/shape-bench';
 import { MODEL_SHAPES } from '../bench/synthetic-model';
 import { benchText } from '../bench/text-bench';
@@ -56,7 +57,7 @@ export async function bench(args: string[]): Promise<number> {
   const ratio = (label: string, value: number | undefined, target: string) => (value === undefined ? '' : `  ${label.padEnd(22)} ${value.toFixed(2)}× (target ${target})\n`);
   process.stdout.write(
     `${report.model}: ${report.newTokens} new tokens after ${report.promptTokens} prompt tokens, median of ${report.repeats} runs, ${report.ep}\n` +
-      `  graph: ${report.graph.kind === 'fused' ? `fused rewrite, ${report.graph.nodes} nodes (export ${report.graph.sourceNodes})` : `export as it is (${report.graph.reason})`}\n` +
+      `  graph: ${describeDecoderGraph(report.graph)}\n` +
       line('engine', report.engine.msPerTokenMedian) +
       line('bare session.run', report.peers.bare?.msPerTokenMedian) +
       line('bare run, export', report.peers.bareExport?.msPerTokenMedian) +
@@ -96,8 +97,7 @@ async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: 
   const rows = Object.entries(report.precisions).map(([name, result]) => {
     const peer = result.transformersJs ? `, transformers.js ${result.transformersJs.msPerTokenMedian.toFixed(2)} ms/token (${report.ratios.vsTransformersJs[name as keyof typeof report.ratios.vsTransformersJs]!.toFixed(2)}×)` : '';
     const exported = result.studioExport ? `, studio on the export ${result.studioExport.msPerTokenMedian.toFixed(2)} (fused ${report.ratios.fusedVsExport[name as keyof typeof report.ratios.fusedVsExport]!.toFixed(2)}×)` : '';
-    const graph = result.graph.kind === 'fused' ? 'fused' : `export (${result.graph.reason})`;
-    return `  ${name.padEnd(15)} ${result.studio.msPerTokenMedian.toFixed(2)} ms/token${exported}${peer}; ${(result.weightBytesPerToken / 1e6).toFixed(0)} MB/token, roofline ${(result.rooflineFraction * 100).toFixed(0)}% of copy, ${(result.readRooflineFraction * 100).toFixed(0)}% of read; ${graph}\n`;
+    return `  ${name.padEnd(15)} ${result.studio.msPerTokenMedian.toFixed(2)} ms/token${exported}${peer}; ${(result.weightBytesPerToken / 1e6).toFixed(0)} MB/token, roofline ${(result.rooflineFraction * 100).toFixed(0)}% of copy, ${(result.readRooflineFraction * 100).toFixed(0)}% of read; ${describeDecoderGraph(result.graph)}\n`;
   });
   process.stdout.write(
     `${report.shape} shape (random weights): ${report.newTokens} new tokens after ${report.promptTokens}, median of ${report.repeats} interleaved runs, ${report.ep}; ` +

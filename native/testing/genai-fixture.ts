@@ -4,8 +4,8 @@
 // and a tokenizer.json without a decoder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { attributeInt, DataType, decodeModel, encodeModel, node, tensorValueInfo, type ModelProto, type TensorProto } from '../engine/onnx/onnx-model';
-import { fuseDecoderGraph } from '../engine/text/fused/fused-decoder';
+import { attributeInt, DataType, encodeModel, node, tensorValueInfo, type ModelProto, type TensorProto } from '../engine/onnx/onnx-model';
+import { fusedDecoderModel } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder } from '../engine/text/model-folder';
 import { buildOnce, tinyStoriesOnnx } from './fixtures';
 import { renameTensors } from './graph-surgery';
@@ -113,7 +113,7 @@ function genaiConfig(config: ReturnType<typeof loadTextModelFolder>['config']): 
 
 function buildGenaiFolder(dir: string, attention: 'rotary-inside' | 'rotary-nodes'): void {
   const source = loadTextModelFolder(tinyStoriesOnnx());
-  const model = decodeModel(fuseDecoderGraph(findOperatingPoint(source).path, source.config).bytes);
+  const { model } = fusedDecoderModel(findOperatingPoint(source).path, source.config);
   if (attention === 'rotary-nodes') separateRotary(model, source.config.numHeads, source.config.numKvHeads, source.config.headDim);
   sequenceLengthsFromMask(model);
   renameCache(model, source.config.numLayers);
@@ -128,10 +128,10 @@ function buildGenaiFolder(dir: string, attention: 'rotary-inside' | 'rotary-node
 
 /** The GenAI-layout folder with RoPE inside GroupQueryAttention, made once per machine into the temporary folder. */
 export function genaiFixture(): string {
-  return buildOnce('pareto-fixture-genai-gqa-v1', (dir) => buildGenaiFolder(dir, 'rotary-inside'));
+  return buildOnce('pareto-fixture-genai-gqa-v2', (dir) => buildGenaiFolder(dir, 'rotary-inside'));
 }
 
 /** The GenAI-layout folder with RoPE in RotaryEmbedding nodes ahead of GroupQueryAttention, made once per machine. */
 export function genaiRotaryFixture(): string {
-  return buildOnce('pareto-fixture-genai-rotary-v1', (dir) => buildGenaiFolder(dir, 'rotary-nodes'));
+  return buildOnce('pareto-fixture-genai-rotary-v2', (dir) => buildGenaiFolder(dir, 'rotary-nodes'));
 }

@@ -5,7 +5,7 @@ import { readGraphSummary } from '../onnx/graph-summary';
 import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
-import { fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
+import { appendingExport, fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
 import { cachedRewrite, storeRewrite } from './fused/rewrite-cache';
 import { emptyKvCache, exactKvCache, exactLength, extended, withRoomFor, writePositions, type KvCache } from './kv-cache';
 import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
@@ -221,7 +221,7 @@ export class DecoderSession implements DecoderStep {
   /** Fused graphs' decode-step inputs, rewritten in place so that a decode loop allocates none of its own. */
   private readonly oneTokenFeeds: OneTokenFeeds | null;
   private oneTokenFeedsBusy = false;
-  /** Fused graphs read a cache with room to spare and return only the positions a step adds, which are written into it. */
+  /** Rewritten graphs read a cache with room to spare and return only the positions a step adds, which are written into it. */
   private readonly appendsToCache: boolean;
 
   private constructor(
@@ -235,7 +235,7 @@ export class DecoderSession implements DecoderStep {
   ) {
     const fixedShape = layout.hasSequenceLengths && layout.hasPositionIds && !layout.hasAttentionMask && !layout.hasAttentionBias && !layout.hasUseCacheBranch;
     this.oneTokenFeeds = fixedShape ? new OneTokenFeeds() : null;
-    this.appendsToCache = graph.kind === 'fused';
+    this.appendsToCache = graph.kind !== 'export';
   }
 
   /** A decoder's workers spin between kernels unless `tuning.spinWorkers` is false (it takes turns with another session). */
@@ -243,8 +243,8 @@ export class DecoderSession implements DecoderStep {
     const tuning = { spinWorkers: true, ...sessionTuning };
     const cached = tuning.fuseGraph !== false && ep === 'cpu' ? cachedRewrite(point.path, folder.config) : null;
     if (cached) {
-      const opened = await openSession(cached.model, { ep: 'cpu', displayName: `the stored fused rewrite of onnx/${path.basename(point.path)}`, ...tuning });
-      return new DecoderSession(opened.session, detectLayout(opened.session, folder, 'the fused graph'), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
+      const opened = await openSession(cached.model, { ep: 'cpu', displayName: `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`, ...tuning });
+      return new DecoderSession(opened.session, detectLayout(opened.session, folder, `the ${cached.graph.kind} graph`), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
     }
     const displayName = `onnx/${path.basename(point.path)}`;
     const opened = await openSession(point.path, { ep, displayName, ...tuning });
@@ -267,22 +267,27 @@ export class DecoderSession implements DecoderStep {
     return new DecoderSession(this.session, this.layout, this.point, this.ep, this.fallbackReason, { kind: 'export', reason });
   }
 
-  /**
-   * The fused rewrite of this export, when the model is one it reproduces and a probe run gives the
-   * export's logits; otherwise this export, saying why. The export's session is released on success.
-   */
-  private async fused(folder: TextModelFolder, tuning: SessionTuning): Promise<DecoderSession> {
-    let rewrite: ReturnType<typeof fuseDecoderGraph>;
+  /** The fused rewrite of this export, or where there is none the export cut to the positions each step adds, or null saying why neither. */
+  private rewrite(folder: TextModelFolder): { bytes: Uint8Array; graph: DecoderGraph } | { reason: string } {
     try {
-      rewrite = fuseDecoderGraph(this.point.path, folder.config);
+      return fuseDecoderGraph(this.point.path, folder.config);
     } catch (error) {
       const reason = error instanceof UnfusableGraph ? error.message : `the graph could not be rewritten (${String((error as Error).message).split('\n')[0]})`;
-      return this.runningExport(reason);
+      return appendingExport(this.point.path, reason) ?? { reason };
     }
+  }
+
+  /**
+   * The fused (or appending) rewrite of this export, when the model is one it reproduces and a probe run gives
+   * the export's logits; otherwise this export, saying why. The export's session is released on success.
+   */
+  private async fused(folder: TextModelFolder, tuning: SessionTuning): Promise<DecoderSession> {
+    const rewrite = this.rewrite(folder);
+    if ('reason' in rewrite) return this.runningExport(rewrite.reason);
     let fused: DecoderSession | null = null;
     try {
-      const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `fused onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
-      const layout = detectLayout(opened.session, folder, 'the fused graph');
+      const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `${rewrite.graph.kind} onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
+      const layout = detectLayout(opened.session, folder, `the ${rewrite.graph.kind} graph`);
       fused = new DecoderSession(opened.session, layout, this.point, this.ep, this.fallbackReason, rewrite.graph, folder.config.trainedAttention);
       const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0, quantisesActivations(this.point.path));
       if (disagreement === null) {

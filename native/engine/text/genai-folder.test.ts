@@ -2,14 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../contract';
-import { copyModel, tinyStoriesOnnx } from '../../testing/fixtures';
+import { copyModel, heldOutText, tinyStoriesOnnx } from '../../testing/fixtures';
 import { GENAI_KV_NAMES, genaiFixture, genaiRotaryFixture } from '../../testing/genai-fixture';
 import { readGraphSummary } from '../onnx/graph-summary';
 import { SessionPool } from '../onnx/session-pool';
-import type { DecoderSession } from './decoder-session';
+import { DecoderSession } from './decoder-session';
+import { kvCapacity } from './kv-cache';
 import { checkTextModel } from './model-check';
 import { loadTextModelFolder } from './model-folder';
 import { TextGenerator } from './text-generator';
+import { TextTokenizer } from './tokenizer';
 
 const pools: SessionPool<DecoderSession>[] = [];
 afterAll(() => Promise.all(pools.map((pool) => pool.closeAll())));
@@ -45,8 +47,9 @@ describe('ONNX Runtime GenAI folders', () => {
     const [genai, original] = [await story(genaiFixture()), await story(tinyStoriesOnnx())];
     expect(genai.layout).toMatchObject({ hasAttentionMask: true, hasPositionIds: true, hasSequenceLengths: false });
     expect(genai.layout.slots[0]).toEqual({ pastKey: 'past_key_0', pastValue: 'past_value_0', presentKey: 'present_key_0', presentValue: 'present_value_0' });
-    // The graph is already on contrib kernels: the rewrite finds no Llama layers in it and says so.
-    expect(genai.graph).toEqual({ kind: 'export', reason: "its attention already runs on onnxruntime's GroupQueryAttention kernel" });
+    // The graph is already on contrib kernels: the rewrite finds no Llama layers in it and says so, and only cuts
+    // its present outputs to the positions each step adds.
+    expect(genai.graph).toEqual({ kind: 'appending', reason: "its attention already runs on onnxruntime's GroupQueryAttention kernel" });
     expect(genai.result.promptIds).toEqual(original.result.promptIds);
     expect(genai.result.generatedIds).toEqual(original.result.generatedIds);
   });
@@ -59,8 +62,24 @@ describe('ONNX Runtime GenAI folders', () => {
     expect(ops.filter((op) => op === 'GroupQueryAttention')).toHaveLength(folder.config.numLayers);
     await expect(checkTextModel(folder)).resolves.toBeUndefined();
     const [rotary, original] = [await story(genaiRotaryFixture()), await story(tinyStoriesOnnx())];
-    expect(rotary.graph).toEqual({ kind: 'export', reason: "its attention already runs on onnxruntime's GroupQueryAttention kernel" });
+    expect(rotary.graph).toEqual({ kind: 'appending', reason: "its attention already runs on onnxruntime's GroupQueryAttention kernel" });
     expect(rotary.result.generatedIds).toEqual(original.result.generatedIds);
+  });
+
+  it('decodes 160 held-out tokens one by one into a cache with room as the whole-cache export does, across its growth', async () => {
+    const folder = loadTextModelFolder(genaiFixture());
+    const [exported, appending] = await Promise.all([false, true].map((fuseGraph) => DecoderSession.open(folder, folder.points[0]!, 'cpu', { fuseGraph })));
+    expect([exported!.graph.kind, appending!.graph.kind]).toEqual(['export', 'appending']);
+    const ids = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name).encode(heldOutText()).slice(0, 160);
+    let [a, b] = [await exported!.forward(ids.slice(0, 2), exported!.emptyCache()), await appending!.forward(ids.slice(0, 2), appending!.emptyCache())];
+    let worst = 0;
+    for (const id of ids.slice(2)) {
+      [a, b] = [await exported!.forward([id], a.cache), await appending!.forward([id], b.cache)];
+      worst = Math.max(worst, ...a.logits.map((value, i) => Math.abs(value - b.logits[i]!)));
+    }
+    expect(worst).toBeLessThan(1e-4);
+    expect([a.cache.length, kvCapacity(a.cache), kvCapacity(b.cache)]).toEqual([160, 160, 256]);
+    await Promise.all([exported!.release(), appending!.release()]);
   });
 
   it('refuses a genai_config.json whose decoder file is missing, naming both', () => {

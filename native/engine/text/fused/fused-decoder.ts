@@ -1,15 +1,27 @@
 import path from 'node:path';
 import { MAX_NEW_TOKENS } from '../../../contract';
-import { DataType, elemType, encodeModel, readModel } from '../../onnx/onnx-model';
+import { DataType, elemType, encodeModel, inlineExternalData, readModel, type ModelProto } from '../../onnx/onnx-model';
 import { modelFileBytes } from '../../onnx/open-session';
 import type { DecoderConfig } from '../model-folder';
 import { readDecoderAnatomy, UnfusableGraph, type DecoderShape } from './decoder-anatomy';
+import { withAddedPositionsOnly } from './added-positions';
 import { buildFusedDecoder } from './fused-graph';
 
 export { UnfusableGraph } from './decoder-anatomy';
 
-/** Which graph a decoder session runs: the export as it is, or its fused rewrite (and why not). */
-export type DecoderGraph = { kind: 'fused'; nodes: number; sourceNodes: number } | { kind: 'export'; reason: string };
+/**
+ * Which graph a decoder session runs: its fused rewrite; the export with its present outputs cut to the
+ * positions each step adds (`withAddedPositionsOnly`, for exports already on GroupQueryAttention), and why it
+ * was not fused; or the export as it is, and why not.
+ */
+export type DecoderGraph = { kind: 'fused'; nodes: number; sourceNodes: number } | { kind: 'appending'; reason: string } | { kind: 'export'; reason: string };
+
+/** What a decoder session runs, in a few words. */
+export function describeDecoderGraph(graph: DecoderGraph): string {
+  if (graph.kind === 'fused') return `fused rewrite, ${graph.nodes} nodes (export ${graph.sourceNodes})`;
+  if (graph.kind === 'appending') return `export returning only the positions each step adds (not fused: ${graph.reason})`;
+  return `export as it is (${graph.reason})`;
+}
 
 /** The rewrite is one protobuf in memory, whose format caps it at 2 GB; leave room for the rotary tables. */
 const MAX_REWRITE_BYTES = 1.8 * 1024 ** 3;
@@ -31,13 +43,14 @@ function configBlocker(config: DecoderConfig): string | null {
 }
 
 /**
- * Rewrites a text decoder export onto onnxruntime's fused kernels (see `buildFusedDecoder`), in memory.
- * Throws `UnfusableGraph` saying why when the model or its graph is not one the rewrite reproduces.
+ * The decoder export rewritten onto onnxruntime's fused kernels (see `buildFusedDecoder`), in memory, with
+ * whole present outputs as the export has them. Throws `UnfusableGraph` saying why when the model or its
+ * graph is not one the rewrite reproduces.
  */
-export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: Uint8Array; graph: DecoderGraph } {
+export function fusedDecoderModel(file: string, config: DecoderConfig): { model: ModelProto; sourceNodes: number } {
   const blocker = configBlocker(config);
   if (blocker) throw new UnfusableGraph(blocker);
-  if (modelFileBytes(file) > MAX_REWRITE_BYTES) throw new UnfusableGraph('it is too large to rewrite in memory (a protobuf holds at most 2 GB)');
+  if (modelFileBytes(file) > MAX_REWRITE_BYTES) throw new UnfusableGraph(TOO_LARGE);
   const source = readModel(file);
   const { graph } = source;
   if (graph.node.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) throw new UnfusableGraph('the graph branches (a merged decoder)');
@@ -70,5 +83,31 @@ export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: 
     },
     path.dirname(file),
   );
-  return { bytes: encodeModel(fused), graph: { kind: 'fused', nodes: fused.graph.node.length, sourceNodes: graph.node.length } };
+  return { model: fused, sourceNodes: graph.node.length };
+}
+
+const TOO_LARGE = 'it is too large to rewrite in memory (a protobuf holds at most 2 GB)';
+
+/** The fused rewrite of a decoder export, returning only the positions each step adds to its cache. */
+export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: Uint8Array; graph: DecoderGraph } {
+  const { model, sourceNodes } = fusedDecoderModel(file, config);
+  const appending = withAddedPositionsOnly(model);
+  if (!appending) throw new UnfusableGraph('the fused graph has a cache that GroupQueryAttention does not hold');
+  return { bytes: encodeModel(appending), graph: { kind: 'fused', nodes: appending.graph.node.length, sourceNodes } };
+}
+
+/**
+ * An export already on GroupQueryAttention (ONNX Runtime GenAI's layout), in memory with its weights, returning
+ * only the positions each step adds; null when its cache is not GroupQueryAttention's alone or it is too large.
+ * `reason` says why it was not fused.
+ */
+export function appendingExport(file: string, reason: string): { bytes: Uint8Array; graph: DecoderGraph } | null {
+  if (modelFileBytes(file) > MAX_REWRITE_BYTES) return null;
+  const source = readModel(file);
+  if (!source.graph.node.some((n) => n.op_type === 'GroupQueryAttention')) return null;
+  const appending = withAddedPositionsOnly(source);
+  if (!appending) return null;
+  const dir = path.dirname(file);
+  appending.graph.initializer = appending.graph.initializer.map((tensor) => inlineExternalData(tensor, dir));
+  return { bytes: encodeModel(appending), graph: { kind: 'appending', reason } };
 }

@@ -41,24 +41,6 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
   return { cos, sin };
 }
 
-const ADDED_FROM = 'fused/added_from';
-const ADDED_TO = 'fused/added_to';
-
-/** Bounds [total − sequence, total) of the positions a step adds, as Slice takes them (int64, one per sliced axis), and that axis. */
-function addedPositionBounds(nodes: NodeProto[], initializers: Map<string, TensorProto>): void {
-  const int64 = (name: string, values: number[]) => initializers.set(name, { name, dims: [values.length], data_type: DataType.INT64, int64_data: values });
-  int64('fused/one_dim', [1]);
-  int64('fused/sequence_axis_index', [1]);
-  int64('fused/position_axis', [2]);
-  nodes.push(
-    node('Cast', ['total_sequence_length'], ['fused/total_int64'], [attributeInt('to', DataType.INT64)]),
-    node('Reshape', ['fused/total_int64', 'fused/one_dim'], [ADDED_TO]),
-    node('Shape', ['input_ids'], ['fused/input_shape']),
-    node('Gather', ['fused/input_shape', 'fused/sequence_axis_index'], ['fused/sequence_length']),
-    node('Sub', [ADDED_TO, 'fused/sequence_length'], [ADDED_FROM]),
-  );
-}
-
 /**
  * The same decoder rewritten onto onnxruntime's fused kernels: per layer SkipSimplifiedLayerNormalization
  * (residual add + RMS norm), one [q | k | v] product and one [gate | up] product (packed here when the export
@@ -66,10 +48,8 @@ function addedPositionBounds(nodes: NodeProto[], initializers: Map<string, Tenso
  * longer kernel calls), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
  * QuickGelu(α=1) = SiLU for the gate. Other quantised weights (other DequantizeLinear) are carried over
  * untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
- * hundred. The KV inputs keep their names and [batch, kv_heads, positions, head_dim] layout, but may hold
- * room beyond the filled positions (seqlens_k says how many are); each present output holds only the
- * positions the step added, which the caller appends to its cache: onnxruntime-node copies every output
- * into a new buffer, and whole present caches cost more than the step's own work at long contexts.
+ * hundred. The KV inputs and outputs keep their names and [batch, kv_heads, length, head_dim] layout, so a
+ * cache moves freely between this and the export.
  */
 export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, settings: FusionSettings, modelDir: string): ModelProto {
   const { index } = anatomy;
@@ -121,7 +101,6 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
     return [project(attention.q, input, at('q')), project(attention.k, input, at('k')), project(attention.v, input, at('v'))];
   };
 
-  addedPositionBounds(nodes, initializers);
   index.closure(anatomy.embeddings, copiedNodes, initializers, new Set(['input_ids']));
   let residual = anatomy.embeddings;
   let pending: string | null = null;
@@ -142,12 +121,11 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
           ...['fused/cos_cache', 'fused/sin_cache', 'position_ids'],
           ...(settings.attentionBias ? ['attention_bias'] : []),
         ],
-        [at('attention'), at('present_key'), at('present_value')],
+        [at('attention'), `present.${l}.key`, `present.${l}.value`],
         [attributeInt('num_heads', shape.heads), attributeInt('kv_num_heads', shape.kvHeads), attributeInt('do_rotary', 1), attributeFloat('scale', anatomy.attentionScale)],
         MS,
       ),
     );
-    for (const kind of ['key', 'value']) nodes.push(node('Slice', [at(`present_${kind}`), ADDED_FROM, ADDED_TO, 'fused/position_axis'], [`present.${l}.${kind}`]));
     skipNorm(project(layer.o, at('attention'), at('attention_out')), residual, layer.postNorm, at('mlp_normed'), at('residual_mid'));
     residual = at('residual_mid');
     const { mlp } = layer;
@@ -170,9 +148,7 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
 
   const graph = source.graph;
   const kvInputs = graph.input.filter((info) => info.name.startsWith('past_key_values.'));
-  const outputs = graph.output
-    .filter((info) => info.name === 'logits' || info.name.startsWith('present.'))
-    .map((info) => (info.name === 'logits' ? info : tensorValueInfo(info.name, kvInputs[0]?.type?.tensor_type?.elem_type ?? DataType.FLOAT, ['batch_size', shape.kvHeads, 'sequence_length', shape.headDim])));
+  const outputs = graph.output.filter((info) => info.name === 'logits' || info.name.startsWith('present.'));
   const inputIds = graph.input.find((info) => info.name === 'input_ids')!;
   const opsets = source.opset_import.filter((opset) => (opset.domain ?? '') !== MS);
   return {

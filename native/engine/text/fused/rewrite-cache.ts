@@ -1,4 +1,4 @@
-// Fused rewrites that passed their probe, kept on disk so that the next load of the same file opens the
+// Rewrites (fused, or cut to the positions a step adds) that passed their probe, kept on disk so that the next load of the same file opens the
 // rewrite directly: no export session, no rewrite, no probe. An entry is keyed by the source file's identity
 // (path, size and modification time of it and of its external data), the model's config, the studio's version
 // and onnxruntime's, so any change to one of them means rewriting and probing again.
@@ -50,7 +50,7 @@ export function cachedRewrite(file: string, config: DecoderConfig): { model: str
   const entry = entryPaths(settings, file, config);
   try {
     const graph = JSON.parse(fs.readFileSync(entry.meta, 'utf8')) as DecoderGraph;
-    if (graph.kind !== 'fused' || !fs.existsSync(entry.model)) return null;
+    if (graph.kind === 'export' || !fs.existsSync(entry.model)) return null;
     return { model: entry.model, graph };
   } catch {
     return null;
