@@ -33,7 +33,10 @@ export interface OpenSessionOptions extends SessionTuning {
   ep: ExecutionProvider;
   /** How the file is named in error messages (relative to its model folder). */
   displayName: string;
-  /** A rewrite of the file to open instead of the file itself (threads are still chosen by the file's size). */
+  /**
+   * A rewrite of the file to open instead of the file itself (threads are still chosen by the file's size); its
+   * external data, if any, is the file's own, read from the file's folder.
+   */
   bytes?: Uint8Array;
   /**
    * Let onnxruntime fold DequantizeLinear of constant weights into float32 weights when the session starts
@@ -71,7 +74,10 @@ function firstLine(message: string): string {
 }
 
 /** onnxruntime's options for a session on `threads` intra-op threads, before the provider's own. */
-export function baseSessionOptions(threads: number, options: Pick<OpenSessionOptions, 'graphOptimizationLevel' | 'foldWeightDequantize' | 'spinWorkers'>): OrtSessionOptions {
+export function baseSessionOptions(
+  threads: number,
+  options: Pick<OpenSessionOptions, 'graphOptimizationLevel' | 'foldWeightDequantize' | 'spinWorkers'> & { externalDataDir?: string },
+): OrtSessionOptions {
   return {
     enableCpuMemArena: sessionLimits().cpuMemArena,
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
@@ -87,6 +93,8 @@ export function baseSessionOptions(threads: number, options: Pick<OpenSessionOpt
         intra_op: { allow_spinning: threads > 1 && options.spinWorkers ? '1' : '0' },
         inter_op: { allow_spinning: '0' },
         ...(options.foldWeightDequantize ? { disable_quant_qdq: '1' } : {}),
+        // A model opened from memory finds its external data here rather than beside a file it does not have.
+        ...(options.externalDataDir ? { model_external_initializers_file_folder_path: options.externalDataDir } : {}),
       },
     },
   };
@@ -98,7 +106,7 @@ export async function openSession(modelPath: string, options: OpenSessionOptions
   const totalBytes = modelFileBytes(modelPath);
   checkInitializerLimit(modelPath, options.displayName, totalBytes);
   const threads = options.threads ?? autoThreadCount(totalBytes);
-  const base = baseSessionOptions(threads, options);
+  const base = baseSessionOptions(threads, { ...options, externalDataDir: options.bytes ? path.dirname(path.resolve(modelPath)) : undefined });
   const open = async (ep: ExecutionProvider) => createSession(options.bytes ?? modelPath, { ...base, ...providerSessionOptions(ep) });
 
   let fallbackReason: string | null = null;

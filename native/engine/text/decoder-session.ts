@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { halfArrayToFloat } from '../onnx/float16';
@@ -243,7 +244,8 @@ export class DecoderSession implements DecoderStep {
     const tuning = { spinWorkers: true, ...sessionTuning };
     const cached = tuning.fuseGraph !== false && ep === 'cpu' ? cachedRewrite(point.path, folder.config) : null;
     if (cached) {
-      const opened = await openSession(cached.model, { ep: 'cpu', displayName: `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`, ...tuning });
+      const bytes = fs.readFileSync(cached.model);
+      const opened = await openSession(point.path, { ep: 'cpu', displayName: `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`, bytes, ...tuning });
       return new DecoderSession(opened.session, detectLayout(opened.session, folder, `the ${cached.graph.kind} graph`), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
     }
     const displayName = `onnx/${path.basename(point.path)}`;

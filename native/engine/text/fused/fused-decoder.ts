@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { MAX_NEW_TOKENS } from '../../../contract';
-import { DataType, elemType, encodeModel, inlineExternalData, readModel, type ModelProto } from '../../onnx/onnx-model';
+import { DataType, elemType, encodeModel, readModel, type ModelProto } from '../../onnx/onnx-model';
 import { modelFileBytes } from '../../onnx/open-session';
 import type { DecoderConfig } from '../model-folder';
 import { readDecoderAnatomy, UnfusableGraph, type DecoderShape } from './decoder-anatomy';
@@ -23,8 +23,18 @@ export function describeDecoderGraph(graph: DecoderGraph): string {
   return `export as it is (${graph.reason})`;
 }
 
-/** The rewrite is one protobuf in memory, whose format caps it at 2 GB; leave room for the rotary tables. */
+/**
+ * The rewrite is one protobuf in memory, whose format caps it at 2 GB (room left for the rotary tables): weights
+ * it packs are inside it, those it carries over stay in the export's external data.
+ */
 const MAX_REWRITE_BYTES = 1.8 * 1024 ** 3;
+
+/** Packed products are most of a decoder's weights, so an export this large could not fit them in one protobuf. */
+const MAX_SOURCE_BYTES = 3 * MAX_REWRITE_BYTES;
+
+function inlineBytes(model: ModelProto): number {
+  return model.graph.initializer.reduce((sum, t) => sum + (t.raw_data?.length ?? 0) + 4 * (t.float_data?.length ?? 0) + 8 * (t.int64_data?.length ?? 0), 0);
+}
 
 /** Contrib kernels that already compute a whole attention block: a graph on them has nothing left to fuse. */
 const FUSED_ATTENTION_OPS = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attention', 'PackedMultiHeadAttention']);
@@ -50,7 +60,7 @@ function configBlocker(config: DecoderConfig): string | null {
 export function fusedDecoderModel(file: string, config: DecoderConfig): { model: ModelProto; sourceNodes: number } {
   const blocker = configBlocker(config);
   if (blocker) throw new UnfusableGraph(blocker);
-  if (modelFileBytes(file) > MAX_REWRITE_BYTES) throw new UnfusableGraph(TOO_LARGE);
+  if (modelFileBytes(file) > MAX_SOURCE_BYTES) throw new UnfusableGraph(TOO_LARGE);
   const source = readModel(file);
   const { graph } = source;
   if (graph.node.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) throw new UnfusableGraph('the graph branches (a merged decoder)');
@@ -83,10 +93,11 @@ export function fusedDecoderModel(file: string, config: DecoderConfig): { model:
     },
     path.dirname(file),
   );
+  if (inlineBytes(fused) > MAX_REWRITE_BYTES) throw new UnfusableGraph(TOO_LARGE);
   return { model: fused, sourceNodes: graph.node.length };
 }
 
-const TOO_LARGE = 'it is too large to rewrite in memory (a protobuf holds at most 2 GB)';
+const TOO_LARGE = 'its packed weights are too large to rewrite in memory (a protobuf holds at most 2 GB)';
 
 /** The fused rewrite of a decoder export, returning only the positions each step adds to its cache. */
 export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: Uint8Array; graph: DecoderGraph } {
@@ -97,17 +108,13 @@ export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: 
 }
 
 /**
- * An export already on GroupQueryAttention (ONNX Runtime GenAI's layout), in memory with its weights, returning
- * only the positions each step adds; null when its cache is not GroupQueryAttention's alone or it is too large.
- * `reason` says why it was not fused.
+ * An export already on GroupQueryAttention (ONNX Runtime GenAI's layout) returning only the positions each step
+ * adds, its weights left where they are; null when its cache is not GroupQueryAttention's alone. `reason` says
+ * why it was not fused.
  */
 export function appendingExport(file: string, reason: string): { bytes: Uint8Array; graph: DecoderGraph } | null {
-  if (modelFileBytes(file) > MAX_REWRITE_BYTES) return null;
   const source = readModel(file);
   if (!source.graph.node.some((n) => n.op_type === 'GroupQueryAttention')) return null;
   const appending = withAddedPositionsOnly(source);
-  if (!appending) return null;
-  const dir = path.dirname(file);
-  appending.graph.initializer = appending.graph.initializer.map((tensor) => inlineExternalData(tensor, dir));
-  return { bytes: encodeModel(appending), graph: { kind: 'appending', reason } };
+  return appending ? { bytes: encodeModel(appending), graph: { kind: 'appending', reason } } : null;
 }

@@ -2,7 +2,6 @@ import {
   attributeFloat,
   attributeInt,
   DataType,
-  inlineExternalData,
   node,
   tensorFromFloats,
   tensorValueInfo,
@@ -49,7 +48,9 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
  * QuickGelu(α=1) = SiLU for the gate. Other quantised weights (other DequantizeLinear) are carried over
  * untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
  * hundred. The KV inputs and outputs keep their names and [batch, kv_heads, length, head_dim] layout, so a
- * cache moves freely between this and the export.
+ * cache moves freely between this and the export. Weights carried over keep their place in the export's
+ * external data file (`modelDir`), where a session opened from the rewrite's bytes finds them; packed ones are
+ * new tensors inside the rewrite.
  */
 export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, settings: FusionSettings, modelDir: string): ModelProto {
   const { index } = anatomy;
@@ -158,7 +159,7 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
     graph: {
       name: `${graph.name}_fused`,
       node: [...copiedNodes, ...nodes],
-      initializer: [...initializers.values()].map((tensor) => inlineExternalData(tensor, modelDir)),
+      initializer: [...initializers.values()],
       input: [
         inputIds,
         tensorValueInfo('position_ids', DataType.INT64, ['batch_size', 'sequence_length']),
