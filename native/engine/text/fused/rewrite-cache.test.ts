@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { copyModel, referenceGreedy, temporaryDir, tinyStoriesOnnx } from '../../../testing/fixtures';
+import { genaiFixture } from '../../../testing/genai-fixture';
 import { DecoderSession } from '../decoder-session';
 import { findOperatingPoint, loadTextModelFolder } from '../model-folder';
 import { cachedRewrite, keepFusedRewritesIn } from './rewrite-cache';
@@ -31,6 +32,21 @@ describe('the fused rewrite kept on disk', () => {
     const stored = cachedRewrite(point.path, folder.config);
     expect(stored).toEqual({ model: expect.stringMatching(/\.onnx$/), graph: first.graph });
 
+    const second = await DecoderSession.open(folder, point, 'cpu');
+    expect(second.graph).toEqual(first.graph);
+    expect(await greedyIds(second)).toEqual(referenceGreedy().output_ids.slice(referenceGreedy().input_ids.length));
+    await second.release();
+  });
+
+  it('keeps a GenAI export’s weights in its data file: the stored appending rewrite is the graph alone, and reads them from there', async () => {
+    keepFusedRewritesIn(temporaryDir(), 'test-version');
+    const folder = loadTextModelFolder(copyModel(genaiFixture()));
+    const point = findOperatingPoint(folder);
+    const first = await DecoderSession.open(folder, point, 'cpu');
+    expect(first.graph.kind).toBe('appending');
+    await first.release();
+    const stored = cachedRewrite(point.path, folder.config)!;
+    expect(fs.statSync(stored.model).size).toBeLessThan(100_000);
     const second = await DecoderSession.open(folder, point, 'cpu');
     expect(second.graph).toEqual(first.graph);
     expect(await greedyIds(second)).toEqual(referenceGreedy().output_ids.slice(referenceGreedy().input_ids.length));
