@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../contract';
-import { copyModel, heldOutText, tinyStoriesOnnx } from '../../testing/fixtures';
+import { copyModel, tinyStoriesOnnx } from '../../testing/fixtures';
 import { GENAI_KV_NAMES, genaiFixture, genaiRotaryFixture } from '../../testing/genai-fixture';
+import { stepwiseGap } from '../../testing/stepwise-decode';
 import { readGraphSummary } from '../onnx/graph-summary';
 import { SessionPool } from '../onnx/session-pool';
 import { DecoderSession } from './decoder-session';
@@ -11,7 +12,6 @@ import { kvCapacity } from './kv-cache';
 import { checkTextModel } from './model-check';
 import { loadTextModelFolder } from './model-folder';
 import { TextGenerator } from './text-generator';
-import { TextTokenizer } from './tokenizer';
 
 const pools: SessionPool<DecoderSession>[] = [];
 afterAll(() => Promise.all(pools.map((pool) => pool.closeAll())));
@@ -70,15 +70,9 @@ describe('ONNX Runtime GenAI folders', () => {
     const folder = loadTextModelFolder(genaiFixture());
     const [exported, appending] = await Promise.all([false, true].map((fuseGraph) => DecoderSession.open(folder, folder.points[0]!, 'cpu', { fuseGraph })));
     expect([exported!.graph.kind, appending!.graph.kind]).toEqual(['export', 'appending']);
-    const ids = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.name).encode(heldOutText()).slice(0, 160);
-    let [a, b] = [await exported!.forward(ids.slice(0, 2), exported!.emptyCache()), await appending!.forward(ids.slice(0, 2), appending!.emptyCache())];
-    let worst = 0;
-    for (const id of ids.slice(2)) {
-      [a, b] = [await exported!.forward([id], a.cache), await appending!.forward([id], b.cache)];
-      worst = Math.max(worst, ...a.logits.map((value, i) => Math.abs(value - b.logits[i]!)));
-    }
+    const { worst, caches } = await stepwiseGap(folder, exported!, appending!, 160);
     expect(worst).toBeLessThan(1e-4);
-    expect([a.cache.length, kvCapacity(a.cache), kvCapacity(b.cache)]).toEqual([160, 160, 256]);
+    expect([caches.exported.length, kvCapacity(caches.exported), kvCapacity(caches.rewritten)]).toEqual([160, 160, 256]);
     await Promise.all([exported!.release(), appending!.release()]);
   });
 
