@@ -17,17 +17,18 @@ interface AttentionCache {
 
 function attentionCaches(model: ModelProto): AttentionCache[] | null {
   const { graph } = model;
+  const inputs = new Set(graph.input.map((info) => info.name));
   const outputs = new Set(graph.output.map((info) => info.name));
-  const pastInputs = new Set(graph.input.map((info) => info.name).filter((name) => graph.node.some((n) => n.op_type === 'GroupQueryAttention' && (n.input[3] === name || n.input[4] === name))));
+  const attentions = graph.node.filter((n) => n.op_type === 'GroupQueryAttention' && inputs.has(n.input[3] ?? ''));
+  const pastInputs = new Set(attentions.flatMap((n) => [n.input[3]!, n.input[4] ?? '']));
   const caches: AttentionCache[] = [];
-  for (const n of graph.node) {
-    if (n.op_type !== 'GroupQueryAttention' || !pastInputs.has(n.input[3] ?? '')) continue;
-    const [, presentKey, presentValue] = n.output;
+  for (const attention of attentions) {
+    const [, presentKey, presentValue] = attention.output;
     if (!presentKey || !presentValue || !outputs.has(presentKey) || !outputs.has(presentValue)) return null;
-    caches.push({ attention: n, presentKey, presentValue });
+    caches.push({ attention, presentKey, presentValue });
   }
   // Any other reader of a past input (a Concat of a hand-written attention) needs the whole cache as it is.
-  const otherReaders = graph.node.some((n) => !caches.some((c) => c.attention === n) && n.input.some((name) => pastInputs.has(name)));
+  const otherReaders = graph.node.some((n) => !attentions.includes(n) && n.input.some((name) => pastInputs.has(name)));
   return caches.length > 0 && !otherReaders ? caches : null;
 }
 

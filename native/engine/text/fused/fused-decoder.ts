@@ -28,6 +28,7 @@ export function describeDecoderGraph(graph: DecoderGraph): string {
  * it packs are inside it, those it carries over stay in the export's external data.
  */
 const MAX_REWRITE_BYTES = 1.8 * 1024 ** 3;
+const TOO_LARGE = 'its packed weights are too large to rewrite in memory (a protobuf holds at most 2 GB)';
 
 /** Packed products are most of a decoder's weights, so an export this large could not fit them in one protobuf. */
 const MAX_SOURCE_BYTES = 3 * MAX_REWRITE_BYTES;
@@ -97,8 +98,6 @@ export function fusedDecoderModel(file: string, config: DecoderConfig): { model:
   return { model: fused, sourceNodes: graph.node.length };
 }
 
-const TOO_LARGE = 'its packed weights are too large to rewrite in memory (a protobuf holds at most 2 GB)';
-
 /** The fused rewrite of a decoder export, returning only the positions each step adds to its cache. */
 export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: Uint8Array; graph: DecoderGraph } {
   const { model, sourceNodes } = fusedDecoderModel(file, config);
@@ -113,8 +112,6 @@ export function fuseDecoderGraph(file: string, config: DecoderConfig): { bytes: 
  * why it was not fused.
  */
 export function appendingExport(file: string, reason: string): { bytes: Uint8Array; graph: DecoderGraph } | null {
-  const source = readModel(file);
-  if (!source.graph.node.some((n) => n.op_type === 'GroupQueryAttention')) return null;
-  const appending = withAddedPositionsOnly(source);
+  const appending = withAddedPositionsOnly(readModel(file));
   return appending ? { bytes: encodeModel(appending), graph: { kind: 'appending', reason } } : null;
 }
