@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeModel, readModel } from '../../onnx/onnx-model';
 import { copyModel, referenceGreedy, temporaryDir, tinyStoriesOnnx } from '../../../testing/fixtures';
 import { genaiFixture } from '../../../testing/genai-fixture';
 import { DecoderSession } from '../decoder-session';
@@ -66,6 +68,23 @@ describe('the fused rewrite kept on disk', () => {
     keepFusedRewritesIn(cacheDir, 'test-version');
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(point.path, later, later);
+    expect(cachedRewrite(point.path, folder.config)).toBeNull();
+  });
+
+  it('is not used once an external data file the graph names changes, whatever its name', async () => {
+    keepFusedRewritesIn(temporaryDir(), 'test-version');
+    const dir = copyModel(genaiFixture());
+    const graphFile = path.join(dir, 'model.onnx');
+    const model = readModel(graphFile);
+    for (const tensor of model.graph.initializer) for (const entry of tensor.external_data ?? []) if (entry.key === 'location') entry.value = 'weights.bin';
+    fs.renameSync(path.join(dir, 'model.onnx.data'), path.join(dir, 'weights.bin'));
+    fs.writeFileSync(graphFile, encodeModel(model));
+    const folder = loadTextModelFolder(dir);
+    const point = findOperatingPoint(folder);
+    await (await DecoderSession.open(folder, point, 'cpu')).release();
+    expect(cachedRewrite(point.path, folder.config)).not.toBeNull();
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(dir, 'weights.bin'), later, later);
     expect(cachedRewrite(point.path, folder.config)).toBeNull();
   });
 });

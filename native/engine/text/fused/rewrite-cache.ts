@@ -1,10 +1,12 @@
 // Rewrites (fused, or cut to the positions a step adds) that passed their probe, kept on disk so that the next load of the same file opens the
 // rewrite directly: no export session, no rewrite, no probe. An entry is keyed by the source file's identity
-// (path, size and modification time of it and of its external data), the model's config, the studio's version
-// and onnxruntime's, so any change to one of them means rewriting and probing again.
+// (path, size and modification time), the model's config, the studio's version and onnxruntime's, and holds the
+// identity of every external data file the source names, so any change to one of them means rewriting and
+// probing again.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readGraphSummary } from '../../onnx/graph-summary';
 import { onnxRuntimeVersion } from '../../onnx/runtime';
 import type { DecoderConfig } from '../model-folder';
 import type { DecoderGraph } from './fused-decoder';
@@ -22,23 +24,37 @@ export function keepFusedRewritesIn(dir: string, studioVersion: string, maxBytes
   settings = { dir, studioVersion, maxBytes };
 }
 
-function sourceIdentity(file: string): string[] {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  const files = [base, ...fs.readdirSync(dir).filter((name) => name !== base && name.startsWith(base)).sort()];
-  return files.map((name) => {
-    const stat = fs.statSync(path.join(dir, name));
-    return `${fs.realpathSync(path.join(dir, name))}:${stat.size}:${stat.mtimeMs}`;
+function fileIdentity(file: string): string {
+  const stat = fs.statSync(file);
+  return `${fs.realpathSync(file)}:${stat.size}:${stat.mtimeMs}`;
+}
+
+/** The external data files `file` names (any names: torch writes one file per tensor), which its own identity does not cover. */
+function dataFiles(file: string): DataFile[] {
+  const locations = new Set(readGraphSummary(file).initializers.flatMap((tensor) => (tensor.externalLocation ? [tensor.externalLocation] : [])));
+  return [...locations].sort().map((location) => {
+    const data = path.resolve(path.dirname(file), location);
+    return { path: data, identity: fileIdentity(data) };
   });
 }
 
 /** Bumped whenever the rewrite builds a different graph from the same source, so stored rewrites of older builds go unused. */
 const REWRITE_REVISION = 3;
 
+interface DataFile {
+  path: string;
+  identity: string;
+}
+
+interface EntryMeta {
+  graph: DecoderGraph;
+  data: DataFile[];
+}
+
 function entryPaths(cache: CacheSettings, file: string, config: DecoderConfig): { model: string; meta: string } {
   const key = crypto
     .createHash('sha256')
-    .update(JSON.stringify({ source: sourceIdentity(file), config, studio: cache.studioVersion, rewrite: REWRITE_REVISION, onnxruntime: onnxRuntimeVersion() }))
+    .update(JSON.stringify({ source: fileIdentity(file), config, studio: cache.studioVersion, rewrite: REWRITE_REVISION, onnxruntime: onnxRuntimeVersion() }))
     .digest('hex')
     .slice(0, 32);
   return { model: path.join(cache.dir, `${key}.onnx`), meta: path.join(cache.dir, `${key}.json`) };
@@ -49,9 +65,9 @@ export function cachedRewrite(file: string, config: DecoderConfig): { model: str
   if (!settings) return null;
   const entry = entryPaths(settings, file, config);
   try {
-    const graph = JSON.parse(fs.readFileSync(entry.meta, 'utf8')) as DecoderGraph;
+    const { graph, data } = JSON.parse(fs.readFileSync(entry.meta, 'utf8')) as EntryMeta;
     if (graph.kind === 'export' || !fs.existsSync(entry.model)) return null;
-    return { model: entry.model, graph };
+    return data.every((stored) => fileIdentity(stored.path) === stored.identity) ? { model: entry.model, graph } : null;
   } catch {
     return null;
   }
@@ -86,7 +102,7 @@ export function storeRewrite(file: string, config: DecoderConfig, bytes: Uint8Ar
     fs.mkdirSync(settings.dir, { recursive: true });
     const entry = entryPaths(settings, file, config);
     writeAtomically(entry.model, bytes);
-    writeAtomically(entry.meta, JSON.stringify(graph));
+    writeAtomically(entry.meta, JSON.stringify({ graph, data: dataFiles(file) } satisfies EntryMeta));
     trim(settings);
   } catch {
     // A full disk or a read-only data folder: the rewrite is still used in memory.
