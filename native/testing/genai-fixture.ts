@@ -4,10 +4,10 @@
 // and a tokenizer.json without a decoder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { attributeInt, DataType, encodeModel, node, tensorValueInfo, type ModelProto, type TensorProto } from '../engine/onnx/onnx-model';
+import { attributeInt, DataType, encodeModel, node, readModel, tensorValueInfo, type ModelProto, type TensorProto } from '../engine/onnx/onnx-model';
 import { fusedDecoderModel } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder } from '../engine/text/model-folder';
-import { buildOnce, tinyStoriesOnnx } from './fixtures';
+import { buildOnce, copyModel, tinyStoriesOnnx } from './fixtures';
 import { renameTensors } from './graph-surgery';
 
 export const GENAI_KV_NAMES = { past_key_names: 'past_key_%d', past_value_names: 'past_value_%d', present_key_names: 'present_key_%d', present_value_names: 'present_value_%d' };
@@ -134,4 +134,15 @@ export function genaiFixture(): string {
 /** The GenAI-layout folder with RoPE in RotaryEmbedding nodes ahead of GroupQueryAttention, made once per machine. */
 export function genaiRotaryFixture(): string {
   return buildOnce('pareto-fixture-genai-rotary-v2', (dir) => buildGenaiFolder(dir, 'rotary-nodes'));
+}
+
+/** A writable copy of the GenAI-layout folder whose graph names its external data `dataName` instead of model.onnx.data. */
+export function genaiFixtureWithDataIn(dataName: string): string {
+  const dir = copyModel(genaiFixture());
+  const graphFile = path.join(dir, 'model.onnx');
+  const model = readModel(graphFile);
+  for (const tensor of model.graph.initializer) for (const entry of tensor.external_data ?? []) if (entry.key === 'location') entry.value = dataName;
+  fs.renameSync(path.join(dir, 'model.onnx.data'), path.join(dir, dataName));
+  fs.writeFileSync(graphFile, encodeModel(model));
+  return dir;
 }

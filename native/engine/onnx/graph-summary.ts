@@ -1,6 +1,7 @@
 // Reads what an ONNX file declares (inputs, outputs, operators, weight types, external data) without
 // loading its weights: the protobuf is walked field by field and tensor payloads are skipped by offset.
 import fs from 'node:fs';
+import path from 'node:path';
 import protobuf from 'protobufjs/light.js';
 import { ONNX_PROTO_DESCRIPTOR } from './onnx-proto';
 import type { AttributeProto, NodeProto, StringEntry, ValueInfoProto } from './onnx-model';
@@ -183,6 +184,12 @@ export function readGraphSummary(file: string): GraphSummary {
   } finally {
     bytes.close();
   }
+}
+
+/** The external data files a graph's initializers name (any names: torch writes one file per tensor), as paths beside the graph file. */
+export function externalDataFiles(file: string, summary = readGraphSummary(file)): string[] {
+  const locations = new Set(summary.initializers.flatMap((tensor) => (tensor.externalLocation ? [tensor.externalLocation] : [])));
+  return [...locations].sort().map((location) => path.resolve(path.dirname(file), location));
 }
 
 export function attribute(node: NodeProto, name: string): AttributeProto | undefined {

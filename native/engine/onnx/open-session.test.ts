@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { autoThreadCount, baseSessionOptions } from './open-session';
+import { genaiFixtureWithDataIn } from '../../testing/genai-fixture';
+import { autoThreadCount, baseSessionOptions, modelFileBytes } from './open-session';
 import { defaultThreadCount } from './runtime';
 
 const spinning = (threads: number, spinWorkers?: boolean) =>
@@ -17,6 +20,15 @@ describe('session options', () => {
   it('gives small models one thread and big ones every core', () => {
     expect(autoThreadCount(4 * 1024 * 1024)).toBe(1);
     expect(autoThreadCount(200 * 1024 * 1024)).toBe(defaultThreadCount());
+  });
+
+  it('sizes a model by its graph and the external data files the graph names, whatever they are called', () => {
+    const dir = genaiFixtureWithDataIn('weights.bin');
+    const [graph, data] = ['model.onnx', 'weights.bin'].map((name) => fs.statSync(path.join(dir, name)).size);
+    expect(data).toBeGreaterThan(graph!);
+    expect(modelFileBytes(path.join(dir, 'model.onnx'))).toBe(graph! + data!);
+    fs.writeFileSync(path.join(dir, 'not-a-graph.onnx'), 'version https://git-lfs.github.com/spec/v1\n');
+    expect(modelFileBytes(path.join(dir, 'not-a-graph.onnx'))).toBe(fs.statSync(path.join(dir, 'not-a-graph.onnx')).size);
   });
 
   it('folds weight dequantisation only when asked', () => {

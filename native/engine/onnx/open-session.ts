@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
+import { externalDataFiles, NotAnOnnxGraph } from './graph-summary';
 import { providerProbeReason, startFailureReason } from './provider-probe';
 import { providerSessionOptions } from './providers';
 import { createSession, defaultThreadCount, type OrtSession, type OrtSessionOptions } from './runtime';
@@ -46,12 +47,30 @@ export interface OpenSessionOptions extends SessionTuning {
   foldWeightDequantize?: boolean;
 }
 
-/** An ONNX file's size with its external data (`model.onnx_data`, `model.onnx.data`, …). */
+const sizesWithData = new Map<string, number>();
+
+/**
+ * An ONNX file's size with the external data files it names (read from the graph once per version of the file);
+ * a data file that is missing counts nothing, and a file that is not an ONNX graph counts its own size.
+ */
 export function modelFileBytes(file: string): number {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  const external = fs.readdirSync(dir).filter((name) => name !== base && name.startsWith(base));
-  return [file, ...external.map((name) => path.join(dir, name))].reduce((sum, f) => sum + fs.statSync(f).size, 0);
+  const stat = fs.statSync(file);
+  const key = `${path.resolve(file)}:${stat.size}:${stat.mtimeMs}`;
+  let bytes = sizesWithData.get(key);
+  if (bytes === undefined) {
+    bytes = stat.size + dataFilesOf(file).reduce((sum, data) => sum + (fs.statSync(data, { throwIfNoEntry: false })?.size ?? 0), 0);
+    sizesWithData.set(key, bytes);
+  }
+  return bytes;
+}
+
+function dataFilesOf(file: string): string[] {
+  try {
+    return externalDataFiles(file);
+  } catch (error) {
+    if (error instanceof NotAnOnnxGraph) return [];
+    throw error;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { temporaryDir, tinyStoriesOnnx } from '../../testing/fixtures';
-import { DataType, encodeModel, type TensorProto } from './onnx-model';
+import { DataType, encodeModel, node, tensorValueInfo, type TensorProto } from './onnx-model';
 import { openSession } from './open-session';
 import { ELECTRON_SESSION_LIMITS, largestExternalInitializer, sessionLimits, setSessionLimits } from './session-limits';
 
@@ -23,7 +23,8 @@ function externalModel(lengths: number[]): string {
     ],
   }));
   const file = path.join(dir, 'model.onnx');
-  fs.writeFileSync(file, encodeModel({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph: { name: 'g', node: [], initializer, input: [], output: [] } }));
+  const graph = { name: 'g', node: [node('Identity', ['x'], ['y'])], initializer, input: [tensorValueInfo('x', DataType.FLOAT, [1])], output: [tensorValueInfo('y', DataType.FLOAT, [1])] };
+  fs.writeFileSync(file, encodeModel({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph }));
   fs.writeFileSync(path.join(dir, 'model.onnx_data'), Buffer.alloc(16));
   return file;
 }

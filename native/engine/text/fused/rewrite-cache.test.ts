@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeModel, readModel } from '../../onnx/onnx-model';
 import { copyModel, referenceGreedy, temporaryDir, tinyStoriesOnnx } from '../../../testing/fixtures';
-import { genaiFixture } from '../../../testing/genai-fixture';
+import { genaiFixture, genaiFixtureWithDataIn } from '../../../testing/genai-fixture';
 import { DecoderSession } from '../decoder-session';
 import { findOperatingPoint, loadTextModelFolder } from '../model-folder';
 import { cachedRewrite, keepFusedRewritesIn } from './rewrite-cache';
@@ -73,12 +72,7 @@ describe('the fused rewrite kept on disk', () => {
 
   it('is not used once an external data file the graph names changes, whatever its name', async () => {
     keepFusedRewritesIn(temporaryDir(), 'test-version');
-    const dir = copyModel(genaiFixture());
-    const graphFile = path.join(dir, 'model.onnx');
-    const model = readModel(graphFile);
-    for (const tensor of model.graph.initializer) for (const entry of tensor.external_data ?? []) if (entry.key === 'location') entry.value = 'weights.bin';
-    fs.renameSync(path.join(dir, 'model.onnx.data'), path.join(dir, 'weights.bin'));
-    fs.writeFileSync(graphFile, encodeModel(model));
+    const dir = genaiFixtureWithDataIn('weights.bin');
     const folder = loadTextModelFolder(dir);
     const point = findOperatingPoint(folder);
     await (await DecoderSession.open(folder, point, 'cpu')).release();

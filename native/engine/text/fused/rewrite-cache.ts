@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readGraphSummary } from '../../onnx/graph-summary';
+import { externalDataFiles } from '../../onnx/graph-summary';
 import { onnxRuntimeVersion } from '../../onnx/runtime';
 import type { DecoderConfig } from '../model-folder';
 import type { DecoderGraph } from './fused-decoder';
@@ -29,13 +29,9 @@ function fileIdentity(file: string): string {
   return `${fs.realpathSync(file)}:${stat.size}:${stat.mtimeMs}`;
 }
 
-/** The external data files `file` names (any names: torch writes one file per tensor), which its own identity does not cover. */
+/** The external data files `file` names, which its own identity does not cover. */
 function dataFiles(file: string): DataFile[] {
-  const locations = new Set(readGraphSummary(file).initializers.flatMap((tensor) => (tensor.externalLocation ? [tensor.externalLocation] : [])));
-  return [...locations].sort().map((location) => {
-    const data = path.resolve(path.dirname(file), location);
-    return { path: data, identity: fileIdentity(data) };
-  });
+  return externalDataFiles(file).map((data) => ({ path: data, identity: fileIdentity(data) }));
 }
 
 /** Bumped whenever the rewrite builds a different graph from the same source, so stored rewrites of older builds go unused. */
