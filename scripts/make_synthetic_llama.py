@@ -246,14 +246,17 @@ def build_tokenizer(vocab_size, corpus_path):
 # --------------------------------------------------------------------------- model
 
 class RMSNorm(nn.Module):
-    def __init__(self, dim, eps):
+    """Llama's RMS norm; Gemma's (`offset` 1) scales by 1 + weight, which the export folds into one constant."""
+
+    def __init__(self, dim, eps, offset=0.0):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(dim))
         self.eps = eps
+        self.offset = offset
 
     def forward(self, x):
         var = x.pow(2).mean(-1, keepdim=True)
-        return self.weight * (x / torch.sqrt(var + self.eps))
+        return (self.weight + self.offset) * (x / torch.sqrt(var + self.eps))
 
 
 def rotate_half_unsigned(x, half):
@@ -306,16 +309,24 @@ class MLP(nn.Module):
         self.up_proj = nn.Linear(h, i, bias=False)
         self.down_proj = nn.Linear(i, h, bias=False)
 
+        self.gemma = c["family"] == "gemma"
+
     def forward(self, x):
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        gate = self.gate_proj(x)
+        activated = F.gelu(gate, approximate="tanh") if self.gemma else F.silu(gate)
+        return self.down_proj(activated * self.up_proj(x))
+
+
+def norm_offset(c):
+    return 1.0 if c["family"] == "gemma" else 0.0
 
 
 class Layer(nn.Module):
     def __init__(self, c):
         super().__init__()
-        self.input_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.input_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"], norm_offset(c))
         self.self_attn = Attention(c)
-        self.post_attention_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.post_attention_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"], norm_offset(c))
         self.mlp = MLP(c)
 
     def forward(self, x, dims, cos, sin, allowed, pk, pv):
@@ -334,7 +345,7 @@ class LlamaForCausalLM(nn.Module):
         self.c = c
         self.embed_tokens = nn.Embedding(c["vocab_size"], c["hidden_size"])
         self.layers = nn.ModuleList([Layer(c) for _ in range(c["num_hidden_layers"])])
-        self.norm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.norm = RMSNorm(c["hidden_size"], c["rms_norm_eps"], norm_offset(c))
         self.lm_head = None if c["tie_word_embeddings"] else nn.Linear(c["hidden_size"], c["vocab_size"], bias=False)
         hd = c["hidden_size"] // c["num_attention_heads"]
         inv_freq = 1.0 / (c["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
@@ -344,6 +355,8 @@ class LlamaForCausalLM(nn.Module):
         b, s = input_ids.shape[0], input_ids.shape[1]
         total = attention_mask.shape[1]
         x = self.embed_tokens(input_ids)
+        if self.c["family"] == "gemma":  # Gemma scales its embeddings by √hidden
+            x = x * torch.tensor(self.c["hidden_size"] ** 0.5, dtype=x.dtype)
         # RoPE from position_ids: [b, 1, s, head_dim]
         freqs = position_ids.to(torch.float32)[:, :, None] * self.inv_freq[None, None, :]
         cos = torch.cat([freqs.cos(), freqs.cos()], dim=-1)[:, None, :, :]
@@ -371,7 +384,7 @@ def init_weights(model, c, seed):
     float noise (so cache-vs-recompute is a sharp check) and attention stays soft enough that
     int8 weights keep most top-1 choices. Embeddings ~ N(0, 1); nn.Linear weights
     ~ N(0, gain^2 / fan_in) with gain (q/k, v/o, mlp) = c["init_gain"]; untied lm_head
-    ~ N(0, 4 / hidden); norm weights ~ 1 + N(0, 0.01). The output rows of <unk>, <s>, </s>,
+    ~ N(0, 4 / hidden); norm scales ~ 1 + N(0, 0.01) (Gemma's weights are the scales less 1). The output rows of <unk>, <s>, </s>,
     control bytes and bytes >= 0x7F are scaled by 0.05: generated text never stops early
     (benchmarks get the length they ask for), never shows <unk> and is valid UTF-8."""
     g = torch.Generator().manual_seed(seed)
@@ -380,7 +393,7 @@ def init_weights(model, c, seed):
     with torch.no_grad():
         for name, p in model.named_parameters():  # fixed order -> deterministic
             if name.endswith("layernorm.weight") or name == "norm.weight":
-                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
+                p.copy_(1.0 - norm_offset(c) + 0.1 * torch.randn(p.shape, generator=g))
             elif name == "embed_tokens.weight":
                 p.copy_(torch.randn(p.shape, generator=g))
             elif name == "lm_head.weight":
@@ -775,6 +788,8 @@ def main():
     ap.add_argument("--out", required=True, help="output model folder")
     ap.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--family", choices=["llama", "gemma"], default="llama",
+                    help="gemma: Gemma's layer (GELU-tanh gate, norm scales of 1 + weight, embeddings × √hidden)")
     ap.add_argument("--int8", action="store_true", help="also write onnx/model_int8.onnx")
     ap.add_argument("--int4", action="store_true",
                     help="also write onnx/model_q4.onnx (MatMulNBits, block 32, accuracy level 4) and "
@@ -790,7 +805,8 @@ def main():
     t0 = time.time()
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    c = {"rope_theta": 10000.0, "rms_norm_eps": 1e-6, "bos_token_id": 1, "eos_token_id": 2, **PRESETS[args.preset]}
+    c = {"rope_theta": 10000.0, "rms_norm_eps": 1e-6, "bos_token_id": 1, "eos_token_id": 2, "family": args.family,
+         **PRESETS[args.preset]}
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
 
     tok, tok_config, special_map, tinfo = build_tokenizer(c["vocab_size"], args.corpus)
@@ -825,6 +841,9 @@ def main():
         "use_cache": True,
         "vocab_size": c["vocab_size"],
     }
+    if args.family == "gemma":  # as Google's first Gemma configs say it, with the activation transformers uses
+        config.update({"architectures": ["GemmaForCausalLM"], "model_type": "gemma", "hidden_act": "gelu",
+                       "hidden_activation": "gelu_pytorch_tanh"})
     gen_config = {"_from_model_config": True, "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0,
                   "transformers_version": "4.41.2"}
 

@@ -87,6 +87,11 @@ export function syntheticTinyLlama(): string {
   return builtOnce('pareto-synthetic-tiny-llama-v2', 'make_synthetic_llama.py', ['--preset', 'tiny', '--int8', '--int4'], 'the synthetic Llama', 'torch, onnx and numpy');
 }
 
+/** The `tiny` random-weight decoder on Gemma's layer (GELU-tanh gate, norm scales of 1 + w, scaled embeddings), fp32 and int4, made once per machine. */
+export function syntheticTinyGemma(): string {
+  return builtOnce('pareto-synthetic-tiny-gemma-v1', 'make_synthetic_llama.py', ['--preset', 'tiny', '--family', 'gemma', '--int4'], 'the synthetic Gemma', 'torch, onnx and numpy');
+}
+
 /** The fp32 graph of the 656K fixture in another layout the engine reads (scripts/make_variants.py flags). */
 export type FixtureLayout = 'external-data' | 'merged' | 'no-position-ids';
 

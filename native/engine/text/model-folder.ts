@@ -25,6 +25,7 @@ const DecoderConfigJson = z.looseObject({
   vocab_size: dim(10_000_000),
   max_position_embeddings: dim(10_000_000).optional(),
   hidden_act: z.string().optional(),
+  hidden_activation: z.string().optional(),
   rms_norm_eps: z.number().positive().optional(),
   rope_theta: z.number().positive().optional(),
   rope_scaling: z.looseObject({ rope_type: z.string().optional(), type: z.string().optional() }).nullish(),
@@ -102,6 +103,11 @@ function folderSize(onnxDir: string): number {
   return fs.readdirSync(onnxDir).reduce((sum, name) => sum + (fs.statSync(path.join(onnxDir, name), { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
+/** Gemma's first configs say "gelu" where transformers computes (and exports) its tanh approximation. */
+function gemmaGelu(json: z.infer<typeof DecoderConfigJson>): string | null {
+  return json.model_type === 'gemma' && (json.hidden_act ?? 'gelu') === 'gelu' ? 'gelu_pytorch_tanh' : null;
+}
+
 function decoderConfig(json: z.infer<typeof DecoderConfigJson>, eosTokenIds: number[]): DecoderConfig {
   return {
     architecture: json.architectures?.[0] ?? json.model_type ?? null,
@@ -115,7 +121,7 @@ function decoderConfig(json: z.infer<typeof DecoderConfigJson>, eosTokenIds: num
     contextLength: json.max_position_embeddings ?? DEFAULT_CONTEXT,
     bosTokenId: asIdList(json.bos_token_id)[0] ?? null,
     eosTokenIds,
-    hiddenAct: json.hidden_act ?? null,
+    hiddenAct: json.hidden_activation ?? gemmaGelu(json) ?? json.hidden_act ?? null,
     rmsNormEps: json.rms_norm_eps ?? null,
     ropeTheta: json.rope_theta ?? 10_000,
     ropeScaling: json.rope_scaling ? (json.rope_scaling.rope_type ?? json.rope_scaling.type ?? 'unknown') : null,

@@ -16,6 +16,9 @@ export type AttentionProjections = { packed: false; q: Projection; k: Projection
 /** gate and up as two products, or as one whose columns are [gate | up]. */
 export type MlpProjections = { packed: false; gate: Projection; up: Projection } | { packed: true; gateUp: Projection };
 
+/** What the gate of a gated MLP goes through: SiLU (Llama, Qwen2, Mistral), GELU's tanh approximation (Gemma) or exact GELU. */
+export type GateActivation = 'silu' | 'gelu-tanh' | 'gelu';
+
 export interface LayerAnatomy {
   inputNorm: string;
   attention: AttentionProjections;
@@ -32,6 +35,7 @@ export interface DecoderAnatomy {
   /** The start of the residual stream: the token embeddings, however the export looks them up. */
   embeddings: string;
   layers: LayerAnatomy[];
+  gateActivation: GateActivation;
   finalNorm: string;
   lmHead: Projection;
 }
@@ -166,11 +170,34 @@ function readAttention(index: GraphIndex, layer: number, group: Projection[], sh
   return { packed: false, q, k, v };
 }
 
+/** The ops that give each activation away, as exporters write it (decomposed) or as onnxruntime fuses it; the first found wins. */
+const ACTIVATION_OPS: [GateActivation, Set<string>][] = [
+  ['gelu-tanh', new Set(['Tanh', 'FastGelu'])],
+  ['gelu', new Set(['Erf', 'Gelu', 'BiasGelu'])],
+  ['silu', new Set(['Sigmoid', 'QuickGelu'])],
+];
+
+/** The activation among the few ops downstream of a gate product (past a packed product's split), or null. */
+function gateActivation(index: GraphIndex, gate: Projection): GateActivation | null {
+  const ops = new Set<string>();
+  let frontier = [gate.output];
+  for (let step = 0; step < 5; step++) {
+    const consumers = frontier.flatMap((tensor) => index.consumersOf(tensor));
+    for (const n of consumers) ops.add(n.op_type);
+    frontier = consumers.flatMap((n) => n.output);
+  }
+  return ACTIVATION_OPS.find(([, marks]) => [...marks].some((op) => ops.has(op)))?.[0] ?? null;
+}
+
 function readMlp(index: GraphIndex, layer: number, group: Projection[]): MlpProjections {
   if (group.length === 1) return { packed: true, gateUp: group[0]! };
-  const gate = group.find((p) => index.consumersOf(p.output).some((n) => n.op_type === 'Sigmoid' || n.op_type === 'QuickGelu'));
-  const up = group.find((p) => p !== gate);
-  if (group.length !== 2 || !gate || !up) throw new UnfusableGraph(`layer ${layer}'s MLP is not gated by SiLU`);
+  // up goes straight into the product with the activated gate; the gate feeds its activation first
+  const up = group.find((p) => {
+    const consumers = index.consumersOf(p.output);
+    return consumers.length === 1 && consumers[0]!.op_type === 'Mul';
+  });
+  const gate = group.find((p) => p !== up);
+  if (group.length !== 2 || !gate || !up) throw new UnfusableGraph(`layer ${layer}'s MLP is not a gated product`);
   return { packed: false, gate, up };
 }
 
@@ -180,7 +207,7 @@ function readMlp(index: GraphIndex, layer: number, group: Projection[]): MlpProj
  * projections and its MLP's; after each of those groups, the next product back to the hidden size is the
  * attention output (resp. MLP down) projection. Separate k and v are the products whose data reaches
  * `present.L.key` / `present.L.value`; packed ones follow the [q | k | v] and [gate | up] convention,
- * which the probe run against the export then confirms.
+ * which the probe run against the export then confirms. The gate's activation is told by the ops just after it.
  */
 export function readDecoderAnatomy(graph: GraphProto, shape: DecoderShape): DecoderAnatomy {
   const index = new GraphIndex(graph);
@@ -204,17 +231,23 @@ export function readDecoderAnatomy(graph: GraphProto, shape: DecoderShape): Deco
     return found;
   };
 
+  const activations = new Set<GateActivation>();
   const layers = Array.from({ length: shape.layers }, (_, layer): LayerAnatomy => {
-    const [attention, mlp] = [groups[2 * layer]!, groups[2 * layer + 1]!];
+    const [attention, products] = [groups[2 * layer]!, groups[2 * layer + 1]!];
+    const mlp = readMlp(index, layer, products);
+    const activation = gateActivation(index, mlp.packed ? mlp.gateUp : mlp.gate);
+    if (!activation) throw new UnfusableGraph(`layer ${layer}'s MLP is not gated by SiLU or GELU`);
+    activations.add(activation);
     return {
       inputNorm: rmsNormScale(index, attention[0]!.input)!,
       attention: readAttention(index, layer, attention, shape),
       o: outputProjection(attention, `layer ${layer} attention output`),
-      postNorm: rmsNormScale(index, mlp[0]!.input)!,
-      mlp: readMlp(index, layer, mlp),
-      down: outputProjection(mlp, `layer ${layer} MLP down`),
+      postNorm: rmsNormScale(index, products[0]!.input)!,
+      mlp,
+      down: outputProjection(products, `layer ${layer} MLP down`),
     };
   });
+  if (activations.size > 1) throw new UnfusableGraph(`its layers gate their MLPs with different activations (${[...activations].join(', ')})`);
   const firstResidual = index.consumersOf(layers[0]!.o.output).find((n) => n.op_type === 'Add');
   const embeddings = firstResidual?.input.find((input) => input !== layers[0]!.o.output);
   if (!embeddings) throw new UnfusableGraph('layer 0 adds its attention to no residual stream');
@@ -223,5 +256,5 @@ export function readDecoderAnatomy(graph: GraphProto, shape: DecoderShape): Deco
   } catch {
     throw new UnfusableGraph('its embeddings depend on more than input_ids');
   }
-  return { index, attentionScale: readAttentionScale(index, graph), embeddings, layers, finalNorm, lmHead };
+  return { index, attentionScale: readAttentionScale(index, graph), embeddings, layers, gateActivation: [...activations][0]!, finalNorm, lmHead };
 }

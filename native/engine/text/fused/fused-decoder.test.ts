@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TextGenerationRequestSchema } from '../../../contract';
-import { copyModel, fixtureVariants, heldOutText, referenceGreedy, syntheticTinyLlama, tinyStoriesOnnx } from '../../../testing/fixtures';
+import { copyModel, fixtureVariants, heldOutText, referenceGreedy, syntheticTinyGemma, syntheticTinyLlama, tinyStoriesOnnx } from '../../../testing/fixtures';
 import { stepwiseGap } from '../../../testing/stepwise-decode';
 import { readModel } from '../../onnx/onnx-model';
 import { SessionPool } from '../../onnx/session-pool';
@@ -131,6 +131,19 @@ describe('fused rewrite of a Llama-style export', () => {
     }
   });
 
+  it('reads Gemma’s layer: a GELU-tanh gate, norm scales of 1 + w and embeddings scaled by √hidden', async () => {
+    const gemma = loadTextModelFolder(syntheticTinyGemma());
+    expect(gemma.config).toMatchObject({ modelType: 'gemma', hiddenAct: 'gelu_pytorch_tanh' });
+    const graph = readModel(findOperatingPoint(gemma, 'fp32').path).graph;
+    expect(readDecoderAnatomy(graph, { layers: 4, hiddenSize: 192, heads: 6, kvHeads: 2, headDim: 32, vocabSize: 2048 }).gateActivation).toBe('gelu-tanh');
+    for (const precision of ['fp32', 'q4']) {
+      const compared = await exportVersusFused(gemma, precision, 120);
+      expect(compared.fused.graph.kind).toBe('fused');
+      if (precision === 'fp32') expect(compared.worst).toBeLessThan(1e-3);
+      expect(compared.topOneAgreement).toBeGreaterThanOrEqual(precision === 'fp32' ? 1 : 0.98);
+    }
+  });
+
   it('decodes step by step into one cache with room, as the export does: across its growth and under a sliding window', async () => {
     const [exported, fused] = [await open(fixture, 'fp32', false), await open(fixture)];
     for (const window of [null, 24]) {
@@ -158,7 +171,9 @@ describe('fused rewrite of a Llama-style export', () => {
     expect((await open(variants, 'fp16')).graph).toEqual({ kind: 'export', reason: 'its KV cache is not float32' });
     expect((await open(fixture, 'fp32', false)).graph).toEqual({ kind: 'export', reason: 'fusion is turned off' });
     const gelu = withConfig((config) => (config.hidden_act = 'gelu'));
-    expect((await open(gelu)).graph).toEqual({ kind: 'export', reason: 'its MLP activation is gelu, not SiLU' });
+    expect((await open(gelu)).graph).toEqual({ kind: 'export', reason: 'config.json names gelu but the graph gates its MLP with silu' });
+    const relu = withConfig((config) => (config.hidden_act = 'relu'));
+    expect((await open(relu)).graph).toEqual({ kind: 'export', reason: 'its MLP activation is relu, which the fused graph does not compute' });
     const gpt = withConfig((config) => (config.model_type = 'gpt2'));
     expect(() => fuseDecoderGraph(findOperatingPoint(gpt, 'fp32').path, gpt.config)).toThrowError('model type gpt2 is not a Llama-style decoder');
   });

@@ -3,7 +3,7 @@ import { MAX_NEW_TOKENS } from '../../../contract';
 import { DataType, elemType, encodeModel, readModel, type ModelProto } from '../../onnx/onnx-model';
 import { modelFileBytes } from '../../onnx/open-session';
 import type { DecoderConfig } from '../model-folder';
-import { readDecoderAnatomy, UnfusableGraph, type DecoderShape } from './decoder-anatomy';
+import { readDecoderAnatomy, UnfusableGraph, type DecoderShape, type GateActivation } from './decoder-anatomy';
 import { withAddedPositionsOnly } from './added-positions';
 import { buildFusedDecoder } from './fused-graph';
 
@@ -40,12 +40,25 @@ function inlineBytes(model: ModelProto): number {
 /** Contrib kernels that already compute a whole attention block: a graph on them has nothing left to fuse. */
 const FUSED_ATTENTION_OPS = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attention', 'PackedMultiHeadAttention']);
 
-/** Model types whose decoder layer is the Llama one (RMS norm, RoPE, grouped-query attention, SiLU-gated MLP). */
-const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2']);
+/**
+ * Model types whose decoder layer is the Llama one: RMS norm, RoPE, grouped-query attention, gated MLP (Gemma's
+ * differences, a GELU gate, norm scales of 1 + w and scaled embeddings, are in its graph's ops and constants).
+ */
+const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2', 'gemma']);
+
+/** The gate activations transformers names in config.json, as the fused graph computes them. */
+const CONFIG_ACTIVATIONS: Record<string, GateActivation> = {
+  silu: 'silu',
+  swish: 'silu',
+  gelu_pytorch_tanh: 'gelu-tanh',
+  gelu_new: 'gelu-tanh',
+  gelu_fast: 'gelu-tanh',
+  gelu: 'gelu',
+};
 
 function configBlocker(config: DecoderConfig): string | null {
   if (!config.modelType || !LLAMA_LIKE.has(config.modelType)) return `model type ${config.modelType ?? 'unknown'} is not a Llama-style decoder`;
-  if (config.hiddenAct !== null && config.hiddenAct !== 'silu') return `its MLP activation is ${config.hiddenAct}, not SiLU`;
+  if (config.hiddenAct !== null && !CONFIG_ACTIVATIONS[config.hiddenAct]) return `its MLP activation is ${config.hiddenAct}, which the fused graph does not compute`;
   if (config.ropeScaling !== null && config.ropeScaling !== 'default') return `it uses ${config.ropeScaling} RoPE scaling`;
   if (config.partialRotaryFactor !== 1) return 'it rotates only part of each head';
   if (config.slidingWindow !== null && config.slidingWindow < config.contextLength) return 'it attends within a sliding window';
@@ -81,6 +94,8 @@ export function fusedDecoderModel(file: string, config: DecoderConfig): { model:
     vocabSize: config.vocabSize,
   };
   const anatomy = readDecoderAnatomy(graph, shape);
+  const declared = config.hiddenAct === null ? anatomy.gateActivation : CONFIG_ACTIVATIONS[config.hiddenAct];
+  if (declared !== anatomy.gateActivation) throw new UnfusableGraph(`config.json names ${config.hiddenAct} but the graph gates its MLP with ${anatomy.gateActivation}`);
   const fused = buildFusedDecoder(
     source,
     anatomy,

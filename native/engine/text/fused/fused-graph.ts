@@ -9,7 +9,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from '../../onnx/onnx-model';
-import { UnfusableGraph, type AttentionProjections, type DecoderAnatomy, type DecoderShape, type Projection } from './decoder-anatomy';
+import { UnfusableGraph, type AttentionProjections, type DecoderAnatomy, type DecoderShape, type GateActivation, type Projection } from './decoder-anatomy';
 import { packProjections } from './packed-weights';
 
 export interface FusionSettings {
@@ -23,6 +23,13 @@ export interface FusionSettings {
 }
 
 const MS = 'com.microsoft';
+
+/** onnxruntime's kernel for each gate activation: QuickGelu(α=1) is x·σ(x), FastGelu GELU's tanh approximation. */
+const ACTIVATION_KERNELS: Record<GateActivation, (input: string, output: string) => NodeProto> = {
+  silu: (input, output) => node('QuickGelu', [input], [output], [attributeFloat('alpha', 1)], MS),
+  'gelu-tanh': (input, output) => node('FastGelu', [input], [output], [], MS),
+  gelu: (input, output) => node('Gelu', [input], [output], [], MS),
+};
 
 /** cos/sin of position × inverse frequency, in float32 as transformers computes them (non-interleaved halves). */
 export function rotaryTables(headDim: number, theta: number, positions: number): { cos: Float32Array; sin: Float32Array } {
@@ -45,7 +52,7 @@ export function rotaryTables(headDim: number, theta: number, positions: number):
  * (residual add + RMS norm), one [q | k | v] product and one [gate | up] product (packed here when the export
  * keeps them apart: float, per-channel int8 and MatMulNBits weights alike; decode reads the same bytes in fewer,
  * longer kernel calls), GroupQueryAttention over the cache with RoPE applied inside at the fed absolute positions,
- * QuickGelu(α=1) = SiLU for the gate. Other quantised weights (other DequantizeLinear) are carried over
+ * one kernel for the gate's activation. Other quantised weights (other DequantizeLinear) are carried over
  * untouched, so the graph computes what the export computes with a few dozen nodes instead of a few
  * hundred. The KV inputs and outputs keep their names and [batch, kv_heads, length, head_dim] layout, so a
  * cache moves freely between this and the export. Weights carried over keep their place in the export's
@@ -140,8 +147,8 @@ export function buildFusedDecoder(source: ModelProto, anatomy: DecoderAnatomy, s
       project(mlp.gate, at('mlp_normed'), at('gate'));
       project(mlp.up, at('mlp_normed'), at('up'));
     }
-    nodes.push(node('QuickGelu', [at('gate')], [at('gate_silu')], [attributeFloat('alpha', 1)], MS));
-    nodes.push(node('Mul', [at('gate_silu'), at('up')], [at('gated')]));
+    nodes.push(ACTIVATION_KERNELS[anatomy.gateActivation](at('gate'), at('gate_activated')));
+    nodes.push(node('Mul', [at('gate_activated'), at('up')], [at('gated')]));
     pending = project(layer.down, at('gated'), at('mlp_out'));
   });
   skipNorm(pending!, residual, anatomy.finalNorm, 'fused/final_normed', '');
