@@ -132,9 +132,14 @@ test.describe('history in web mode', () => {
     await page.getByTestId('model-select').selectOption('tinystories-656k-onnx');
     await page.getByTestId('prompt-input').fill('Once upon a time');
     await page.getByTestId('max-new-tokens-input').fill('300');
+    // The seed is random, so the story runs its full length (past an early end of story) to overflow its pane.
+    const fullLength = (tokens: number) =>
+      page.route('**/api/startTextJob', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), minNewTokens: tokens }) }));
+    await fullLength(300);
     await focusNothing();
     await page.keyboard.press('Control+Enter');
     await expect(page.getByTestId('finish-reason')).toBeVisible();
+    await page.unroute('**/api/startTextJob');
 
     // The story pane scrolls from the keyboard.
     await page.getByTestId('output-body').evaluate((element) => element.scrollTo(0, 0));
@@ -167,8 +172,8 @@ test.describe('history in web mode', () => {
 
     // Esc while the story streams, pressed from the History view; sent from inside the page so it lands mid-stream however fast the model is.
     await page.getByTestId('max-new-tokens-input').fill('450');
-    // The story runs its full length (past an early end of story), so there is a live run for Esc to stop.
-    await page.route('**/api/startTextJob', (route) => route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), minNewTokens: 450 }) }));
+    // The story runs its full length, so there is a live run for Esc to stop.
+    await fullLength(450);
     await page.evaluate(() => {
       const observer = new MutationObserver(() => {
         // The new run is live once Stop can stop it (the pane may still show the last story until its first token).
