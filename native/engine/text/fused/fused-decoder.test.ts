@@ -174,6 +174,8 @@ describe('fused rewrite of a Llama-style export', () => {
     expect((await open(gelu)).graph).toEqual({ kind: 'export', reason: 'config.json names gelu but the graph gates its MLP with silu' });
     const relu = withConfig((config) => (config.hidden_act = 'relu'));
     expect((await open(relu)).graph).toEqual({ kind: 'export', reason: 'its MLP activation is relu, which the fused graph does not compute' });
+    const phi3 = withConfig((config) => Object.assign(config, { model_type: 'phi3', sliding_window: 2047, max_position_embeddings: 4096 }));
+    expect((await open(phi3)).graph).toEqual({ kind: 'export', reason: 'it attends within a sliding window' });
     const gpt = withConfig((config) => (config.model_type = 'gpt2'));
     expect(() => fuseDecoderGraph(findOperatingPoint(gpt, 'fp32').path, gpt.config)).toThrowError('model type gpt2 is not a Llama-style decoder');
   });

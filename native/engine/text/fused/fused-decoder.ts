@@ -41,10 +41,12 @@ function inlineBytes(model: ModelProto): number {
 const FUSED_ATTENTION_OPS = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attention', 'PackedMultiHeadAttention']);
 
 /**
- * Model types whose decoder layer is the Llama one: RMS norm, RoPE, grouped-query attention, gated MLP (Gemma's
- * differences, a GELU gate, norm scales of 1 + w and scaled embeddings, are in its graph's ops and constants).
+ * Model types whose decoder layer is the Llama one: RMS norm, RoPE, grouped-query attention, gated MLP (Phi-3 packs
+ * q|k|v and gate|up into one product each; Gemma's differences, a GELU gate, norm scales of 1 + w and scaled
+ * embeddings, are in its graph's ops and constants). Their variants that window attention or scale RoPE are
+ * refused by what their config says.
  */
-const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2', 'gemma']);
+const LLAMA_LIKE = new Set(['llama', 'mistral', 'qwen2', 'phi3', 'gemma']);
 
 /** The gate activations transformers names in config.json, as the fused graph computes them. */
 const CONFIG_ACTIVATIONS: Record<string, GateActivation> = {
