@@ -11,6 +11,7 @@ import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
 import { measureColdStart } from './cold-start';
 import { defaultThreadCount } from '../engine/onnx/runtime';
+import { measureInt4Kernel, type Int4KernelThroughput } from './int4-kernel';
 import { cacheEvictor, measureCopyBandwidth, measureReadBandwidth } from './memory-bandwidth';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { shapeModel, type ModelShape } from './synthetic-model';
@@ -55,6 +56,8 @@ interface PrecisionResult {
   rooflineFraction: number;
   /** The same against the read bandwidth of all cores at once: the ceiling of a decode that reads its weights on every core. */
   readRooflineFraction: number;
+  /** int4 at accuracy level 4 only: the same against onnxruntime's int4 kernel alone (`int4Kernel`), the ceiling where that kernel is slower than the memory. */
+  kernelRooflineFraction?: number;
 }
 
 export interface ShapeBenchReport {
@@ -66,6 +69,8 @@ export interface ShapeBenchReport {
   repeats: number;
   ep: ExecutionProvider;
   memoryBandwidth: { gbPerSecond: number; copyMegabytes: number; readGbPerSecond: number; readThreads: number };
+  /** onnxruntime's int4 kernel alone on the shape's LM head (its largest product), from emptied caches. */
+  int4Kernel: Int4KernelThroughput;
   precisions: Partial<Record<PrecisionName, PrecisionResult>>;
   ratios: { vsTransformersJs: Partial<Record<PrecisionName, number>>; fusedVsExport: Partial<Record<PrecisionName, number>>; int4VsFp32?: number; int4AccuracyLevel4VsDefault?: number };
   /** Time to the first token of the int4 variant from a cold process: first load (rewrite, probe, store) against second (the stored rewrite). */
@@ -103,6 +108,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
   const bandwidth = measureCopyBandwidth();
   const read = await measureReadBandwidth(defaultThreadCount());
   const evictCaches = cacheEvictor();
+  const int4Kernel = await measureInt4Kernel(folder.config.vocabSize, folder.config.hiddenSize, defaultThreadCount(), evictCaches);
   const report: ShapeBenchReport = {
     shape: options.shape,
     comparison: COMPARISON,
@@ -112,6 +118,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     repeats: options.repeats,
     ep: options.ep,
     memoryBandwidth: { gbPerSecond: bandwidth.bytesPerSecond / 1e9, copyMegabytes: bandwidth.megabytes, readGbPerSecond: read.bytesPerSecond / 1e9, readThreads: read.threads },
+    int4Kernel,
     precisions: {},
     ratios: { vsTransformersJs: {}, fusedVsExport: {} },
     skipped: {},
@@ -160,6 +167,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
       result.studio = { msPerTokenMedian: median(studio), msPerToken: studio };
       result.rooflineFraction = (result.weightBytesPerToken / bandwidth.bytesPerSecond) * 1000 / result.studio.msPerTokenMedian;
       result.readRooflineFraction = (result.weightBytesPerToken / read.bytesPerSecond) * 1000 / result.studio.msPerTokenMedian;
+      if (precision.name === 'int4') result.kernelRooflineFraction = (result.weightBytesPerToken / (int4Kernel.gbPerSecond * 1e9)) * 1000 / result.studio.msPerTokenMedian;
       const exported = times.get(`studioExport:${precision.name}`);
       if (exported?.ms.length) {
         result.studioExport = { msPerTokenMedian: median(exported.ms), msPerToken: exported.ms };

@@ -96,12 +96,14 @@ async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: 
   }
   const rows = Object.entries(report.precisions).map(([name, result]) => {
     const peer = result.transformersJs ? `, transformers.js ${result.transformersJs.msPerTokenMedian.toFixed(2)} ms/token (${report.ratios.vsTransformersJs[name as keyof typeof report.ratios.vsTransformersJs]!.toFixed(2)}×)` : '';
+    const kernel = result.kernelRooflineFraction === undefined ? '' : `, ${(result.kernelRooflineFraction * 100).toFixed(0)}% of the int4 kernel`;
     const exported = result.studioExport ? `, studio on the export ${result.studioExport.msPerTokenMedian.toFixed(2)} (fused ${report.ratios.fusedVsExport[name as keyof typeof report.ratios.fusedVsExport]!.toFixed(2)}×)` : '';
-    return `  ${name.padEnd(15)} ${result.studio.msPerTokenMedian.toFixed(2)} ms/token${exported}${peer}; ${(result.weightBytesPerToken / 1e6).toFixed(0)} MB/token, roofline ${(result.rooflineFraction * 100).toFixed(0)}% of copy, ${(result.readRooflineFraction * 100).toFixed(0)}% of read; ${describeDecoderGraph(result.graph)}\n`;
+    return `  ${name.padEnd(15)} ${result.studio.msPerTokenMedian.toFixed(2)} ms/token${exported}${peer}; ${(result.weightBytesPerToken / 1e6).toFixed(0)} MB/token, roofline ${(result.rooflineFraction * 100).toFixed(0)}% of copy, ${(result.readRooflineFraction * 100).toFixed(0)}% of read${kernel}; ${describeDecoderGraph(result.graph)}\n`;
   });
   process.stdout.write(
     `${report.shape} shape (random weights): ${report.newTokens} new tokens after ${report.promptTokens}, median of ${report.repeats} interleaved runs, ${report.ep}; ` +
-      `copy bandwidth ${report.memoryBandwidth.gbPerSecond.toFixed(1)} GB/s, read bandwidth on ${report.memoryBandwidth.readThreads} cores ${report.memoryBandwidth.readGbPerSecond.toFixed(1)} GB/s\n` +
+      `copy bandwidth ${report.memoryBandwidth.gbPerSecond.toFixed(1)} GB/s, read bandwidth on ${report.memoryBandwidth.readThreads} cores ${report.memoryBandwidth.readGbPerSecond.toFixed(1)} GB/s; ` +
+      `onnxruntime's int4 kernel alone (${report.int4Kernel.n}×${report.int4Kernel.k}) reads ${report.int4Kernel.gbPerSecond.toFixed(1)} GB/s of weights on ${report.int4Kernel.threads} threads, ${report.int4Kernel.oneThreadGbPerSecond.toFixed(1)} on one\n` +
       `  ${report.comparison}\n` +
       rows.join('') +
       (report.ratios.int4VsFp32 === undefined ? '' : `  int4VsFp32 ${report.ratios.int4VsFp32.toFixed(2)}×, int4 accuracy level 4 vs default ${report.ratios.int4AccuracyLevel4VsDefault!.toFixed(2)}×\n`) +
