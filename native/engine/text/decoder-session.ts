@@ -244,8 +244,11 @@ export class DecoderSession implements DecoderStep {
     const tuning = { spinWorkers: true, ...sessionTuning };
     const cached = tuning.fuseGraph !== false && ep === 'cpu' ? cachedRewrite(point.path, folder.config) : null;
     if (cached) {
-      const bytes = fs.readFileSync(cached.model);
-      const opened = await openSession(point.path, { ep: 'cpu', displayName: `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`, bytes, ...tuning });
+      const displayName = `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`;
+      // A rewrite that reads the export's external data opens from its bytes, with the export's folder to find that data in.
+      const opened = cached.selfContained
+        ? await openSession(cached.model, { ep: 'cpu', displayName, ...tuning })
+        : await openSession(point.path, { ep: 'cpu', displayName, bytes: fs.readFileSync(cached.model), ...tuning });
       return new DecoderSession(opened.session, detectLayout(opened.session, folder, `the ${cached.graph.kind} graph`), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
     }
     const displayName = `onnx/${path.basename(point.path)}`;

@@ -56,14 +56,17 @@ function entryPaths(cache: CacheSettings, file: string, config: DecoderConfig): 
   return { model: path.join(cache.dir, `${key}.onnx`), meta: path.join(cache.dir, `${key}.json`) };
 }
 
-/** The stored rewrite of `file`: the path of its graph and what it is, or null when there is none for this exact source. */
-export function cachedRewrite(file: string, config: DecoderConfig): { model: string; graph: DecoderGraph } | null {
+/**
+ * The stored rewrite of `file`: the path of its graph, what it is, and whether it holds all its weights (its source
+ * names no external data, so neither does it); null when there is none for this exact source.
+ */
+export function cachedRewrite(file: string, config: DecoderConfig): { model: string; graph: DecoderGraph; selfContained: boolean } | null {
   if (!settings) return null;
   const entry = entryPaths(settings, file, config);
   try {
     const { graph, data } = JSON.parse(fs.readFileSync(entry.meta, 'utf8')) as EntryMeta;
     if (graph.kind === 'export' || !fs.existsSync(entry.model)) return null;
-    return data.every((stored) => fileIdentity(stored.path) === stored.identity) ? { model: entry.model, graph } : null;
+    return data.every((stored) => fileIdentity(stored.path) === stored.identity) ? { model: entry.model, graph, selfContained: data.length === 0 } : null;
   } catch {
     return null;
   }
