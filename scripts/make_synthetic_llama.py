@@ -308,7 +308,6 @@ class MLP(nn.Module):
         self.gate_proj = nn.Linear(h, i, bias=False)
         self.up_proj = nn.Linear(h, i, bias=False)
         self.down_proj = nn.Linear(i, h, bias=False)
-
         self.gemma = c["family"] == "gemma"
 
     def forward(self, x):

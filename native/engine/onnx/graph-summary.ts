@@ -187,8 +187,8 @@ export function readGraphSummary(file: string): GraphSummary {
 }
 
 /** The external data files a graph's initializers name (any names: torch writes one file per tensor), as paths beside the graph file. */
-export function externalDataFiles(file: string, summary = readGraphSummary(file)): string[] {
-  const locations = new Set(summary.initializers.flatMap((tensor) => (tensor.externalLocation ? [tensor.externalLocation] : [])));
+export function externalDataFiles(file: string): string[] {
+  const locations = new Set(readGraphSummary(file).initializers.flatMap((tensor) => (tensor.externalLocation ? [tensor.externalLocation] : [])));
   return [...locations].sort().map((location) => path.resolve(path.dirname(file), location));
 }
 
