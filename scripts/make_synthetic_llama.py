@@ -256,7 +256,8 @@ class RMSNorm(nn.Module):
 
     def forward(self, x):
         var = x.pow(2).mean(-1, keepdim=True)
-        return (self.weight + self.offset) * (x / torch.sqrt(var + self.eps))
+        scale = self.weight + self.offset if self.offset else self.weight  # Llama's graph stays as it was
+        return scale * (x / torch.sqrt(var + self.eps))
 
 
 def rotate_half_unsigned(x, half):
