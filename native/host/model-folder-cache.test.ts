@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyModel, temporaryDir, tinyStoriesOnnx } from '../testing/fixtures';
 import { loadTextModelFolder } from '../engine/text/model-folder';
 import { ModelFolderCache } from './model-folder-cache';
@@ -28,5 +28,20 @@ describe('the model folder cache', () => {
     expect(registry.list().map((model) => model.path)).toEqual([dir]);
     fs.truncateSync(path.join(dir, 'config.json'), 3);
     expect(registry.list()).toEqual([]);
+  });
+
+  it('resolves a folder it does not list without reading the ones it lists', () => {
+    const listed = copyModel(tinyStoriesOnnx());
+    const other = copyModel(tinyStoriesOnnx());
+    const registry = new ModelRegistry(new SettingsStore(temporaryDir()), null, [listed]);
+    const readdir = vi.spyOn(fs, 'readdirSync');
+    try {
+      expect(registry.resolve(other).info).toMatchObject({ id: other, source: 'path' });
+      expect(readdir.mock.calls.filter(([dir]) => String(dir).startsWith(listed))).toEqual([]);
+      expect(registry.resolve(listed).info).toMatchObject({ id: path.basename(listed), source: 'path' });
+      expect(readdir.mock.calls.filter(([dir]) => String(dir).startsWith(listed)).length).toBeGreaterThan(0);
+    } finally {
+      readdir.mockRestore();
+    }
   });
 });

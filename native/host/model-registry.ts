@@ -122,7 +122,7 @@ export class ModelRegistry {
 
   /** Finds a model by id, or loads the folder when given a path. */
   resolve(idOrPath: string): { info: ModelInfo; folder: TextModelFolder } {
-    const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
+    const known = this.knownEntry(idOrPath);
     if (known?.folder) return { info: known.info, folder: known.folder };
     if (known || ((looksLikePath(idOrPath) || fs.existsSync(idOrPath)) && isImageModelFolder(idOrPath))) {
       throw new ApiError('bad_request', `${idOrPath} is an image model; use it to generate images, not text.`);
@@ -137,7 +137,7 @@ export class ModelRegistry {
 
   /** A model of either kind with its pareto.json, for what works on any package (verifying checksums). */
   resolvePackage(idOrPath: string): { info: ModelInfo; manifest: ParetoManifest | null } {
-    const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
+    const known = this.knownEntry(idOrPath);
     const isImage = known ? known.image !== undefined : (looksLikePath(idOrPath) || fs.existsSync(idOrPath)) && isImageModelFolder(idOrPath);
     const { info, folder } = isImage ? this.resolveImage(idOrPath) : this.resolve(idOrPath);
     return { info, manifest: folder.manifest };
@@ -145,7 +145,7 @@ export class ModelRegistry {
 
   /** Finds an image model by id, or loads the folder when given a path. */
   resolveImage(idOrPath: string): { info: ModelInfo; folder: ImageModelFolder } {
-    const known = this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === path.resolve(idOrPath));
+    const known = this.knownEntry(idOrPath);
     if (known?.image) return { info: known.info, folder: known.image };
     if (known) throw new ApiError('bad_request', `${idOrPath} is a text model; image generation needs a diffusers pipeline folder.`);
     if (looksLikePath(idOrPath) || fs.existsSync(idOrPath)) {
@@ -184,6 +184,16 @@ export class ModelRegistry {
     if (!imported.includes(dir)) throw new ApiError('not_found', `No imported model "${idOrPath}" to remove. Imported: ${imported.join(', ') || 'none'}.`);
     this.settings.update({ importedModels: imported.filter((entry) => entry !== dir) });
     return dir;
+  }
+
+  /**
+   * The known model with this id or folder. A path the registry does not list is answered without loading every
+   * known folder: a one-shot `pareto generate --model DIR` then reads only DIR.
+   */
+  private knownEntry(idOrPath: string): Entry | undefined {
+    const dir = path.resolve(idOrPath);
+    if (looksLikePath(idOrPath) && !this.candidates().some((candidate) => candidate.dir === dir)) return undefined;
+    return this.entries().find((entry) => entry.info.id === idOrPath || entry.info.path === dir);
   }
 
   private candidates(): Candidate[] {

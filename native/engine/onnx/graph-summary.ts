@@ -22,16 +22,17 @@ export interface InitializerHeader {
 }
 
 export interface GraphSummary {
-  inputs: ValueInfoProto[];
-  outputs: ValueInfoProto[];
-  nodes: NodeProto[];
-  initializers: InitializerHeader[];
+  readonly inputs: readonly ValueInfoProto[];
+  readonly outputs: readonly ValueInfoProto[];
+  readonly nodes: readonly NodeProto[];
+  readonly initializers: readonly InitializerHeader[];
 }
 
 /** The file is not an ONNX model: protobuf that does not parse, or a graph with nothing in it. */
 export class NotAnOnnxGraph extends Error {}
 
 const CHUNK = 64 * 1024;
+const JUMP_CHUNK = 4 * 1024;
 
 /** Random access to a file's bytes through a small window, so skipping a 100 MB tensor reads nothing. */
 class FileBytes {
@@ -49,20 +50,26 @@ class FileBytes {
   }
 
   byte(position: number): number {
-    if (position < this.windowStart || position >= this.windowStart + this.window.length) this.fill(position, CHUNK);
+    if (position < this.windowStart || position >= this.windowStart + this.window.length) {
+      // Reading on from the window's end is a walk through nodes; anywhere else, a jump past a tensor's payload
+      // to the next header, which needs a few bytes, not a whole window.
+      this.fill(position, position === this.windowStart + this.window.length ? CHUNK : JUMP_CHUNK);
+    }
     if (position >= this.size) throw new NotAnOnnxGraph('it ends in the middle of a field');
     return this.window[position - this.windowStart]!;
   }
 
   slice(start: number, length: number): Uint8Array {
     if (start + length > this.size) throw new NotAnOnnxGraph('a field runs past the end of the file');
-    const bytes = Buffer.alloc(length);
+    // A field inside the window (most nodes and value infos) costs no read; the window is never written to.
+    if (start >= this.windowStart && start + length <= this.windowStart + this.window.length) return this.window.subarray(start - this.windowStart, start - this.windowStart + length);
+    const bytes = Buffer.allocUnsafe(length);
     fs.readSync(this.handle, bytes, 0, length, start);
     return bytes;
   }
 
   private fill(position: number, length: number): void {
-    this.window = Buffer.alloc(Math.min(length, Math.max(0, this.size - position)));
+    this.window = Buffer.allocUnsafe(Math.min(length, Math.max(0, this.size - position)));
     this.windowStart = position;
     fs.readSync(this.handle, this.window, 0, this.window.length, position);
   }
@@ -116,9 +123,12 @@ function* fields(bytes: FileBytes, start: number, end: number): Generator<Field>
   if (position !== end) throw new NotAnOnnxGraph('a message runs past its end');
 }
 
+function decodeMessage<T>(bytes: Uint8Array, type: protobuf.Type): T {
+  return type.toObject(type.decode(bytes), { longs: Number, arrays: true, defaults: false }) as T;
+}
+
 function decodeField<T>(bytes: FileBytes, field: Field, type: protobuf.Type): T {
-  const message = type.decode(bytes.slice(field.start, field.value));
-  return type.toObject(message, { longs: Number, arrays: true, defaults: false }) as T;
+  return decodeMessage<T>(bytes.slice(field.start, field.value), type);
 }
 
 function packedOrSingleInts(bytes: FileBytes, field: Field, into: number[]): void {
@@ -156,28 +166,66 @@ function initializerHeader(bytes: FileBytes, field: Field): InitializerHeader {
 const MODEL_GRAPH = 7;
 const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
 
+/** A graph's declarations; its nodes are decoded when first asked for (reading data files or sizes needs none of them). */
+class LazyGraphSummary implements GraphSummary {
+  readonly inputs: ValueInfoProto[] = [];
+  readonly outputs: ValueInfoProto[] = [];
+  readonly initializers: InitializerHeader[] = [];
+  readonly nodeBytes: Uint8Array[] = [];
+  private decoded: NodeProto[] | null = null;
+
+  /** Throws `NotAnOnnxGraph` when a node does not decode. */
+  get nodes(): readonly NodeProto[] {
+    try {
+      this.decoded ??= this.nodeBytes.map((bytes) => decodeMessage<NodeProto>(bytes, NodeType));
+    } catch (error) {
+      throw new NotAnOnnxGraph(String((error as Error).message));
+    }
+    return this.decoded;
+  }
+}
+
 function graphSummary(bytes: FileBytes, graph: Field): GraphSummary {
-  const summary: GraphSummary = { inputs: [], outputs: [], nodes: [], initializers: [] };
+  const summary = new LazyGraphSummary();
   for (const field of fields(bytes, graph.start, graph.start + graph.value)) {
     if (field.wire !== 2) continue;
-    if (field.number === GRAPH.node) summary.nodes.push(decodeField<NodeProto>(bytes, field, NodeType));
+    if (field.number === GRAPH.node) summary.nodeBytes.push(bytes.slice(field.start, field.value));
     else if (field.number === GRAPH.initializer) summary.initializers.push(initializerHeader(bytes, field));
     else if (field.number === GRAPH.input) summary.inputs.push(decodeField<ValueInfoProto>(bytes, field, ValueInfoType));
     else if (field.number === GRAPH.output) summary.outputs.push(decodeField<ValueInfoProto>(bytes, field, ValueInfoType));
   }
+  if (summary.nodeBytes.length === 0 || summary.inputs.length === 0 || summary.outputs.length === 0) throw new NotAnOnnxGraph('its graph has no nodes, inputs or outputs');
   return summary;
 }
 
-/** What an ONNX file declares; throws `NotAnOnnxGraph` when it is not one. */
+/** The last few summaries read, by file version: one load asks about its graph from several places. */
+const recentSummaries = new Map<string, GraphSummary>();
+const RECENT_SUMMARIES = 8;
+
+/**
+ * What an ONNX file declares, read once per version of the file (path, inode, size, change times) while it
+ * stays among the last few asked for; throws `NotAnOnnxGraph` when it is not one. Callers share the result.
+ */
 export function readGraphSummary(file: string): GraphSummary {
+  const stat = fs.statSync(file);
+  const key = `${path.resolve(file)}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+  let summary = recentSummaries.get(key);
+  if (!summary) {
+    summary = readSummary(file);
+    if (recentSummaries.size >= RECENT_SUMMARIES) recentSummaries.delete(recentSummaries.keys().next().value!);
+  }
+  recentSummaries.delete(key);
+  recentSummaries.set(key, summary);
+  return summary;
+}
+
+function readSummary(file: string): GraphSummary {
   const bytes = FileBytes.open(file);
   try {
     let graph: Field | null = null;
     for (const field of fields(bytes, 0, bytes.size)) if (field.number === MODEL_GRAPH && field.wire === 2) graph = field;
     if (!graph) throw new NotAnOnnxGraph('it holds no graph');
-    const summary = graphSummary(bytes, graph);
-    if (summary.nodes.length === 0 || summary.inputs.length === 0 || summary.outputs.length === 0) throw new NotAnOnnxGraph('its graph has no nodes, inputs or outputs');
-    return summary;
+    return graphSummary(bytes, graph);
   } catch (error) {
     if (error instanceof NotAnOnnxGraph) throw error;
     throw new NotAnOnnxGraph(String((error as Error).message));
