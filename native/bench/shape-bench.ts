@@ -9,7 +9,7 @@ import type { DecoderGraph } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
-import { measureColdStart } from './cold-start';
+import { measureColdStart, type ColdStart } from './cold-start';
 import { defaultThreadCount } from '../engine/onnx/runtime';
 import { measureInt4Kernel, type Int4KernelThroughput } from './int4-kernel';
 import { cacheEvictor, measureCopyBandwidth, measureReadBandwidth } from './memory-bandwidth';
@@ -74,7 +74,7 @@ export interface ShapeBenchReport {
   precisions: Partial<Record<PrecisionName, PrecisionResult>>;
   ratios: { vsTransformersJs: Partial<Record<PrecisionName, number>>; fusedVsExport: Partial<Record<PrecisionName, number>>; int4VsFp32?: number; int4AccuracyLevel4VsDefault?: number };
   /** Time to the first token of the int4 variant from a cold process: first load (rewrite, probe, store) against second (the stored rewrite). */
-  coldStart?: ReturnType<typeof measureColdStart>;
+  coldStart?: ColdStart;
   skipped: Record<string, string>;
 }
 
@@ -184,7 +184,7 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     report.ratios.int4VsFp32 = ms('fp32') / ms('int4');
     report.ratios.int4AccuracyLevel4VsDefault = ms('int4-accuracy0') / ms('int4');
     try {
-      report.coldStart = measureColdStart(folder.dir, 'q4');
+      report.coldStart = await measureColdStart(folder.dir, 'q4');
     } catch (error) {
       report.skipped.coldStart = String((error as Error).message);
     }

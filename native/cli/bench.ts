@@ -108,7 +108,7 @@ async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: 
       rows.join('') +
       (report.ratios.int4VsFp32 === undefined ? '' : `  int4VsFp32 ${report.ratios.int4VsFp32.toFixed(2)}×, int4 accuracy level 4 vs default ${report.ratios.int4AccuracyLevel4VsDefault!.toFixed(2)}×\n`) +
       (report.coldStart
-        ? `  cold start, int4: first load ${(report.coldStart.firstLoadMs / 1000).toFixed(2)} s to the first token, second ${(report.coldStart.secondLoadMs / 1000).toFixed(2)} s (${report.coldStart.ratio.toFixed(2)}×)\n`
+        ? `  cold start, int4: first load ${(report.coldStart.firstLoadMs / 1000).toFixed(2)} s to the first token, second ${(report.coldStart.secondLoadMs / 1000).toFixed(2)} s (${report.coldStart.ratio.toFixed(2)}×); the first process ended ${(report.coldStart.firstLoadExitMs / 1000).toFixed(2)} s after it started, once its rewrite was stored\n`
         : '') +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );

@@ -6,7 +6,7 @@ import { readParametersReading } from '../engine/image/generation-parameters';
 import { ImageGenerator } from '../engine/image/image-generator';
 import type { ImageModelFolder } from '../engine/image/model-folder';
 import { keepProviderProbesIn, listProviders } from '../engine/onnx/provider-probe';
-import { keepFusedRewritesIn } from '../engine/text/fused/rewrite-cache';
+import { keepFusedRewritesIn, rewritesStored } from '../engine/text/fused/rewrite-cache';
 import { studioVersion } from './paths';
 import { TextGenerator } from '../engine/text/text-generator';
 import type { TextModelFolder } from '../engine/text/model-folder';
@@ -203,6 +203,7 @@ export class StudioHost {
     this.generators.clear();
     this.imageGenerators.clear();
     await this.sessions.closeAll();
+    await rewritesStored();
   }
 
   private emit(event: StudioEvent): void {

@@ -1,10 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** `<file>.<pid>.<timestamp>.tmp`: the host removes those of processes that are gone (orphan-temp-files.ts). */
+function temporaryPath(file: string): string {
+  return `${file}.${process.pid}.${Date.now()}.tmp`;
+}
+
 /** Writes a file so that a crash mid-write leaves either the old content or the new, never a torn file. */
 export function writeFileAtomic(file: string, content: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const temporary = temporaryPath(file);
   try {
     const handle = fs.openSync(temporary, 'w');
     try {
@@ -17,6 +22,25 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   } catch (error) {
     // A failed write (disk full, a directory in the way of the rename) must not leave its temp file behind.
     fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** `writeFileAtomic` off the main thread, for files large enough that writing them would stall the caller. */
+export async function writeFileAtomicAsync(file: string, content: Uint8Array): Promise<void> {
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const temporary = temporaryPath(file);
+  try {
+    const handle = await fs.promises.open(temporary, 'w');
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(temporary, file);
+  } catch (error) {
+    await fs.promises.rm(temporary, { force: true });
     throw error;
   }
 }

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { writeFileAtomic } from '../../shared/atomic-file';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderInfo } from '../../contract';
 import { DataType, encodeModel, node, tensorValueInfo } from './onnx-model';
 import { providerLabel, providerSessionOptions, unavailableReason } from './providers';
@@ -93,10 +93,7 @@ export class ProviderProbes {
     if (!this.file) return;
     const reasons: ProbeFile['reasons'] = {};
     for (const [ep, reason] of this.reasons) reasons[ep] = await reason;
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.writeFileSync(temporary, JSON.stringify({ key: probeKey(), reasons } satisfies ProbeFile));
-    fs.renameSync(temporary, this.file);
+    writeFileAtomic(this.file, JSON.stringify({ key: probeKey(), reasons } satisfies ProbeFile));
   }
 }
 

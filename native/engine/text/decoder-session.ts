@@ -7,7 +7,7 @@ import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { appendingExport, fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
-import { cachedRewrite, storeRewrite } from './fused/rewrite-cache';
+import { cachedRewrite, forgetRewrite, storeRewrite } from './fused/rewrite-cache';
 import { emptyKvCache, exactKvCache, exactLength, extended, withRoomFor, writePositions, type KvCache } from './kv-cache';
 import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
@@ -242,15 +242,8 @@ export class DecoderSession implements DecoderStep {
   /** A decoder's workers spin between kernels unless `tuning.spinWorkers` is false (it takes turns with another session). */
   static async open(folder: TextModelFolder, point: OperatingPointFile, ep: ExecutionProvider, sessionTuning: SessionTuning = {}): Promise<DecoderSession> {
     const tuning = { spinWorkers: true, ...sessionTuning };
-    const cached = tuning.fuseGraph !== false && ep === 'cpu' ? cachedRewrite(point.path, folder.config) : null;
-    if (cached) {
-      const displayName = `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`;
-      // A rewrite that reads the export's external data opens from its bytes, with the export's folder to find that data in.
-      const opened = cached.selfContained
-        ? await openSession(cached.model, { ep: 'cpu', displayName, ...tuning })
-        : await openSession(point.path, { ep: 'cpu', displayName, bytes: fs.readFileSync(cached.model), ...tuning });
-      return new DecoderSession(opened.session, detectLayout(opened.session, folder, `the ${cached.graph.kind} graph`), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
-    }
+    const stored = tuning.fuseGraph !== false && ep === 'cpu' ? await DecoderSession.openStoredRewrite(folder, point, tuning) : null;
+    if (stored) return stored;
     const displayName = `onnx/${path.basename(point.path)}`;
     const opened = await openSession(point.path, { ep, displayName, ...tuning });
     let exported: DecoderSession;
@@ -266,6 +259,26 @@ export class DecoderSession implements DecoderStep {
     if (tuning.fuseGraph === false) return exported.runningExport('fusion is turned off');
     if (opened.ep !== 'cpu') return exported.runningExport(`the fused kernels are used on the CPU provider only`);
     return exported.fused(folder, tuning);
+  }
+
+  /** The stored rewrite of this export, or null when there is none or it does not open (it is then dropped, and rewritten). */
+  private static async openStoredRewrite(folder: TextModelFolder, point: OperatingPointFile, tuning: SessionTuning): Promise<DecoderSession | null> {
+    const cached = cachedRewrite(point.path, folder.config);
+    if (!cached) return null;
+    const displayName = `the stored ${cached.graph.kind} rewrite of onnx/${path.basename(point.path)}`;
+    let opened: Awaited<ReturnType<typeof openSession>> | null = null;
+    try {
+      // A rewrite that reads the export's external data opens from its bytes, with the export's folder to find that data in.
+      opened = cached.selfContained
+        ? await openSession(cached.model, { ep: 'cpu', displayName, ...tuning })
+        : await openSession(point.path, { ep: 'cpu', displayName, bytes: fs.readFileSync(cached.model), ...tuning });
+      return new DecoderSession(opened.session, detectLayout(opened.session, folder, `the ${cached.graph.kind} graph`), point, 'cpu', null, cached.graph, folder.config.trainedAttention);
+    } catch (error) {
+      await opened?.session.release();
+      console.warn(`[engine/text] ${String((error as Error).message).split('\n')[0]!.replace(/\.$/, '')}; rewriting it.`);
+      forgetRewrite(point.path, folder.config);
+      return null;
+    }
   }
 
   private runningExport(reason: string): DecoderSession {

@@ -5,7 +5,7 @@ import { copyModel, referenceGreedy, temporaryDir, tinyStoriesOnnx } from '../..
 import { genaiFixture, genaiFixtureWithDataIn } from '../../../testing/genai-fixture';
 import { DecoderSession } from '../decoder-session';
 import { findOperatingPoint, loadTextModelFolder } from '../model-folder';
-import { cachedRewrite, keepFusedRewritesIn } from './rewrite-cache';
+import { cachedRewrite, keepFusedRewritesIn, rewritesStored } from './rewrite-cache';
 
 async function greedyIds(decoder: DecoderSession): Promise<number[]> {
   const { input_ids: prompt, output_ids: expected } = referenceGreedy();
@@ -30,6 +30,7 @@ describe('the fused rewrite kept on disk', () => {
     const first = await DecoderSession.open(folder, point, 'cpu');
     expect(first.graph.kind).toBe('fused');
     await first.release();
+    await rewritesStored();
     const stored = cachedRewrite(point.path, folder.config);
     // The fixture keeps its weights inside its graph file, so its rewrite does too and opens from its own path.
     expect(stored).toEqual({ model: expect.stringMatching(/\.onnx$/), graph: first.graph, selfContained: true });
@@ -47,6 +48,7 @@ describe('the fused rewrite kept on disk', () => {
     const first = await DecoderSession.open(folder, point, 'cpu');
     expect(first.graph.kind).toBe('appending');
     await first.release();
+    await rewritesStored();
     const stored = cachedRewrite(point.path, folder.config)!;
     expect(stored.selfContained).toBe(false);
     expect(fs.statSync(stored.model).size).toBeLessThan(100_000);
@@ -62,6 +64,7 @@ describe('the fused rewrite kept on disk', () => {
     const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
     const point = findOperatingPoint(folder);
     await (await DecoderSession.open(folder, point, 'cpu')).release();
+    await rewritesStored();
     expect(cachedRewrite(point.path, folder.config)).not.toBeNull();
     expect(cachedRewrite(point.path, { ...folder.config, ropeTheta: 500_000 })).toBeNull();
     keepFusedRewritesIn(cacheDir, 'another-version');
@@ -78,9 +81,29 @@ describe('the fused rewrite kept on disk', () => {
     const folder = loadTextModelFolder(dir);
     const point = findOperatingPoint(folder);
     await (await DecoderSession.open(folder, point, 'cpu')).release();
+    await rewritesStored();
     expect(cachedRewrite(point.path, folder.config)).not.toBeNull();
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(path.join(dir, 'weights.bin'), later, later);
     expect(cachedRewrite(point.path, folder.config)).toBeNull();
+  });
+
+  it('is written in the background, leaving no temporary file, and rewritten when the stored file no longer opens', async () => {
+    const cacheDir = temporaryDir();
+    keepFusedRewritesIn(cacheDir, 'test-version');
+    const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
+    const point = findOperatingPoint(folder);
+    await (await DecoderSession.open(folder, point, 'cpu')).release();
+    await rewritesStored();
+    expect(fs.readdirSync(cacheDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    const stored = cachedRewrite(point.path, folder.config)!;
+    fs.truncateSync(stored.model, 1000);
+
+    const reopened = await DecoderSession.open(folder, point, 'cpu');
+    expect(reopened.graph.kind).toBe('fused');
+    expect(await greedyIds(reopened)).toEqual(referenceGreedy().output_ids.slice(referenceGreedy().input_ids.length));
+    await reopened.release();
+    await rewritesStored();
+    expect(fs.statSync(cachedRewrite(point.path, folder.config)!.model).size).toBeGreaterThan(1000);
   });
 });

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic, writeFileAtomicAsync } from '../../../shared/atomic-file';
 import { externalDataFiles } from '../../onnx/graph-summary';
 import { onnxRuntimeVersion } from '../../onnx/runtime';
 import type { DecoderConfig } from '../model-folder';
@@ -72,10 +73,11 @@ export function cachedRewrite(file: string, config: DecoderConfig): { model: str
   }
 }
 
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
+/** Removes the stored rewrite of `file`: one that no longer opens (a disk error, a file cut short by a crash). */
+export function forgetRewrite(file: string, config: DecoderConfig): void {
+  if (!settings) return;
+  const entry = entryPaths(settings, file, config);
+  for (const stored of [entry.meta, entry.model]) fs.rmSync(stored, { force: true });
 }
 
 /** Drops the least recently written entries until the cache fits its bound. */
@@ -94,16 +96,37 @@ function trim(cache: CacheSettings): void {
   }
 }
 
-/** Keeps a rewrite that passed its probe; a cache that cannot be written only costs the next load its rewrite. */
+const beingStored = new Set<Promise<void>>();
+
+/**
+ * Keeps a rewrite that passed its probe, written in the background: the load that made it goes on to its first
+ * token meanwhile (writing a few hundred MB takes seconds on a laptop's disk). A cache that cannot be written only
+ * costs the next load its rewrite.
+ */
 export function storeRewrite(file: string, config: DecoderConfig, bytes: Uint8Array, graph: DecoderGraph): void {
   if (!settings) return;
+  const cache = settings;
+  let entry: { model: string; meta: string };
+  let meta: string;
   try {
-    fs.mkdirSync(settings.dir, { recursive: true });
-    const entry = entryPaths(settings, file, config);
-    writeAtomically(entry.model, bytes);
-    writeAtomically(entry.meta, JSON.stringify({ graph, data: dataFiles(file) } satisfies EntryMeta));
-    trim(settings);
+    entry = entryPaths(cache, file, config);
+    meta = JSON.stringify({ graph, data: dataFiles(file) } satisfies EntryMeta);
   } catch {
-    // A full disk or a read-only data folder: the rewrite is still used in memory.
+    return; // the source or one of its data files went away since it was read
   }
+  const storing = writeFileAtomicAsync(entry.model, bytes)
+    .then(() => {
+      writeFileAtomic(entry.meta, meta);
+      trim(cache);
+    })
+    .catch(() => {
+      // A full disk or a read-only data folder: the rewrite is still used in memory.
+    })
+    .finally(() => beingStored.delete(storing));
+  beingStored.add(storing);
+}
+
+/** Resolves once every rewrite being written is on disk (or has failed to be): the host waits for this before it exits. */
+export async function rewritesStored(): Promise<void> {
+  await Promise.all(beingStored);
 }
