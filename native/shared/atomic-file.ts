@@ -1,9 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** `<file>.<pid>.<timestamp>.tmp`: the host removes those of processes that are gone (orphan-temp-files.ts). */
+let writes = 0;
+
+/**
+ * `<file>.<pid>.<timestamp><count>.tmp`, unique to each write of this process (two may start in one millisecond);
+ * the host removes those of processes that are gone (orphan-temp-files.ts).
+ */
 function temporaryPath(file: string): string {
-  return `${file}.${process.pid}.${Date.now()}.tmp`;
+  return `${file}.${process.pid}.${Date.now()}${String(writes++ % 1000).padStart(3, '0')}.tmp`;
 }
 
 /** Writes a file so that a crash mid-write leaves either the old content or the new, never a torn file. */
