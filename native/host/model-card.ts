@@ -23,12 +23,12 @@ function readmeFrontMatter(dir: string): { licence: string | null; baseModel: st
   return { licence: value('license'), baseModel: value('base_model') ?? listed('base_model') };
 }
 
-function card(dir: string, layout: ModelCard['layout'], manifest: ParetoManifest | null, points: CardPointSource[]): ModelCard {
+function card(dir: string, layout: ModelCard['layout'], manifest: ParetoManifest | null, points: CardPointSource[], declaredParameters: number | null = null): ModelCard {
   const readme = manifest ? null : readmeFrontMatter(dir);
   const provenance = manifest?.provenance;
   return {
     layout,
-    parameters: manifest?.parameters ?? null,
+    parameters: manifest?.parameters ?? declaredParameters,
     origin: provenance ? (provenance.teacher ? `distilled from ${provenance.teacher}` : 'trained by the studio') : readme?.baseModel ? `from ${readme.baseModel}` : null,
     data: provenance?.data ?? [],
     licence: provenance?.licence ?? readme?.licence ?? null,
@@ -45,7 +45,7 @@ function card(dir: string, layout: ModelCard['layout'], manifest: ParetoManifest
 }
 
 export function textModelCard(folder: TextModelFolder): ModelCard {
-  return card(folder.dir, folder.layout, folder.manifest, folder.points.map((point) => ({ ...point, steps: null })));
+  return card(folder.dir, folder.layout, folder.manifest, folder.points.map((point) => ({ ...point, steps: null })), folder.parameters);
 }
 
 export function imageModelCard(folder: ImageModelFolder): ModelCard {

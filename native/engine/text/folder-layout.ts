@@ -56,4 +56,6 @@ export interface FolderLayoutParts {
   points: OperatingPointFile[];
   kvNames: KvNameTemplates;
   sizeBytes: number;
+  /** How many parameters the model's config declares, where the layout says enough to count them. */
+  parameters: number | null;
 }

@@ -101,5 +101,6 @@ export function readGenaiLayout(dir: string): FolderLayoutParts {
       presentValue: decoder.outputs.present_value_names ?? OPTIMUM_KV_NAMES.presentValue,
     },
     sizeBytes: modelFileBytes(file),
+    parameters: null, // genai_config.json does not give the MLP's width
   };
 }

@@ -21,6 +21,7 @@ const DecoderConfigJson = z.looseObject({
   num_attention_heads: dim(1024),
   num_key_value_heads: dim(1024).optional(),
   hidden_size: dim(131_072),
+  intermediate_size: dim(1_048_576).optional(),
   head_dim: dim(4096).optional(),
   vocab_size: dim(10_000_000),
   max_position_embeddings: dim(10_000_000).optional(),
@@ -31,6 +32,9 @@ const DecoderConfigJson = z.looseObject({
   rope_scaling: z.looseObject({ rope_type: z.string().optional(), type: z.string().optional() }).nullish(),
   partial_rotary_factor: z.number().positive().max(1).optional(),
   sliding_window: z.number().int().positive().nullish(),
+  tie_word_embeddings: z.boolean().optional(),
+  attention_bias: z.boolean().optional(),
+  mlp_bias: z.boolean().optional(),
   /** The studio's recipe trains local + global attention: the last `window` positions plus the first `sinks`. */
   pareto_attention: z.looseObject({ window: z.number().int().positive(), sinks: z.number().int().nonnegative() }).optional(),
   bos_token_id: tokenIdsJson,
@@ -131,6 +135,25 @@ function decoderConfig(json: z.infer<typeof DecoderConfigJson>, eosTokenIds: num
   };
 }
 
+/** Decoders of Llama's layer (a gated MLP of three products, RMS norms); the default of their configs' `tie_word_embeddings`. */
+const GATED_DECODERS: Record<string, boolean> = { llama: false, mistral: false, qwen2: false, phi3: false, gemma: true };
+
+/**
+ * The parameter count config.json implies, as transformers counts it (tied embeddings once), for decoders of Llama's
+ * layer; null for other architectures, whose layers this does not know.
+ */
+function declaredParameters(json: z.infer<typeof DecoderConfigJson>): number | null {
+  const tiedByDefault = GATED_DECODERS[json.model_type ?? ''];
+  if (tiedByDefault === undefined || json.intermediate_size === undefined) return null;
+  const [hidden, inner] = [json.hidden_size, json.intermediate_size];
+  const headDim = json.head_dim ?? hidden / json.num_attention_heads;
+  const [q, kv] = [json.num_attention_heads * headDim, (json.num_key_value_heads ?? json.num_attention_heads) * headDim];
+  const attentionBias = (json.attention_bias ?? json.model_type === 'qwen2') ? q + 2 * kv : 0;
+  const layer = hidden * (q + 2 * kv) + attentionBias + q * hidden + 3 * hidden * inner + (json.mlp_bias ? 2 * inner + hidden : 0) + 2 * hidden;
+  const embeddings = json.vocab_size * hidden * ((json.tie_word_embeddings ?? tiedByDefault) ? 1 : 2);
+  return embeddings + json.num_hidden_layers * layer + hidden;
+}
+
 /** The transformers.js decoder layout: config.json, generation_config.json and onnx/ with its precision variants. */
 function readTransformersJsLayout(dir: string, folder: string, manifest: ParetoManifest | null): FolderLayoutParts {
   const onnxDir = path.join(dir, 'onnx');
@@ -148,6 +171,7 @@ function readTransformersJsLayout(dir: string, folder: string, manifest: ParetoM
     points,
     kvNames: OPTIMUM_KV_NAMES,
     sizeBytes: folderSize(onnxDir),
+    parameters: declaredParameters(configJson),
   };
 }
 
