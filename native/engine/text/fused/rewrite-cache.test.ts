@@ -19,6 +19,17 @@ async function greedyIds(decoder: DecoderSession): Promise<number[]> {
   return ids;
 }
 
+/** A copy of the fixture, loaded once with rewrites kept in a fresh folder, its rewrite written. */
+async function fixtureLoadedOnce() {
+  const cacheDir = temporaryDir();
+  keepFusedRewritesIn(cacheDir, 'test-version');
+  const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
+  const point = findOperatingPoint(folder);
+  await (await DecoderSession.open(folder, point, 'cpu')).release();
+  await rewritesStored();
+  return { cacheDir, folder, point };
+}
+
 describe('the fused rewrite kept on disk', () => {
   it('is stored once verified, opened directly on the next load, and decodes the reference tokens', async () => {
     const cacheDir = temporaryDir();
@@ -59,12 +70,7 @@ describe('the fused rewrite kept on disk', () => {
   });
 
   it('is not used once the source file, the config or the studio version changes', async () => {
-    const cacheDir = temporaryDir();
-    keepFusedRewritesIn(cacheDir, 'test-version');
-    const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
-    const point = findOperatingPoint(folder);
-    await (await DecoderSession.open(folder, point, 'cpu')).release();
-    await rewritesStored();
+    const { cacheDir, folder, point } = await fixtureLoadedOnce();
     expect(cachedRewrite(point.path, folder.config)).not.toBeNull();
     expect(cachedRewrite(point.path, { ...folder.config, ropeTheta: 500_000 })).toBeNull();
     keepFusedRewritesIn(cacheDir, 'another-version');
@@ -89,12 +95,7 @@ describe('the fused rewrite kept on disk', () => {
   });
 
   it('is written in the background, leaving no temporary file, and rewritten when the stored file no longer opens', async () => {
-    const cacheDir = temporaryDir();
-    keepFusedRewritesIn(cacheDir, 'test-version');
-    const folder = loadTextModelFolder(copyModel(tinyStoriesOnnx()));
-    const point = findOperatingPoint(folder);
-    await (await DecoderSession.open(folder, point, 'cpu')).release();
-    await rewritesStored();
+    const { cacheDir, folder, point } = await fixtureLoadedOnce();
     expect(fs.readdirSync(cacheDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     const stored = cachedRewrite(point.path, folder.config)!;
     fs.truncateSync(stored.model, 1000);
