@@ -20,7 +20,7 @@ describe('loadTextModelFolder', () => {
     const configFile = path.join(dir, 'config.json');
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     // Qwen2.5-0.5B's config (its q/k/v biases are implied by the type): 494,032,768 on its model card
-    const qwen = { ...config, model_type: 'qwen2', vocab_size: 151_936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2 };
+    const qwen: Record<string, unknown> = { ...config, model_type: 'qwen2', vocab_size: 151_936, hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2 };
     delete qwen.attention_bias;
     fs.writeFileSync(configFile, JSON.stringify(qwen));
     expect(loadTextModelFolder(dir).parameters).toBe(494_032_768);
