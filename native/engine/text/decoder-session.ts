@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, type ExecutionProvider } from '../../contract';
 import { halfArrayToFloat } from '../onnx/float16';
-import { readGraphSummary } from '../onnx/graph-summary';
 import { openSession, type SessionTuning } from '../onnx/open-session';
 import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
-import { appendingExport, fuseDecoderGraph, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
+import { appendingExport, fuseDecoderGraph, rewriteBlocker, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
+import { probeDisagreement, recordProbe } from './fused/rewrite-probe';
 import { cachedRewrite, forgetRewrite, storeRewrite } from './fused/rewrite-cache';
 import { emptyKvCache, exactKvCache, exactLength, extended, withRoomFor, writePositions, type KvCache } from './kv-cache';
 import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
-import { argmax } from './argmax';
 
 /** Anything that runs decoder steps over a KV cache: one session, or a composition of them. */
 export interface DecoderStep {
@@ -142,57 +141,6 @@ function lastRow(logits: Tensor): Float32Array {
   throw new ApiError('invalid_model', `logits are ${logits.type}; the engine reads float32 or float16 logits.`);
 }
 
-/**
- * How far fused logits may stray from the export's, relative to the logits' scale. float32 graphs agree
- * to ~1e-6; int8 ones (activations quantised per block) to about one quantisation step, ~1e-2. A graph
- * that computes another model misses by far more than that.
- */
-const PROBE_TOLERANCE = 2e-2;
-
-/**
- * Graphs whose products quantise their activations (int8, and int4 at accuracy level 4) round a few inputs the
- * other way wherever the fused kernels' float results differ in the last bit, and on a deep model those steps
- * add up past PROBE_TOLERANCE in single logits (4–6 % on 30 random-weight layers); the two distributions still
- * point the same way. Float graphs get no such allowance, so a wrong rotary table cannot hide in it.
- */
-const QUANTISED_PROBE_MIN_COSINE = 0.995;
-
-/** Whether a graph's weight products quantise their activations: int8 weights (DequantizeLinear, which onnxruntime fuses into MatMulNBits) or MatMulNBits. */
-function quantisesActivations(file: string): boolean {
-  return readGraphSummary(file).nodes.some((n) => n.op_type === 'DequantizeLinear' || n.op_type === 'MatMulNBits');
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let [dot, normA, normB] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    normA += a[i]! * a[i]!;
-    normB += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(normA * normB);
-}
-
-/** Runs a short prompt and two cached steps through both decoders; says how they differ, or null. */
-async function probeDisagreement(reference: DecoderStep, candidate: DecoderStep, vocabSize: number, firstId: number, quantised: boolean): Promise<string | null> {
-  let ids = [firstId, ...Array.from({ length: 7 }, (_, i) => (i * 7919 + 13) % vocabSize)];
-  let [expected, actual] = [reference.emptyCache(), candidate.emptyCache()];
-  for (let step = 0; step < 3; step++) {
-    const [a, b] = [await reference.forward(ids, expected), await candidate.forward(ids, actual)];
-    let scale = 1;
-    let worst = 0;
-    for (let i = 0; i < a.logits.length; i++) {
-      scale = Math.max(scale, Math.abs(a.logits[i]!));
-      worst = Math.max(worst, Math.abs(a.logits[i]! - b.logits[i]!));
-    }
-    const close = worst <= PROBE_TOLERANCE * scale || (quantised && cosine(a.logits, b.logits) >= QUANTISED_PROBE_MIN_COSINE);
-    if (!close || argmax(a.logits) !== argmax(b.logits)) {
-      return `the fused graph's logits differ from the export's by ${worst.toPrecision(3)} at probe step ${step}`;
-    }
-    [expected, actual, ids] = [a.cache, b.cache, [argmax(a.logits)]];
-  }
-  return null;
-}
-
 /** The inputs of a one-token step of a fused graph (all fixed-shape), filled in place for each step. */
 class OneTokenFeeds {
   private readonly id = new BigInt64Array(1);
@@ -297,28 +245,39 @@ export class DecoderSession implements DecoderStep {
 
   /**
    * The fused (or appending) rewrite of this export, when the model is one it reproduces and a probe run gives
-   * the export's logits; otherwise this export, saying why. The export's session is released on success.
+   * the export's logits; otherwise this export, saying why. The export's logits for the probe are recorded first
+   * and its session let go before the rewrite is built and opened, so the two never hold the weights at once
+   * (the 0.5B shape's first load peaked at 3.5 GB with both); a rewrite that fails opens the export again.
    */
   private async fused(folder: TextModelFolder, tuning: SessionTuning): Promise<DecoderSession> {
+    const blocker = rewriteBlocker(this.point.path, folder.config);
+    if (blocker) return this.runningExport(blocker);
+    const trace = await recordProbe(this, this.point.path, folder.config.vocabSize, folder.config.bosTokenId ?? 0);
+    await this.release();
     const rewrite = this.rewrite(folder);
-    if ('reason' in rewrite) return this.runningExport(rewrite.reason);
+    if ('reason' in rewrite) return this.reopened(rewrite.reason, tuning);
     let fused: DecoderSession | null = null;
     try {
       const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `${rewrite.graph.kind} onnx/${path.basename(this.point.path)}`, bytes: rewrite.bytes, ...tuning });
       const layout = detectLayout(opened.session, folder, `the ${rewrite.graph.kind} graph`);
       fused = new DecoderSession(opened.session, layout, this.point, this.ep, this.fallbackReason, rewrite.graph, folder.config.trainedAttention);
-      const disagreement = await probeDisagreement(this, fused, folder.config.vocabSize, folder.config.bosTokenId ?? 0, quantisesActivations(this.point.path));
+      const disagreement = await probeDisagreement(trace, fused);
       if (disagreement === null) {
-        await this.release();
         storeRewrite(this.point.path, folder.config, rewrite.bytes, rewrite.graph);
         return fused;
       }
       await fused.release();
-      return this.runningExport(disagreement);
+      return this.reopened(disagreement, tuning);
     } catch (error) {
       await fused?.release();
-      return this.runningExport(`the fused graph did not run (${String((error as Error).message).split('\n')[0]})`);
+      return this.reopened(`the fused graph did not run (${String((error as Error).message).split('\n')[0]})`, tuning);
     }
+  }
+
+  /** This export opened again, after its session was let go for a rewrite that could not be used. */
+  private async reopened(reason: string, tuning: SessionTuning): Promise<DecoderSession> {
+    const opened = await openSession(this.point.path, { ep: 'cpu', displayName: `onnx/${path.basename(this.point.path)}`, ...tuning });
+    return new DecoderSession(opened.session, this.layout, this.point, this.ep, this.fallbackReason, { kind: 'export', reason });
   }
 
   get precision(): string {

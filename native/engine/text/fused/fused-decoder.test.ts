@@ -186,6 +186,15 @@ describe('fused rewrite of a Llama-style export', () => {
     const decoder = await open(wrongTheta);
     expect(decoder.graph.kind).toBe('export');
     expect(decoder.graph.kind === 'export' && decoder.graph.reason).toMatch(/fused graph's logits differ from the export's by .* at probe step/);
+    // The export's session was let go while the rewrite was tried: the one opened again decodes the reference.
+    const { input_ids: prompt, output_ids: expected } = referenceGreedy();
+    let step = await decoder.forward(prompt, decoder.emptyCache());
+    const ids = [...prompt];
+    while (ids.length < expected.length) {
+      ids.push(argmax(step.logits));
+      step = await decoder.forward([ids.at(-1)!], step.cache);
+    }
+    expect(ids).toEqual(expected);
   });
 
   it('rotary tables follow transformers: position × θ^(−2i/d), cos and sin of the same halves', () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MAX_NEW_TOKENS } from '../../../contract';
 import { DataType, elemType, encodeModel, readModel, type ModelProto } from '../../onnx/onnx-model';
+import { readGraphSummary } from '../../onnx/graph-summary';
 import { modelFileBytes } from '../../onnx/open-session';
 import type { DecoderConfig } from '../model-folder';
 import { readDecoderAnatomy, UnfusableGraph, type DecoderShape, type GateActivation } from './decoder-anatomy';
@@ -66,6 +67,17 @@ function configBlocker(config: DecoderConfig): string | null {
   if (config.slidingWindow !== null && config.slidingWindow < config.contextLength) return 'it attends within a sliding window';
   if (config.headDim % 2 !== 0) return 'its head size is odd';
   return null;
+}
+
+/**
+ * Why no rewrite of this export can run, read from its config and graph summary without loading it: neither the
+ * fused graph (see `configBlocker`) nor, for an export already on GroupQueryAttention, the appending one. Null when
+ * one may (building it can still find the graph is not one it reproduces).
+ */
+export function rewriteBlocker(file: string, config: DecoderConfig): string | null {
+  const blocker = configBlocker(config) ?? (modelFileBytes(file) > MAX_SOURCE_BYTES ? TOO_LARGE : null);
+  if (blocker === null) return null;
+  return readGraphSummary(file).nodes.some((n) => n.op_type === 'GroupQueryAttention') ? null : blocker;
 }
 
 /**
