@@ -1,4 +1,4 @@
-import type { DecoderStep } from '../engine/text/decoder-session';
+import type { DecoderStep } from '../engine/text/decoder-step';
 import type { TextModelFolder } from '../engine/text/model-folder';
 import { TextTokenizer } from '../engine/text/tokenizer';
 import { heldOutText } from './fixtures';

@@ -7,16 +7,11 @@ import { needsSerialRuns } from '../onnx/providers';
 import { boolTensor, float32Tensor, int32Tensor, int64Tensor, type OrtSession, type Tensor, type TensorMap } from '../onnx/runtime';
 import { appendingExport, fuseDecoderGraph, rewriteBlocker, UnfusableGraph, type DecoderGraph } from './fused/fused-decoder';
 import { probeDisagreement, recordProbe } from './fused/rewrite-probe';
+import type { DecoderStep } from './decoder-step';
 import { cachedRewrite, forgetRewrite, storeRewrite } from './fused/rewrite-cache';
 import { emptyKvCache, exactKvCache, exactLength, extended, withRoomFor, writePositions, type KvCache } from './kv-cache';
 import { kvLayer, kvName, type KvNameTemplates } from './kv-names';
 import type { DecoderConfig, TextModelFolder, OperatingPointFile } from './model-folder';
-
-/** Anything that runs decoder steps over a KV cache: one session, or a composition of them. */
-export interface DecoderStep {
-  emptyCache(): KvCache;
-  forward(ids: readonly number[], cache: KvCache): Promise<{ logits: Float32Array; cache: KvCache }>;
-}
 
 export interface KvSlot {
   pastKey: string;

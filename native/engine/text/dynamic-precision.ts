@@ -1,5 +1,6 @@
 import { ApiError } from '../../contract';
-import type { DecoderSession, DecoderStep } from './decoder-session';
+import type { DecoderSession } from './decoder-session';
+import type { DecoderStep } from './decoder-step';
 import { rewind, type KvCache } from './kv-cache';
 
 /** Shannon entropy (nats) of softmax(logits). */

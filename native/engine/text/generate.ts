@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../contract';
-import type { DecoderStep } from './decoder-session';
+import type { DecoderStep } from './decoder-step';
 import type { LogitsProcessor } from './logits-processors';
 import type { StoppingCriterion } from './stopping-criteria';
 import type { Streamer } from './streamer';

@@ -1,5 +1,5 @@
 import { ApiError } from '../../contract';
-import type { DecoderStep } from './decoder-session';
+import type { DecoderStep } from './decoder-step';
 import { keepSinksAndWindow, type KvCache } from './kv-cache';
 
 /**

@@ -2,7 +2,7 @@
 // recorded first so that the export's session can be let go before the rewrite is built and opened.
 import { readGraphSummary } from '../../onnx/graph-summary';
 import { argmax } from '../argmax';
-import type { DecoderStep } from '../decoder-session';
+import type { DecoderStep } from '../decoder-step';
 
 /**
  * How far fused logits may stray from the export's, relative to the logits' scale. float32 graphs agree
