@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { MAX_NEW_TOKENS } from '../../../contract';
-import { DataType, elemType, encodeModel, readModel, type ModelProto } from '../../onnx/onnx-model';
+import { DataType, elemType, encodeModel, readModel, type ModelProto, type NodeProto, type ValueInfoProto } from '../../onnx/onnx-model';
 import { readGraphSummary } from '../../onnx/graph-summary';
 import { modelFileBytes } from '../../onnx/open-session';
 import type { DecoderConfig } from '../model-folder';
@@ -69,15 +69,28 @@ function configBlocker(config: DecoderConfig): string | null {
   return null;
 }
 
+/** What in a graph's nodes and declared inputs and outputs keeps the fused rewrite from reproducing it, or null. */
+function graphBlocker(nodes: readonly NodeProto[], inputs: readonly ValueInfoProto[], outputs: readonly ValueInfoProto[]): string | null {
+  if (nodes.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) return 'the graph branches (a merged decoder)';
+  const fusedAttention = nodes.find((n) => FUSED_ATTENTION_OPS.has(n.op_type));
+  if (fusedAttention) return `its attention already runs on onnxruntime's ${fusedAttention.op_type} kernel`;
+  const pastKey = inputs.find((info) => info.name === 'past_key_values.0.key');
+  if (!pastKey) return 'its cache is not named past_key_values.N.key/value';
+  if (elemType(pastKey) !== DataType.FLOAT) return 'its KV cache is not float32';
+  if (elemType(outputs.find((info) => info.name === 'logits')) !== DataType.FLOAT) return 'its logits are not float32';
+  return null;
+}
+
 /**
  * Why no rewrite of this export can run, read from its config and graph summary without loading it: neither the
  * fused graph (see `configBlocker`) nor, for an export already on GroupQueryAttention, the appending one. Null when
  * one may (building it can still find the graph is not one it reproduces).
  */
 export function rewriteBlocker(file: string, config: DecoderConfig): string | null {
-  const blocker = configBlocker(config) ?? (modelFileBytes(file) > MAX_SOURCE_BYTES ? TOO_LARGE : null);
+  const summary = readGraphSummary(file);
+  const blocker = configBlocker(config) ?? (modelFileBytes(file) > MAX_SOURCE_BYTES ? TOO_LARGE : null) ?? graphBlocker(summary.nodes, summary.inputs, summary.outputs);
   if (blocker === null) return null;
-  return readGraphSummary(file).nodes.some((n) => n.op_type === 'GroupQueryAttention') ? null : blocker;
+  return summary.nodes.some((n) => n.op_type === 'GroupQueryAttention') ? null : blocker;
 }
 
 /**
@@ -86,19 +99,13 @@ export function rewriteBlocker(file: string, config: DecoderConfig): string | nu
  * graph is not one the rewrite reproduces.
  */
 export function fusedDecoderModel(file: string, config: DecoderConfig): { model: ModelProto; sourceNodes: number } {
-  const blocker = configBlocker(config);
+  const blocker = configBlocker(config) ?? (modelFileBytes(file) > MAX_SOURCE_BYTES ? TOO_LARGE : null);
   if (blocker) throw new UnfusableGraph(blocker);
-  if (modelFileBytes(file) > MAX_SOURCE_BYTES) throw new UnfusableGraph(TOO_LARGE);
   const source = readModel(file);
   const { graph } = source;
-  if (graph.node.some((n) => n.op_type === 'If' || n.op_type === 'Loop')) throw new UnfusableGraph('the graph branches (a merged decoder)');
-  const fusedAttention = graph.node.find((n) => FUSED_ATTENTION_OPS.has(n.op_type));
-  if (fusedAttention) throw new UnfusableGraph(`its attention already runs on onnxruntime's ${fusedAttention.op_type} kernel`);
-  const input = (name: string) => graph.input.find((info) => info.name === name);
-  if (!input('past_key_values.0.key')) throw new UnfusableGraph('its cache is not named past_key_values.N.key/value');
+  const graphReason = graphBlocker(graph.node, graph.input, graph.output);
+  if (graphReason) throw new UnfusableGraph(graphReason);
   const layers = graph.input.filter((info) => /^past_key_values\.\d+\.key$/.test(info.name)).length;
-  if (elemType(input('past_key_values.0.key')) !== DataType.FLOAT) throw new UnfusableGraph('its KV cache is not float32');
-  if (elemType(graph.output.find((info) => info.name === 'logits')) !== DataType.FLOAT) throw new UnfusableGraph('its logits are not float32');
   const shape: DecoderShape = {
     layers,
     hiddenSize: config.hiddenSize,
