@@ -22,6 +22,11 @@ export function defaultRecipesDir(): string {
   return path.join(projectRoot, 'models', 'recipes');
 }
 
+/** A file of the project's checkout, from its root: the bench's peer scripts, read from source however the CLI was built. */
+export function projectFile(...parts: string[]): string {
+  return path.join(projectRoot, ...parts);
+}
+
 /** The built renderer that the web mode serves. */
 export function defaultRendererDir(): string {
   return path.join(projectRoot, 'out', 'renderer');

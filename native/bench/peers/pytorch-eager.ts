@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../../host/paths';
 
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch_llama.py');
+// Not beside this module once it is bundled into out/native/.
+const SCRIPT = projectFile('native', 'bench', 'peers', 'pytorch_llama.py');
 
 /** The PyTorch eager peer: Debian's torch running the same weights (safetensors) with a KV cache. */
 export function timePytorchEager(
