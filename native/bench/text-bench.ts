@@ -10,6 +10,7 @@ import { DEFAULT_INTERVAL_MS } from '../energy/energy-meter';
 import { sampleCostMicros } from '../energy/sample-cost';
 import type { EnergyStatus } from '../contract';
 import { median } from '../metering/statistics';
+import { measureColdStart, type ColdStart } from './cold-start';
 import { timePytorchEager } from './peers/pytorch-eager';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { syntheticBenchModel } from './synthetic-model';
@@ -45,6 +46,8 @@ export interface TextBenchReport {
   promptTokens: number;
   newTokens: number;
   repeats: number;
+  /** The precision the engine ran (the folder's default operating point). */
+  precision: string;
   ep: ExecutionProvider;
   /** The graph the engine ran: the fused rewrite, or the export and why. */
   graph: DecoderGraph;
@@ -56,7 +59,8 @@ export interface TextBenchReport {
    * and one sample's CPU measured alone, as a share of a core at the meter's sampling rate.
    */
   meter?: EnergyStatus['overhead'] & { source: string; cpuMicrosPerSample: number; percentOfCoreAtRate: number };
-  skipped: Partial<Record<TextPeer, string>>;
+  coldStart?: ColdStart;
+  skipped: Partial<Record<TextPeer | 'coldStart', string>>;
 }
 
 /** Pause before each contestant's run in the interleaved rounds. */
@@ -125,7 +129,21 @@ async function benchInt8(options: TextBenchOptions): Promise<{ fp32: number[]; i
  * The in-process peers are interleaved round by round, in an order that rotates, so a busy moment on
  * the machine or a neighbour's after-effects cost each of them alike; PyTorch runs in its own process after them.
  */
+/**
+ * The engine against its peers on one model, warm; then, once every session of the bench is closed, time to the
+ * first token from a cold process at the precision it ran, first load against second.
+ */
 export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
+  const report = await benchWarm(options);
+  try {
+    report.coldStart = await measureColdStart(options.modelDir, report.precision);
+  } catch (error) {
+    report.skipped.coldStart = (error as Error).message;
+  }
+  return report;
+}
+
+async function benchWarm(options: TextBenchOptions): Promise<TextBenchReport> {
   const folder = loadTextModelFolder(options.modelDir);
   const pool = new SessionPool<DecoderSession>(Infinity);
   const generator = new TextGenerator(folder, pool);
@@ -136,6 +154,7 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
     promptTokens: 0,
     newTokens: options.newTokens,
     repeats: options.repeats,
+    precision: '',
     ep: options.ep,
     graph: { kind: 'export', reason: 'not run' },
     engine: { msPerTokenMedian: 0, msPerToken: [], ttftMsMedian: 0 },
@@ -158,6 +177,7 @@ export async function benchText(options: TextBenchOptions): Promise<TextBenchRep
     const decoder = warmRun.primary;
     const warm = await generator.run(warmRun);
     report.promptTokens = warm.promptIds.length;
+    report.precision = decoder.precision;
     report.ep = decoder.ep;
     report.graph = decoder.graph;
     if (options.peers.includes('bareExport')) exported = await DecoderSession.open(folder, findOperatingPoint(folder, decoder.precision), options.ep, { fuseGraph: false });

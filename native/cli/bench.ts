@@ -6,6 +6,7 @@ import { describeDecoderGraph } from '../engine/text/fused/fused-decoder';
 import { benchShape } from '../bench/shape-bench';
 import { MODEL_SHAPES } from '../bench/synthetic-model';
 import { benchText } from '../bench/text-bench';
+import type { ColdStart } from '../bench/cold-start';
 import { TEXT_PEERS, type TextPeer } from '../bench/text-peers';
 import { defaultModelsDir, defaultRecipesDir } from '../host/paths';
 import { choiceOption, integerOption, parseOptions, UsageError } from './args';
@@ -75,9 +76,19 @@ export async function bench(args: string[]): Promise<number> {
         ? `  meter: ${report.meter.source}, ${report.meter.cpuMicrosPerSample.toFixed(1)} µs CPU a sample = ${report.meter.percentOfCoreAtRate.toFixed(4)}% of a core (target < 1%); ` +
           `${report.meter.samples} samples during the runs took ${report.meter.busyMs.toFixed(1)} ms of wall time in ${(report.meter.spanMs / 1000).toFixed(1)} s (waits on a busy machine included)\n`
         : '') +
+      coldStartLine(report.precision, report.coldStart) +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;
+}
+
+function coldStartLine(precision: string, coldStart: ColdStart | undefined): string {
+  if (!coldStart) return '';
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return (
+    `  cold start, ${precision}: first load ${seconds(coldStart.firstLoadMs)} to the first token, second ${seconds(coldStart.secondLoadMs)} (${coldStart.ratio.toFixed(2)}×); ` +
+    `the first process ended ${seconds(coldStart.firstLoadExitMs)} after it started, once its rewrite was stored\n`
+  );
 }
 
 async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: string; repeats?: string; prompt?: string; peers?: string; ep?: string; json?: boolean }): Promise<number> {
@@ -107,9 +118,7 @@ async function benchModelShape(values: { 'model-shape'?: string; 'new-tokens'?: 
       `  ${report.comparison}\n` +
       rows.join('') +
       (report.ratios.int4VsFp32 === undefined ? '' : `  int4VsFp32 ${report.ratios.int4VsFp32.toFixed(2)}×, int4 accuracy level 4 vs default ${report.ratios.int4AccuracyLevel4VsDefault!.toFixed(2)}×\n`) +
-      (report.coldStart
-        ? `  cold start, int4: first load ${(report.coldStart.firstLoadMs / 1000).toFixed(2)} s to the first token, second ${(report.coldStart.secondLoadMs / 1000).toFixed(2)} s (${report.coldStart.ratio.toFixed(2)}×); the first process ended ${(report.coldStart.firstLoadExitMs / 1000).toFixed(2)} s after it started, once its rewrite was stored\n`
-        : '') +
+      coldStartLine('int4', report.coldStart) +
       Object.entries(report.skipped).map(([peer, why]) => `  skipped ${peer}: ${why}\n`).join(''),
   );
   return 0;

@@ -74,3 +74,17 @@ describe('pareto calibrate', () => {
     expectOneLineError(await pareto('generate', 'text', '--prompt', 'hi', '--lambda', '1.5'), /--lambda must be a number from 0 to 1/);
   });
 });
+
+describe('pareto bench text', () => {
+  it('runs the PyTorch peer from the built CLI and times a cold start at the precision it ran', async () => {
+    const result = await pareto('bench', 'text', '--peers', 'pytorchEager', '--repeats', '1', '--new-tokens', '8', '--json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.skipped).toEqual({});
+    expect(report.peers.pytorchEager.msPerTokenMedian).toBeGreaterThan(0);
+    expect(report.peers.pytorchEager.sameTokens).toBe(true);
+    expect(report.precision).toBe('fp32');
+    expect(report.coldStart.firstLoadMs).toBeGreaterThan(0);
+    expect(report.coldStart.firstLoadExitMs).toBeGreaterThanOrEqual(report.coldStart.firstLoadMs);
+  }, 120_000);
+});
