@@ -92,9 +92,20 @@ interface Contestant {
 /**
  * The studio against transformers.js on random-weight decoders with a real model's shape, each precision on the
  * same files, interleaved round by round in a rotating order; and how close each comes to reading its weights once
- * per token at the copy bandwidth measured in the same run.
+ * per token at the copy bandwidth measured in the same run. Then, once every session of the bench is closed (its
+ * peers' workers would take the cores from the child), time to the first int4 token from a cold process.
  */
 export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBenchReport> {
+  const report = await benchShapeWarm(options);
+  try {
+    report.coldStart = await measureColdStart(shapeModel(options.shape), 'q4');
+  } catch (error) {
+    report.skipped.coldStart = String((error as Error).message);
+  }
+  return report;
+}
+
+async function benchShapeWarm(options: ShapeBenchOptions): Promise<ShapeBenchReport> {
   const folder = withDefaultAccuracyInt4(loadTextModelFolder(shapeModel(options.shape)));
   const pool = new SessionPool<DecoderSession>(Infinity);
   const generator = new TextGenerator(folder, pool);
@@ -183,11 +194,6 @@ export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBench
     const ms = (name: PrecisionName) => report.precisions[name]!.studio.msPerTokenMedian;
     report.ratios.int4VsFp32 = ms('fp32') / ms('int4');
     report.ratios.int4AccuracyLevel4VsDefault = ms('int4-accuracy0') / ms('int4');
-    try {
-      report.coldStart = await measureColdStart(folder.dir, 'q4');
-    } catch (error) {
-      report.skipped.coldStart = String((error as Error).message);
-    }
     return report;
   } finally {
     await Promise.all(peers.map((peer) => peer.dispose()));
