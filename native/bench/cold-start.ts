@@ -41,7 +41,7 @@ function firstTokenProcess(modelDir: string, precision: string, home: string): P
  * Time to the first token from a cold process, twice on one fresh data folder: the first load rewrites the
  * export, probes the rewrite and stores it; the second opens the stored rewrite.
  */
-export async function measureColdStart(modelDir: string, precision: string): Promise<ColdStart> {
+async function measureColdStart(modelDir: string, precision: string): Promise<ColdStart> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pareto-cold-start-'));
   try {
     const first = await firstTokenProcess(modelDir, precision, home);
@@ -50,4 +50,14 @@ export async function measureColdStart(modelDir: string, precision: string): Pro
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }
+}
+
+/** A bench's report with its cold start at `precision`, or why it could not be timed. */
+export async function withColdStart<Report extends { coldStart?: ColdStart; skipped: Partial<Record<'coldStart', string>> }>(report: Report, modelDir: string, precision: string): Promise<Report> {
+  try {
+    report.coldStart = await measureColdStart(modelDir, precision);
+  } catch (error) {
+    report.skipped.coldStart = (error as Error).message;
+  }
+  return report;
 }

@@ -9,7 +9,7 @@ import type { DecoderGraph } from '../engine/text/fused/fused-decoder';
 import { findOperatingPoint, loadTextModelFolder, type TextModelFolder } from '../engine/text/model-folder';
 import { TextGenerator } from '../engine/text/text-generator';
 import { median } from '../metering/statistics';
-import { measureColdStart, type ColdStart } from './cold-start';
+import { withColdStart, type ColdStart } from './cold-start';
 import { defaultThreadCount } from '../engine/onnx/runtime';
 import { measureInt4Kernel, type Int4KernelThroughput } from './int4-kernel';
 import { cacheEvictor, measureCopyBandwidth, measureReadBandwidth } from './memory-bandwidth';
@@ -96,13 +96,7 @@ interface Contestant {
  * peers' workers would take the cores from the child), time to the first int4 token from a cold process.
  */
 export async function benchShape(options: ShapeBenchOptions): Promise<ShapeBenchReport> {
-  const report = await benchShapeWarm(options);
-  try {
-    report.coldStart = await measureColdStart(shapeModel(options.shape), 'q4');
-  } catch (error) {
-    report.skipped.coldStart = String((error as Error).message);
-  }
-  return report;
+  return withColdStart(await benchShapeWarm(options), shapeModel(options.shape), 'q4');
 }
 
 async function benchShapeWarm(options: ShapeBenchOptions): Promise<ShapeBenchReport> {

@@ -10,7 +10,7 @@ import { DEFAULT_INTERVAL_MS } from '../energy/energy-meter';
 import { sampleCostMicros } from '../energy/sample-cost';
 import type { EnergyStatus } from '../contract';
 import { median } from '../metering/statistics';
-import { measureColdStart, type ColdStart } from './cold-start';
+import { withColdStart, type ColdStart } from './cold-start';
 import { timePytorchEager } from './peers/pytorch-eager';
 import { loadTransformersJs, type TransformersJsPeer } from './peers/transformers-js';
 import { syntheticBenchModel } from './synthetic-model';
@@ -125,24 +125,19 @@ async function benchInt8(options: TextBenchOptions): Promise<{ fp32: number[]; i
 }
 
 /**
- * The engine against its peers on one model and one greedy token sequence, measured in one run.
- * The in-process peers are interleaved round by round, in an order that rotates, so a busy moment on
- * the machine or a neighbour's after-effects cost each of them alike; PyTorch runs in its own process after them.
- */
-/**
  * The engine against its peers on one model, warm; then, once every session of the bench is closed, time to the
  * first token from a cold process at the precision it ran, first load against second.
  */
 export async function benchText(options: TextBenchOptions): Promise<TextBenchReport> {
   const report = await benchWarm(options);
-  try {
-    report.coldStart = await measureColdStart(options.modelDir, report.precision);
-  } catch (error) {
-    report.skipped.coldStart = (error as Error).message;
-  }
-  return report;
+  return withColdStart(report, options.modelDir, report.precision);
 }
 
+/**
+ * The engine against its peers on one model and one greedy token sequence, measured in one run.
+ * The in-process peers are interleaved round by round, in an order that rotates, so a busy moment on
+ * the machine or a neighbour's after-effects cost each of them alike; PyTorch runs in its own process after them.
+ */
 async function benchWarm(options: TextBenchOptions): Promise<TextBenchReport> {
   const folder = loadTextModelFolder(options.modelDir);
   const pool = new SessionPool<DecoderSession>(Infinity);
