@@ -114,7 +114,7 @@ async function checkFile(folder: TextModelFolder, point: OperatingPointFile): Pr
   let summary: GraphSummary;
   try {
     summary = readGraphSummary(point.path);
-    if (summary.nodes.length === 0) throw new NotAnOnnxGraph('its graph has no nodes'); // decodes every node, so a corrupt one is refused here
+    void summary.nodes; // decodes every node (they are read lazily), so a corrupt one is refused here
   } catch (error) {
     if (error instanceof NotAnOnnxGraph) throw new Refusal(`${relative} is not an ONNX model: it is truncated, corrupt or another kind of file (${error.message}).`);
     throw error;
